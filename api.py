@@ -1,0 +1,154 @@
+"""Conventions of the JSON API under /api/v1: errors, bodies and the OpenAPI document."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+PREFIX = "/api/v1"
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An error the API reports as `{"error": {"code", "message", "details"}}`."""
+
+    def __init__(self, status: int, message: str, details: Any = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+        self.code = code or ERROR_CODES.get(status, "error")
+
+
+def error_response(status: int, message: str, details: Any = None, code: str | None = None) -> Response:
+    body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": message,
+                      "details": details if details is not None else {}}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+
+
+def json_body() -> dict:
+    """Return the request's JSON object or raise a 400/422 naming what is wrong."""
+    if not request.data:
+        raise ApiError(400, "请求体为空，需要 JSON 对象 / request body must be a JSON object")
+    try:
+        data = request.get_json(force=True, silent=False)
+    except Exception:
+        raise ApiError(400, "请求体不是合法的 JSON / malformed JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "请求体必须是 JSON 对象 / body must be a JSON object")
+    return data
+
+
+def field(data: dict, name: str, kind: type | tuple = str, required: bool = True, default: Any = None):
+    """Read one field of a JSON body, with a 422 naming it when absent or of the wrong type."""
+    if name not in data or data[name] is None:
+        if required:
+            raise ApiError(422, f"缺少字段 {name} / missing field {name}", {name: "required"})
+        return default
+    value = data[name]
+    if kind is int and isinstance(value, bool):
+        raise ApiError(422, f"字段 {name} 类型错误 / field {name} has the wrong type", {name: "integer expected"})
+    if not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise ApiError(422, f"字段 {name} 类型错误 / field {name} has the wrong type",
+                       {name: f"{expected} expected"})
+    if isinstance(value, str) and required and not value.strip():
+        raise ApiError(422, f"字段 {name} 不能为空 / field {name} is empty", {name: "required"})
+    return value
+
+
+def register_error_handlers(app) -> None:
+    """Answer API errors as JSON and never as an HTML page."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):
+        return error_response(err.status, err.message, err.details, err.code)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if is_api_request():
+            return error_response(err.code or 500, err.description or err.name)
+        return err
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if is_api_request():
+            return error_response(500, "服务器内部错误 / internal error", code="internal")
+        from flask import render_template
+
+        return render_template("error.html", code=500, message="服务器内部错误"), 500
+
+
+# OpenAPI: each area's api.py contributes its paths through `openapi_paths()`.
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}},
+}
+
+
+def error_responses(*codes: int) -> dict:
+    return {str(c): {"description": ERROR_CODES.get(c, "error"),
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for c in codes}
+
+
+def build_openapi(paths: dict) -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "AllianceMark API", "version": "1.0.0",
+                 "description": "联盟标志授权系统 JSON API. Decimals travel as strings."},
+        "servers": [{"url": PREFIX}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+API_MODULES = ("compliance.api", "inspections.api", "trademark.api")
+
+
+def _openapi_view():
+    """Serve /api/v1/openapi.json built from every area's `OPENAPI_PATHS` and `OPENAPI_SCHEMAS`."""
+    import importlib
+
+    paths: dict = {}
+    schemas: dict = {}
+    for name in API_MODULES:
+        module = importlib.import_module(name)
+        for path, item in getattr(module, "OPENAPI_PATHS", {}).items():
+            paths.setdefault(path, {}).update(item)
+        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    document = build_openapi(paths)
+    document["components"]["schemas"].update(schemas)
+    return jsonify(document)
+
+
+_openapi_view.access = "public"
+bp.add_url_rule("/openapi.json", "openapi", _openapi_view, methods=["GET"])

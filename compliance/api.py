@@ -1,0 +1,126 @@
+"""JSON API of the standards catalogue and the sampling tables."""
+from flask import Blueprint, jsonify, request
+
+from accounts.access import STAFF, allow
+from api import ApiError, error_responses
+from compliance import services
+from compliance.engine import requirement_text
+from compliance.sampling import SamplingError, sampling_plan
+
+bp = Blueprint("compliance_api", __name__, url_prefix="/api/v1")
+
+
+def clause_json(clause) -> dict:
+    return {
+        "number": clause.number, "title": clause.title, "category": clause.category, "kind": clause.kind,
+        "unit": clause.unit, "comparator": clause.comparator, "limit": clause.limit, "low": clause.low,
+        "high": clause.high, "low_inclusive": clause.low_inclusive, "high_inclusive": clause.high_inclusive,
+        "digits": clause.digits, "comparison": clause.comparison, "units": clause.units,
+        "inspections": clause.inspections, "method": clause.method, "expected": clause.expected,
+        "aql": clause.aql, "level": clause.level,
+        "requirement": requirement_text(services.clause_spec(clause)),
+    }
+
+
+def version_json(version) -> dict:
+    return {
+        "id": version.id, "code": version.standard.code, "title": version.title, "label": version.label,
+        "alliance": version.standard.alliance.code, "status": version.status,
+        "effective": version.effective.isoformat(),
+        "transition_end": version.transition_end.isoformat() if version.transition_end else None,
+        "verdict_rule": version.verdict_rule,
+        "clauses": [clause_json(c) for c in version.clauses],
+    }
+
+
+@bp.post("/standards")
+@allow(*STAFF)
+def import_standard():
+    if request.is_json:
+        source = request.get_json(silent=True)
+        if not isinstance(source, dict):
+            raise ApiError(400, "请求体不是合法的 JSON 对象 / malformed JSON")
+    else:
+        try:
+            source = request.get_data(as_text=False).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(400, "请求体不是 UTF-8 文本 / body is not UTF-8") from None
+        if not source.strip():
+            raise ApiError(400, "请求体为空，需要 YAML 文本或 JSON / empty body")
+    try:
+        version = services.import_standard(source)
+    except services.CatalogueError as err:
+        details = [{"where": p.where, "field": p.field, "message": p.message} for p in err.problems]
+        raise ApiError(err.status, str(err), {"problems": details}) from None
+    return jsonify(version_json(version)), 201
+
+
+@bp.get("/standards/<path:code>/versions/<label>")
+@allow()
+def get_version(code, label):
+    version = services.find_version(code, label)
+    if version is None:
+        raise ApiError(404, f"标准版本不存在：{code} {label} / unknown standard version")
+    return jsonify(version_json(version))
+
+
+@bp.get("/sampling-plan")
+@allow()
+def get_sampling_plan():
+    args = request.args
+    lot = args.get("lot_size", "")
+    if not lot.strip().isdigit():
+        raise ApiError(422, "lot_size 必须是正整数 / lot_size must be a positive integer", {"lot_size": "integer expected"})
+    if not args.get("aql"):
+        raise ApiError(422, "缺少 aql / aql is required", {"aql": "required"})
+    try:
+        plan = sampling_plan(int(lot), args.get("level", "II"), args["aql"], args.get("severity", "normal"))
+    except SamplingError as err:
+        raise ApiError(422, str(err), {getattr(err, "field", "query"): str(err)}) from None
+    return jsonify(plan.to_dict())
+
+
+_STANDARD_BODY = {"content": {
+    "application/json": {"schema": {"type": "object"}},
+    "application/x-yaml": {"schema": {"type": "string"}},
+    "text/plain": {"schema": {"type": "string"}},
+}}
+
+OPENAPI_PATHS = {
+    "/standards": {"post": {
+        "summary": "Import a standard version (YAML of SPEC §7, or the same as JSON)",
+        "requestBody": {"required": True, **_STANDARD_BODY},
+        "responses": {"201": {"description": "the imported version", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/StandardVersion"}}}},
+            **error_responses(400, 401, 403, 409, 413, 422)},
+    }},
+    "/standards/{code}/versions/{label}": {"get": {
+        "summary": "A standard version with its clauses",
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "label", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the version", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/StandardVersion"}}}},
+            **error_responses(401, 403, 404)},
+    }},
+    "/sampling-plan": {"get": {
+        "summary": "GB/T 2828.1 single sampling plan",
+        "parameters": [
+            {"name": "lot_size", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 2}},
+            {"name": "level", "in": "query", "schema": {"type": "string", "default": "II",
+                                                         "enum": ["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]}},
+            {"name": "aql", "in": "query", "required": True, "schema": {"type": "string"}},
+            {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["normal", "tightened"]}},
+        ],
+        "responses": {"200": {"description": "the plan", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["code_letter", "sample_size", "ac", "re"],
+            "properties": {"code_letter": {"type": "string"}, "sample_size": {"type": "integer"},
+                           "ac": {"type": "integer"}, "re": {"type": "integer"}}}}}},
+            **error_responses(401, 403, 422)},
+    }},
+}
+
+OPENAPI_SCHEMAS = {
+    "StandardVersion": {"type": "object", "required": ["code", "label", "status", "clauses"], "properties": {
+        "code": {"type": "string"}, "label": {"type": "string"}, "status": {"type": "string"},
+        "clauses": {"type": "array", "items": {"type": "object"}}}},
+}

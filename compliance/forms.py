@@ -1,0 +1,14 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import DateField, TextAreaField
+from wtforms.validators import Optional
+
+
+class StandardUploadForm(FlaskForm):
+    file = FileField("标准文件（YAML）", validators=[FileAllowed(["yaml", "yml"], "只接受 .yaml / .yml 文件")])
+    text = TextAreaField("或粘贴 YAML 文本", validators=[Optional()])
+
+
+class PublishForm(FlaskForm):
+    transition_end = DateField("旧版本过渡期结束日期", validators=[Optional()],
+                               description="在此日期之前，按旧版本通过的检验仍然有效（X8）")

@@ -1,0 +1,166 @@
+"""Standards catalogue use cases: import, publish, supersede, export, judge."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from accounts.models import utcnow
+from compliance.engine import ClauseSpec, RetestPolicy, VerdictRule
+from compliance.models import Clause, Standard, StandardVersion, VersionStatus
+from compliance.standard_file import (Problem, StandardDoc, StandardFileError, StandardStatus, dump_standard,
+                                      parse_standard)
+from extensions import db
+
+
+class CatalogueError(ValueError):
+    """A refused catalogue operation; `problems` lists each one by clause and field."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, status: int = 422):
+        super().__init__(message)
+        self.problems = problems or []
+        self.status = status
+
+
+def _dec(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def clause_spec(row: Clause) -> ClauseSpec:
+    """Return the engine's view of a stored clause."""
+    return ClauseSpec(
+        number=row.number, title=row.title, category=row.category, kind=row.kind, unit=row.unit,
+        comparator=row.comparator,
+        limit=None if row.limit is None else Decimal(row.limit),
+        low=None if row.low is None else Decimal(row.low),
+        high=None if row.high is None else Decimal(row.high),
+        low_inclusive=row.low_inclusive, high_inclusive=row.high_inclusive,
+        digits=row.digits, comparison=row.comparison, units=row.units,
+        inspections=tuple(row.inspections or ()), method=row.method, expected=row.expected,
+        aql=row.aql, level=row.level,
+    )
+
+
+def verdict_rule(version: StandardVersion) -> VerdictRule:
+    """Return the engine's view of a version's verdict rule."""
+    data = version.verdict_rule or {}
+    retest = data.get("retest")
+    return VerdictRule(
+        pass_if_any=tuple({k: int(v) for k, v in alt.items()} for alt in data.get("pass_if_any", [])),
+        retest=None if not retest else RetestPolicy(
+            categories=tuple(retest["categories"]), sample_factor=int(retest["sample_factor"]),
+            deadline_days=int(retest["deadline_days"])),
+    )
+
+
+def _rule_json(rule: VerdictRule) -> dict:
+    return {
+        "pass_if_any": [{str(k): int(v) for k, v in dict(alt).items()} for alt in rule.pass_if_any],
+        "retest": None if rule.retest is None else {
+            "categories": [str(c) for c in rule.retest.categories],
+            "sample_factor": rule.retest.sample_factor,
+            "deadline_days": rule.retest.deadline_days,
+        },
+    }
+
+
+def version_doc(version: StandardVersion) -> StandardDoc:
+    """Return a stored version as the document it was imported from."""
+    return StandardDoc(
+        code=version.standard.code, title=version.title, alliance=version.standard.alliance.code,
+        version=version.label, effective=version.effective, transition_end=version.transition_end,
+        status=StandardStatus.draft if version.status == VersionStatus.DRAFT else StandardStatus.published,
+        verdict_rule=verdict_rule(version),
+        clauses=tuple(clause_spec(c) for c in version.clauses),
+    )
+
+
+def export_yaml(version: StandardVersion) -> str:
+    return dump_standard(version_doc(version))
+
+
+def find_standard(code: str) -> Standard | None:
+    return db.session.execute(db.select(Standard).where(Standard.code == code.strip())).scalar_one_or_none()
+
+
+def find_version(code: str, label: str) -> StandardVersion | None:
+    standard = find_standard(code)
+    if standard is None:
+        return None
+    return next((v for v in standard.versions if v.label == label), None)
+
+
+def import_standard(source, *, commit: bool = True) -> StandardVersion:
+    """Store a standard version from YAML text or a mapping; refuse the whole file on any problem."""
+    from trademark.models import Alliance
+
+    try:
+        doc = parse_standard(source)
+    except StandardFileError as err:
+        raise CatalogueError("标准文件有错误，未导入 / the standard file was refused", err.problems) from None
+    alliance = db.session.execute(db.select(Alliance).where(Alliance.code == doc.alliance)).scalar_one_or_none()
+    if alliance is None:
+        raise CatalogueError("联盟不存在 / unknown alliance",
+                             [Problem(where="文件", field="alliance", message=f"联盟 {doc.alliance} 不存在，请先创建联盟")])
+    standard = find_standard(doc.code)
+    if standard is None:
+        standard = Standard(code=doc.code, title=doc.title, alliance=alliance)
+        db.session.add(standard)
+    elif standard.alliance_id != alliance.id:
+        raise CatalogueError("标准属于其他联盟 / standard belongs to another alliance",
+                             [Problem(where="文件", field="alliance", message=f"{doc.code} 已属于联盟 {standard.alliance.code}")])
+    if any(v.label == doc.version for v in standard.versions):
+        raise CatalogueError(f"版本 {doc.version} 已存在 / version exists",
+                             [Problem(where="文件", field="version", message=f"{doc.code} 的 {doc.version} 版已导入，不能覆盖")],
+                             status=409)
+    version = StandardVersion(
+        standard=standard, label=doc.version, title=doc.title, status=VersionStatus.DRAFT,
+        effective=doc.effective, transition_end=doc.transition_end, verdict_rule=_rule_json(doc.verdict_rule),
+    )
+    for position, spec in enumerate(doc.clauses):
+        version.clauses.append(Clause(
+            position=position, number=spec.number, title=spec.title, category=str(spec.category),
+            kind=str(spec.kind), unit=spec.unit, comparator=None if spec.comparator is None else str(spec.comparator),
+            limit=_dec(spec.limit), low=_dec(spec.low), high=_dec(spec.high),
+            low_inclusive=spec.low_inclusive, high_inclusive=spec.high_inclusive, digits=spec.digits,
+            comparison=str(spec.comparison), units=spec.units, inspections=[str(t) for t in spec.inspections],
+            method=spec.method, expected=spec.expected, aql=spec.aql, level=spec.level,
+        ))
+    db.session.add(version)
+    db.session.flush()
+    if doc.status != "draft":
+        _publish(version)
+    if commit:
+        db.session.commit()
+    return version
+
+
+def _publish(version: StandardVersion) -> None:
+    # A newer version supersedes the published one; the old still counts until transition_end (X8).
+    now = utcnow()
+    for other in version.standard.versions:
+        if other is not version and other.status == VersionStatus.PUBLISHED:
+            if other.effective > version.effective:
+                raise CatalogueError("已有更新的现行版本 / a newer version is published",
+                                     [Problem(where="文件", field="effective",
+                                              message=f"{other.label} 版生效日期更晚，不能用旧版替代它")], status=409)
+            other.status = VersionStatus.SUPERSEDED
+            other.superseded_at = now
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = now
+
+
+def publish(version_id: int, transition_end: date | None = None) -> StandardVersion:
+    """Publish a draft version, superseding the one in force."""
+    version = db.session.get(StandardVersion, version_id)
+    if version is None:
+        raise CatalogueError("版本不存在 / unknown version", status=404)
+    if version.status != VersionStatus.DRAFT:
+        raise CatalogueError("只有草案可以发布 / only a draft can be published", status=409)
+    if transition_end is not None:
+        if transition_end < version.effective:
+            raise CatalogueError("过渡期结束日期早于生效日期 / transition_end is before effective",
+                                 [Problem(where="版本", field="transition_end", message="过渡期结束日期不能早于生效日期")])
+        version.transition_end = transition_end
+    _publish(version)
+    db.session.commit()
+    return version

@@ -1,0 +1,80 @@
+"""Staff and station pages for the standards catalogue."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+
+from accounts.access import STAFF, allow
+from compliance import services
+from compliance.engine import requirement_text
+from compliance.forms import PublishForm, StandardUploadForm
+from compliance.models import Standard, StandardVersion, VERSION_STATUS_LABELS
+from extensions import db
+
+bp = Blueprint("compliance", __name__, url_prefix="/standards")
+
+
+@bp.get("/")
+@allow()
+def standards():
+    rows = db.session.execute(db.select(Standard).order_by(Standard.code)).scalars().all()
+    return render_template("compliance/standards.html", standards=rows, labels=VERSION_STATUS_LABELS)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@allow(*STAFF)
+def upload():
+    form = StandardUploadForm()
+    problems = []
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.file.data:
+            raw = form.file.data.read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                form.file.errors.append("文件不是 UTF-8 编码的文本")
+                return render_template("compliance/upload.html", form=form, problems=problems)
+        if not text.strip():
+            form.text.errors.append("请选择文件或粘贴 YAML 文本")
+        else:
+            try:
+                version = services.import_standard(text)
+            except services.CatalogueError as err:
+                flash(str(err), "error")
+                problems = err.problems
+            else:
+                flash(f"已导入 {version.standard.code} {version.label} 版，共 {len(version.clauses)} 条。")
+                return redirect(url_for("compliance.version", version_id=version.id))
+    return render_template("compliance/upload.html", form=form, problems=problems)
+
+
+@bp.get("/versions/<int:version_id>")
+@allow()
+def version(version_id):
+    row = db.session.get(StandardVersion, version_id) or abort(404)
+    specs = [(clause, services.clause_spec(clause)) for clause in row.clauses]
+    return render_template("compliance/version.html", version=row, specs=specs, requirement_text=requirement_text,
+                           labels=VERSION_STATUS_LABELS, rule=services.verdict_rule(row), form=PublishForm())
+
+
+@bp.post("/versions/<int:version_id>/publish")
+@allow(*STAFF)
+def publish(version_id):
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash("过渡期结束日期格式应为 YYYY-MM-DD", "error")
+    else:
+        try:
+            row = services.publish(version_id, form.transition_end.data)
+        except services.CatalogueError as err:
+            flash("；".join([str(err)] + [p.message for p in err.problems]), "error")
+        else:
+            flash(f"{row.standard.code} {row.label} 版已发布。")
+    return redirect(url_for("compliance.version", version_id=version_id))
+
+
+@bp.get("/versions/<int:version_id>/export.yaml")
+@allow()
+def export(version_id):
+    row = db.session.get(StandardVersion, version_id) or abort(404)
+    name = f"{row.standard.code}-{row.label}".replace("/", "_").replace(" ", "_")
+    return Response(services.export_yaml(row), mimetype="application/x-yaml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'})

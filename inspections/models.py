@@ -1,0 +1,107 @@
+"""Test stations, inspections and their results."""
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import utcnow
+from extensions import db
+
+station_scope = Table(
+    "station_scope",
+    db.metadata,
+    Column("station_id", ForeignKey("stations.id"), primary_key=True),
+    Column("standard_id", ForeignKey("standards.id"), primary_key=True),
+)
+
+
+class Station(db.Model):
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    accreditation: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    scope = relationship("Standard", secondary=station_scope, order_by="Standard.code")
+
+
+class InspectionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    SUPERSEDED = "superseded"  # a verified inspection replaced by a revision
+
+
+class Inspection(db.Model):
+    """One sampling inspection; verified rows never change, a correction is a new revision."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))  # type | surveillance | retest | market | factory
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    product_model_id: Mapped[int] = mapped_column(ForeignKey("product_models.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("standard_versions.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    retest_of_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    revision: Mapped[int] = mapped_column(default=1)
+    revision_reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=InspectionStatus.DRAFT)
+    # sampling record
+    sampled_on: Mapped[date]
+    place: Mapped[str] = mapped_column(String(16))  # factory | market
+    lot_no: Mapped[str | None] = mapped_column(String(64))
+    lot_size: Mapped[int | None]
+    sample_size: Mapped[int | None]
+    seal_no: Mapped[str | None] = mapped_column(String(64))
+    samplers: Mapped[str | None] = mapped_column(String(200))
+    severity: Mapped[dict] = mapped_column(JSON, default=dict)  # GB/T 2828.1 severity per category
+    # verdict, stored when verified (judged live before that)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # pass | fail | incomplete
+    failed_a: Mapped[int] = mapped_column(default=0)
+    failed_b: Mapped[int] = mapped_column(default=0)
+    failed_c: Mapped[int] = mapped_column(default=0)
+    # four eyes
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None]
+    verified_on: Mapped[date | None]
+    lock_version: Mapped[int] = mapped_column(default=1)  # optimistic lock for concurrent saves
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    firm = relationship("Firm")
+    product_model = relationship("ProductModel")
+    version = relationship("StandardVersion")
+    station = relationship(Station)
+    retest_of = relationship("Inspection", remote_side=[id], foreign_keys=[retest_of_id])
+    supersedes = relationship("Inspection", remote_side=[id], foreign_keys=[supersedes_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
+    results = relationship("Result", back_populates="inspection", cascade="all, delete-orphan",
+                           order_by="Result.id")
+
+
+class Result(db.Model):
+    """One clause's result on one sample unit: a decimal string, a boolean, or a nonconforming count."""
+
+    __tablename__ = "results"
+    __table_args__ = (UniqueConstraint("inspection_id", "clause_number", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    clause_number: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[int] = mapped_column(default=1)
+    value: Mapped[str | None] = mapped_column(String(40))  # Decimal as text, or "true"/"false"
+    nonconforming: Mapped[int | None]
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    inspection = relationship(Inspection, back_populates="results")
+    entered_by = relationship("User")

@@ -1,0 +1,84 @@
+"""Fixtures: a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL says so)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from extensions import db
+
+
+def _ensure_postgres_database(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = psycopg.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
+                            user=parsed.username or "postgres", dbname="postgres", autocommit=True)
+    with admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        if url.startswith("postgresql"):
+            _ensure_postgres_database(url)
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def make_app(database_url: str, tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "KEYS_DIR": str(tmp_path / "keys"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PUBLIC_BASE_URL": "HTTP://LOCALHOST",
+        "SECRET_KEY": "test-secret",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    app = make_app(database_url, tmp_path_factory.mktemp("schema"))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, _schema, tmp_path):
+    app = make_app(database_url, tmp_path)
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
