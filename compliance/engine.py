@@ -1,0 +1,702 @@
+"""Judge a sample against an alliance standard (SPEC §3).
+
+Pure Python: frozen dataclasses in, a Verdict out, every outcome with its reason in Chinese.
+Numbers are ``Decimal`` throughout; a float is refused wherever a number enters.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from enum import StrEnum
+from typing import Any
+
+from .sampling import SEVERITY_NAMES, SamplingError, SamplingPlan, Severity, sampling_plan
+
+
+# --- vocabularies ---------------------------------------------------------------------------
+
+
+class Category(StrEnum):
+    A = "A"  # critical (致命)
+    B = "B"  # major (严重)
+    C = "C"  # minor (轻微)
+
+
+class ClauseKind(StrEnum):
+    numeric = "numeric"
+    boolean = "boolean"
+    attribute = "attribute"
+
+
+class Comparator(StrEnum):
+    ge = ">="
+    gt = ">"
+    le = "<="
+    lt = "<"
+    eq = "=="
+    between = "between"
+
+
+class Comparison(StrEnum):
+    rounded = "rounded"  # 修约值比较法 (GB/T 8170-2008 4.3.3), the default
+    full = "full"  # 全数值比较法 (GB/T 8170-2008 4.3.2)
+
+
+class InspectionType(StrEnum):
+    type = "type"  # 型式检验
+    surveillance = "surveillance"  # 监督抽查
+    factory = "factory"  # 出厂检验
+    retest = "retest"  # 复检: judged with the clauses of the inspection it retests
+    market = "market"  # 市场抽样: judged with the surveillance clauses
+
+
+class ClauseOutcome(StrEnum):
+    passed = "pass"
+    failed = "fail"
+    missing = "missing"
+
+
+class VerdictOutcome(StrEnum):
+    passed = "pass"
+    failed = "fail"
+    incomplete = "incomplete"
+
+
+# Types a standard file may list for a clause (SPEC §7); retest and market borrow from these.
+CLAUSE_INSPECTION_TYPES = (InspectionType.type, InspectionType.surveillance, InspectionType.factory)
+
+
+# --- input numbers --------------------------------------------------------------------------
+
+
+class InputError(ValueError):
+    """A value a person entered cannot be used; ``message`` says why, in Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a number typed by a person into an exact Decimal, or raise InputError."""
+    if not isinstance(text, str):
+        raise InputError(f"数值应为文本，收到 {type(text).__name__}")
+    # NFKC turns full-width digits and points typed with a Chinese IME ("１２．５") into ASCII.
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")
+    if not cleaned:
+        raise InputError("请输入数值")
+    if "," in cleaned or "、" in cleaned:
+        raise InputError("请使用小数点“.”而不是逗号")
+    if _PLAIN_DECIMAL.fullmatch(cleaned):
+        return Decimal(cleaned)
+    if re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+", cleaned):
+        raise InputError(f"“{text.strip()}”为科学计数法，请写成普通小数")
+    raise InputError(f"“{text.strip()}”不是有效的数值")
+
+
+def to_decimal(value: Decimal | int | str) -> Decimal:
+    """Return ``value`` as a finite Decimal; floats are refused, strings parsed strictly."""
+    if isinstance(value, bool):
+        raise TypeError(f"expected a number, got a boolean {value!r}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InputError(f"“{value}”不是有效的数值")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        return parse_decimal(value)
+    # SPEC §3: numbers are Decimal, never float (0.1 as a float is not 0.1).
+    raise TypeError(f"expected Decimal, int or str, got {type(value).__name__} {value!r}")
+
+
+# Units in which a negative value cannot be measured. Percent (输入功率偏差 may be −5 %) and K
+# (a temperature rise read from two thermometers can come out slightly below zero) are left out.
+NON_NEGATIVE_UNITS = frozenset({"N", "N·m", "mm", "min", "h", "次", "种", "kPa", "mA", "Ω", "倍", "级"})
+# Units that count things: a fraction of one cannot be measured.
+COUNT_UNITS = frozenset({"次", "种"})
+
+
+def check_plausible(spec: ClauseSpec, value: Decimal | bool) -> None:
+    """Raise InputError for a value that cannot be a real measurement of this clause."""
+    if spec.kind is ClauseKind.boolean:
+        if not isinstance(value, bool):
+            raise InputError(f"条款 {spec.number} 应填写“是”或“否”")
+        return
+    if isinstance(value, bool) or not isinstance(value, Decimal):
+        raise InputError(f"条款 {spec.number} 应填写数值")
+    if spec.kind is ClauseKind.attribute:
+        if value < 0 or value != value.to_integral_value():
+            raise InputError(f"条款 {spec.number} 的不合格品数应为非负整数")
+        return
+    if spec.unit in NON_NEGATIVE_UNITS and value < 0:
+        raise InputError(f"条款 {spec.number}（{spec.title}）以 {spec.unit} 计，不可能为负值：{fmt_decimal(value)}")
+    if spec.unit in COUNT_UNITS and value != value.to_integral_value():
+        raise InputError(f"条款 {spec.number}（{spec.title}）以 {spec.unit} 计，应为整数：{fmt_decimal(value)}")
+
+
+# --- rounding -------------------------------------------------------------------------------
+
+
+def gbt8170_round(value: Decimal, digits: int) -> Decimal:
+    """Round to ``digits`` decimal places by GB/T 8170-2008 (四舍六入五成双).
+
+    A discarded part of exactly 5 rounds to the even digit; more than 5 rounds up. This is
+    ROUND_HALF_EVEN on the exact decimal. ``digits`` 0 rounds to units, −1 to tens, and so on.
+    """
+    if isinstance(value, float):
+        raise TypeError("gbt8170_round takes a Decimal, not a float")
+    with localcontext() as ctx:
+        # Enough precision that quantize never fails on a long measured value.
+        ctx.prec = max(28, len(value.as_tuple().digits) + abs(digits) + 2)
+        return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+
+
+def fmt_decimal(value: Decimal) -> str:
+    """Return a Decimal as a plain number ("3000", not "3.0E+3"), keeping significant zeros."""
+    return format(value, "f")
+
+
+def _rounding_phrase(digits: int) -> str:
+    if digits > 0:
+        return f"修约至 {digits} 位小数"
+    if digits == 0:
+        return "修约至个位"
+    names = {1: "十位", 2: "百位", 3: "千位", 4: "万位"}
+    return f"修约至{names.get(-digits, f'10^{-digits} 位')}"
+
+
+# --- the standard ---------------------------------------------------------------------------
+
+
+def _enum_tuple(enum: type[StrEnum], values: Sequence[str]) -> tuple:
+    return tuple(enum(v) for v in values)
+
+
+@dataclass(frozen=True)
+class ClauseSpec:
+    """One clause of a standard version, as SPEC §7 describes it.
+
+    Strings given for enum fields and ints/strings for limits are converted on construction, so
+    ``ClauseSpec(..., category="A", limit="0.03")`` works; floats are refused.
+    """
+
+    number: str
+    title: str
+    category: Category
+    kind: ClauseKind
+    unit: str | None = None
+    comparator: Comparator | None = None
+    limit: Decimal | None = None
+    low: Decimal | None = None
+    high: Decimal | None = None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+    digits: int | None = None
+    comparison: Comparison = Comparison.rounded
+    units: int = 1
+    # SPEC §7: a clause whose file omits `inspections` belongs to every inspection type.
+    inspections: tuple[InspectionType, ...] = CLAUSE_INSPECTION_TYPES
+    method: str | None = None
+    expected: bool | None = None
+    aql: str | None = None
+    level: str | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "category", Category(self.category))
+        set_(self, "kind", ClauseKind(self.kind))
+        set_(self, "comparison", Comparison(self.comparison))
+        if self.comparator is not None:
+            set_(self, "comparator", Comparator(self.comparator))
+        for name in ("limit", "low", "high"):
+            if getattr(self, name) is not None:
+                set_(self, name, to_decimal(getattr(self, name)))
+        set_(self, "inspections", _enum_tuple(InspectionType, self.inspections))
+        if self.aql is not None:
+            set_(self, "aql", str(self.aql))
+
+    def applies_to(self, inspection_type: InspectionType) -> bool:
+        return inspection_type in self.inspections
+
+
+def _with_unit(number: str, unit: str | None) -> str:
+    return f"{number} {unit}" if unit else number
+
+
+def requirement_text(spec: ClauseSpec) -> str:
+    """Render the requirement as a standard prints it: "≥ 3000 N", "40～140 kPa", "AQL 2.5, 检验水平 II"."""
+    if spec.kind is ClauseKind.boolean:
+        return f"应为“{_yes_no(bool(spec.expected))}”"
+    if spec.kind is ClauseKind.attribute:
+        return f"AQL {spec.aql}, 检验水平 {spec.level}"
+    if spec.comparator is Comparator.between:
+        low, high = fmt_decimal(spec.low), fmt_decimal(spec.high)
+        if spec.low_inclusive and spec.high_inclusive:
+            return _with_unit(f"{low}～{high}", spec.unit)
+        left = "≤" if spec.low_inclusive else "<"
+        right = "≤" if spec.high_inclusive else "<"
+        return _with_unit(f"{low} {left} x {right} {high}", spec.unit)
+    symbol = {
+        Comparator.ge: "≥",
+        Comparator.gt: ">",
+        Comparator.le: "≤",
+        Comparator.lt: "<",
+        Comparator.eq: "=",
+    }[spec.comparator]
+    return f"{symbol} {_with_unit(fmt_decimal(spec.limit), spec.unit)}"
+
+
+# --- the verdict rule -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryCounts(Mapping):
+    """A count per category (A, B, C always present): a rule alternative or a failure tally."""
+
+    A: int = 0
+    B: int = 0
+    C: int = 0
+
+    # Compare as a mapping, so that verdict.failed == {"A": 0, "B": 1, "C": 0} holds.
+    __eq__ = Mapping.__eq__
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> CategoryCounts:
+        """Build from a mapping such as {"A": 0, "B": 1}; absent categories count 0."""
+        unknown = set(map(str, counts)) - set(Category)
+        if unknown:
+            raise ValueError(f"unknown categories {sorted(unknown)}")
+        values = {str(k): v for k, v in counts.items()}
+        for name, v in values.items():
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"count for {name} must be a non-negative integer, got {v!r}")
+        return cls(**values)
+
+    def __getitem__(self, key: str) -> int:
+        return getattr(self, Category(key).value)
+
+    def __iter__(self) -> Iterator[Category]:
+        return iter(Category)
+
+    def __len__(self) -> int:
+        return len(Category)
+
+    def to_dict(self) -> dict[str, int]:
+        return {c.value: self[c] for c in Category}
+
+
+def _alternative_text(alternative: CategoryCounts) -> str:
+    return "，".join(f"{c}={n}" if n == 0 else f"{c}≤{n}" for c, n in alternative.items())
+
+
+@dataclass(frozen=True)
+class RetestPolicy:
+    """Which failed categories may be retested, on how many times the sample, within how long."""
+
+    categories: tuple[Category, ...]
+    sample_factor: int = 2
+    deadline_days: int = 30
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "categories", _enum_tuple(Category, self.categories))
+
+
+@dataclass(frozen=True)
+class VerdictRule:
+    """Alternatives of maximum failed clauses per category; the sample passes if any holds."""
+
+    pass_if_any: tuple[CategoryCounts, ...]
+    retest: RetestPolicy | None = None
+
+    def __post_init__(self) -> None:
+        alternatives = tuple(
+            a if isinstance(a, CategoryCounts) else CategoryCounts.of(a) for a in self.pass_if_any
+        )
+        object.__setattr__(self, "pass_if_any", alternatives)
+
+    def holding_alternative(self, failed: Mapping[str, int]) -> CategoryCounts | None:
+        """Return the first alternative the failure counts satisfy, or None."""
+        for alternative in self.pass_if_any:
+            if all(failed[c] <= alternative[c] for c in Category):
+                return alternative
+        return None
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One unit's result for a numeric (Decimal) or boolean clause; ``unit`` counts from 1."""
+
+    unit: int
+    value: Decimal | bool
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, bool):
+            object.__setattr__(self, "value", to_decimal(self.value))
+
+
+@dataclass(frozen=True)
+class AttributeCount:
+    """The number of nonconforming items found in an attribute clause's sample."""
+
+    nonconforming: int
+
+
+ClauseResult = Sequence[Measurement] | Measurement | AttributeCount
+
+
+@dataclass(frozen=True)
+class ClauseVerdict:
+    """How one clause was judged, with the words to explain it."""
+
+    number: str
+    title: str
+    category: Category
+    outcome: ClauseOutcome
+    values: tuple[str, ...]
+    rounded: tuple[str, ...]
+    requirement: str
+    reason: str
+    unit: str | None = None
+    plan: SamplingPlan | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "category": self.category.value,
+            "outcome": self.outcome.value,
+            "values": list(self.values),
+            "rounded": list(self.rounded),
+            "requirement": self.requirement,
+            "reason": self.reason,
+            "unit": self.unit,
+            "plan": self.plan.to_dict() if self.plan else None,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one sample: pass, fail or incomplete, per-category failures, reasons."""
+
+    outcome: VerdictOutcome
+    failed: CategoryCounts
+    clauses: tuple[ClauseVerdict, ...]
+    reason: str
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Return the numbers of required clauses that still lack a result."""
+        return tuple(c.number for c in self.clauses if c.outcome is ClauseOutcome.missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe data in the shape of SPEC §6 (Decimals as strings)."""
+        return {
+            "outcome": self.outcome.value,
+            "failed": self.failed.to_dict(),
+            "clauses": [c.to_dict() for c in self.clauses],
+            "reason": self.reason,
+        }
+
+
+# --- judging one clause ---------------------------------------------------------------------
+
+_COMPARE = {
+    Comparator.ge: operator.ge,
+    Comparator.gt: operator.gt,
+    Comparator.le: operator.le,
+    Comparator.lt: operator.lt,
+    Comparator.eq: operator.eq,
+}
+
+
+def meets(spec: ClauseSpec, value: Decimal) -> bool:
+    """Return True when ``value`` (already rounded if need be) satisfies the clause's limit."""
+    if spec.comparator is None:
+        raise ValueError(f"clause {spec.number} is numeric but has no comparator")
+    if spec.comparator is Comparator.between:
+        above_low = value >= spec.low if spec.low_inclusive else value > spec.low
+        below_high = value <= spec.high if spec.high_inclusive else value < spec.high
+        return above_low and below_high
+    return _COMPARE[spec.comparator](value, spec.limit)
+
+
+def compared_value(spec: ClauseSpec, value: Decimal) -> Decimal:
+    """Return the value the limit is compared with: rounded first unless `comparison: full`."""
+    if spec.comparison is Comparison.rounded and spec.digits is not None:
+        return gbt8170_round(value, spec.digits)
+    return value
+
+
+def _yes_no(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def _verdict_word(ok: bool) -> str:
+    return "合格" if ok else "不合格"
+
+
+def _measurements_by_unit(spec: ClauseSpec, result: ClauseResult | None) -> dict[int, Measurement]:
+    if result is None:
+        return {}
+    if isinstance(result, AttributeCount):
+        raise InputError(f"条款 {spec.number} 不是计数检验条款，应按件填写结果")
+    if isinstance(result, Measurement):
+        result = (result,)
+    by_unit: dict[int, Measurement] = {}
+    for m in result:
+        if not 1 <= m.unit <= spec.units:
+            raise InputError(f"条款 {spec.number} 应测 {spec.units} 件，没有第 {m.unit} 件")
+        if m.unit in by_unit:
+            raise InputError(f"条款 {spec.number} 第 {m.unit} 件的结果重复")
+        check_plausible(spec, m.value)
+        by_unit[m.unit] = m
+    return by_unit
+
+
+def _unit_list(units: Sequence[int]) -> str:
+    return "、".join(str(u) for u in units)
+
+
+def _describe_value(spec: ClauseSpec, value: Decimal) -> str:
+    shown = _with_unit(fmt_decimal(value), spec.unit)
+    if spec.digits is None:
+        return shown
+    if spec.comparison is Comparison.full:
+        return f"{shown}（全数值比较，不修约）"
+    return f"{shown}（{_rounding_phrase(spec.digits)}为 {fmt_decimal(gbt8170_round(value, spec.digits))}）"
+
+
+def _judge_units(spec: ClauseSpec, result: ClauseResult | None) -> ClauseVerdict:
+    """Judge a numeric or boolean clause unit by unit; any failing unit fails the clause."""
+    requirement = requirement_text(spec)
+    by_unit = _measurements_by_unit(spec, result)
+    all_units = range(1, spec.units + 1)
+    numeric = spec.kind is ClauseKind.numeric
+
+    def shown(m: Measurement) -> str:
+        return fmt_decimal(m.value) if numeric else _yes_no(m.value)
+
+    # Values align with units (values[i] is unit i + 1); an empty string marks a missing unit.
+    values = tuple(shown(by_unit[u]) if u in by_unit else "" for u in all_units)
+    rounded: tuple[str, ...] = ()
+    if numeric:
+        rounded = tuple(
+            fmt_decimal(compared_value(spec, by_unit[u].value)) if u in by_unit else "" for u in all_units
+        )
+
+    def verdict(outcome: ClauseOutcome, reason: str) -> ClauseVerdict:
+        return ClauseVerdict(
+            spec.number, spec.title, spec.category, outcome, values, rounded, requirement, reason, spec.unit
+        )
+
+    missing = [u for u in all_units if u not in by_unit]
+    if missing:
+        if len(missing) == spec.units:
+            return verdict(ClauseOutcome.missing, "尚无检验结果")
+        return verdict(ClauseOutcome.missing, f"缺少第 {_unit_list(missing)} 件的结果（应测 {spec.units} 件）")
+
+    def ok(m: Measurement) -> bool:
+        if numeric:
+            return meets(spec, compared_value(spec, m.value))
+        return m.value == spec.expected
+
+    def describe(m: Measurement) -> str:
+        return f"实测 {_describe_value(spec, m.value)}" if numeric else f"检验结果“{_yes_no(m.value)}”"
+
+    failing = [u for u in all_units if not ok(by_unit[u])]
+    passed = not failing
+    outcome = ClauseOutcome.passed if passed else ClauseOutcome.failed
+    requirement_phrase = f"要求 {requirement}" if numeric else f"要求{requirement}"
+    if spec.units == 1:
+        return verdict(outcome, f"{describe(by_unit[1])}，{requirement_phrase}：{_verdict_word(passed)}")
+    if passed:
+        listed = "、".join(values)
+        listed = _with_unit(listed, spec.unit) if numeric else f"均为“{listed[0]}”"
+        return verdict(outcome, f"{spec.units} 件均符合要求（{'实测 ' if numeric else ''}{listed}），{requirement_phrase}：合格")
+    details = "，".join(f"第 {u} 件{describe(by_unit[u])}" for u in failing)
+    good = [u for u in all_units if u not in failing]
+    rest = f"；第 {_unit_list(good)} 件合格" if good else ""
+    return verdict(outcome, f"共 {spec.units} 件，{details}，{requirement_phrase}{rest}：不合格")
+
+
+def _judge_attribute(spec: ClauseSpec, result: ClauseResult | None, plan: SamplingPlan | None) -> ClauseVerdict:
+    """Judge an attribute clause by GB/T 2828.1: pass when nonconforming ≤ Ac."""
+    requirement = requirement_text(spec)
+
+    def verdict(outcome: ClauseOutcome, reason: str, values: tuple[str, ...] = ()) -> ClauseVerdict:
+        return ClauseVerdict(
+            spec.number, spec.title, spec.category, outcome, values, (), requirement, reason, spec.unit, plan
+        )
+
+    if result is not None and not isinstance(result, AttributeCount):
+        raise InputError(f"条款 {spec.number} 为计数检验条款，应填写不合格品数")
+    count = None if result is None else result.nonconforming
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        raise InputError(f"条款 {spec.number} 的不合格品数应为非负整数")
+    values = () if count is None else (str(count),)
+    if plan is None:
+        return verdict(ClauseOutcome.missing, "缺少批量，无法按 GB/T 2828.1 确定抽样方案", values)
+    if count is None:
+        return verdict(ClauseOutcome.missing, f"尚无检验结果（应抽 {plan.sample_size} 件）")
+    if count > plan.sample_size:
+        raise InputError(f"条款 {spec.number} 的不合格品数 {count} 超过样本量 {plan.sample_size}")
+    passed = plan.accepts(count)
+    if plan.hundred_percent:
+        how = f"全数检验 {plan.sample_size} 件（样本量不小于批量）"
+    else:
+        how = f"样本量 {plan.sample_size}（样本量字码 {plan.code_letter}）"
+    reason = (
+        f"{how}，{SEVERITY_NAMES[Severity(plan.severity)]}，{requirement}：Ac={plan.ac}，Re={plan.re}；"
+        f"不合格品数 {count} {'≤' if passed else '≥'} {plan.ac if passed else plan.re}：{_verdict_word(passed)}"
+    )
+    outcome = ClauseOutcome.passed if passed else ClauseOutcome.failed
+    return verdict(outcome, reason, values)
+
+
+def judge_clause(spec: ClauseSpec, result: ClauseResult | None, plan: SamplingPlan | None = None) -> ClauseVerdict:
+    """Judge one clause's result; ``plan`` is the GB/T 2828.1 plan an attribute clause needs."""
+    if spec.kind is ClauseKind.attribute:
+        return _judge_attribute(spec, result, plan)
+    return _judge_units(spec, result)
+
+
+# --- judging a sample -----------------------------------------------------------------------
+
+
+def clause_selection_type(inspection_type: str, retest_of_type: str | None = None) -> InspectionType:
+    """Return the inspection type whose clauses apply: a retest uses its original's, market uses surveillance."""
+    kind = InspectionType(inspection_type)
+    if kind is InspectionType.market:
+        return InspectionType.surveillance
+    if kind is InspectionType.retest:
+        if retest_of_type is None:
+            raise ValueError("a retest is judged with its original inspection's clauses: give retest_of_type")
+        return clause_selection_type(retest_of_type)
+    return kind
+
+
+def required_clauses(
+    clauses: Sequence[ClauseSpec], inspection_type: str, retest_of_type: str | None = None
+) -> tuple[ClauseSpec, ...]:
+    """Return the clauses an inspection of this type must test, in the standard's order."""
+    selection = clause_selection_type(inspection_type, retest_of_type)
+    return tuple(c for c in clauses if c.applies_to(selection))
+
+
+def _plan_for(spec: ClauseSpec, lot_size: int | None, severity: str) -> tuple[SamplingPlan | None, str | None]:
+    if lot_size is None:
+        return None, None
+    try:
+        return sampling_plan(lot_size, spec.level, spec.aql, severity), None
+    except SamplingError as exc:
+        return None, exc.message
+
+
+def judge_sample(
+    clauses: Sequence[ClauseSpec],
+    rule: VerdictRule,
+    results: Mapping[str, ClauseResult],
+    inspection_type: str,
+    lot_size: int | None,
+    severity: Mapping[str, str] | str = "normal",
+    *,
+    retest_of_type: str | None = None,
+) -> Verdict:
+    """Judge a sample: each required clause, then the verdict rule (SPEC §3)."""
+    known = {c.number for c in clauses}
+    unknown = [n for n in results if n not in known]
+    if unknown:
+        raise InputError(f"标准中没有条款 {'、'.join(unknown)}")
+
+    verdicts = []
+    for spec in required_clauses(clauses, inspection_type, retest_of_type):
+        result = results.get(spec.number)
+        if spec.kind is ClauseKind.attribute:
+            # SPEC §3: switching is tracked per category, so severity may differ by category.
+            level = severity if isinstance(severity, str) else severity.get(spec.category, "normal")
+            plan, problem = _plan_for(spec, lot_size, level)
+            clause_verdict = judge_clause(spec, result, plan)
+            if problem is not None:
+                clause_verdict = replace(clause_verdict, reason=f"无法确定抽样方案：{problem}")
+        else:
+            clause_verdict = judge_clause(spec, result)
+        verdicts.append(clause_verdict)
+
+    failed = CategoryCounts(
+        **{
+            c.value: sum(1 for v in verdicts if v.category is c and v.outcome is ClauseOutcome.failed)
+            for c in Category
+        }
+    )
+    outcome = _sample_outcome(rule, failed, verdicts)
+    return Verdict(outcome, failed, tuple(verdicts), _sample_reason(rule, failed, verdicts))
+
+
+def _sample_outcome(rule: VerdictRule, failed: CategoryCounts, verdicts: Sequence[ClauseVerdict]) -> VerdictOutcome:
+    # SPEC §3: a required clause without a result makes the verdict incomplete.
+    if any(v.outcome is ClauseOutcome.missing for v in verdicts):
+        return VerdictOutcome.incomplete
+    if rule.holding_alternative(failed) is not None:
+        return VerdictOutcome.passed
+    return VerdictOutcome.failed
+
+
+def _failure_summary(failed: CategoryCounts, verdicts: Sequence[ClauseVerdict]) -> str:
+    parts = []
+    for c in Category:
+        numbers = [v.number for v in verdicts if v.category is c and v.outcome is ClauseOutcome.failed]
+        listed = f"（{'、'.join(numbers)}）" if numbers else ""
+        parts.append(f"{c} 类 {failed[c]} 项{listed}")
+    return "不合格条款数：" + "，".join(parts)
+
+
+def _sample_reason(rule: VerdictRule, failed: CategoryCounts, verdicts: Sequence[ClauseVerdict]) -> str:
+    summary = _failure_summary(failed, verdicts)
+    missing = [v.number for v in verdicts if v.outcome is ClauseOutcome.missing]
+    if missing:
+        return f"必检条款 {'、'.join(missing)} 尚无完整结果，无法判定（{summary}）"
+    alternative = rule.holding_alternative(failed)
+    if alternative is not None:
+        return f"{summary}；符合判定规则“{_alternative_text(alternative)}”：合格"
+    rules = "”或“".join(_alternative_text(a) for a in rule.pass_if_any)
+    return f"{summary}；不符合判定规则“{rules}”中的任何一条：不合格"
+
+
+# --- retest ---------------------------------------------------------------------------------
+
+
+def retest_allowed(rule: VerdictRule, verdict: Verdict) -> tuple[bool, str]:
+    """Say whether the standard's retest policy allows a retest of this verdict, and why."""
+    if verdict.outcome is not VerdictOutcome.failed:
+        return False, "检验结论不是不合格，无需复检"
+    policy = rule.retest
+    if policy is None:
+        return False, "本标准未规定复检"
+    failed_categories = [c for c in Category if verdict.failed[c] > 0]
+    refused = [c for c in failed_categories if c not in policy.categories]
+    if refused:
+        names = "、".join(f"{c} 类" for c in refused)
+        return False, f"{names}条款不合格，本标准不允许复检"
+    names = "、".join(f"{c} 类" for c in failed_categories)
+    return True, (
+        f"{names}条款不合格，本标准允许复检：按 {policy.sample_factor} 倍样本抽样，"
+        f"于 {policy.deadline_days} 日内完成"
+    )
+
+
+def retest_deadline(policy: RetestPolicy, failed_on: date) -> date:
+    """Return the last day a retest may be opened for a verdict reached on ``failed_on``."""
+    return failed_on + timedelta(days=policy.deadline_days)

@@ -1,0 +1,533 @@
+"""Read and write the standard file format of SPEC §7 (YAML, or the same data as JSON).
+
+An invalid file is rejected whole: parse_standard() collects every problem, each named by
+clause number and field, before it raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import yaml
+
+from .engine import (
+    CLAUSE_INSPECTION_TYPES,
+    Category,
+    CategoryCounts,
+    ClauseKind,
+    ClauseSpec,
+    Comparator,
+    Comparison,
+    InputError,
+    RetestPolicy,
+    VerdictRule,
+    fmt_decimal,
+    parse_decimal,
+)
+from .sampling import SamplingError, normalize_aql, normalize_level
+
+
+class StandardStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+
+
+@dataclass(frozen=True)
+class StandardDoc:
+    """One version of an alliance standard as a file describes it."""
+
+    code: str
+    title: str
+    alliance: str
+    version: str
+    effective: date
+    transition_end: date | None
+    status: StandardStatus
+    verdict_rule: VerdictRule
+    clauses: tuple[ClauseSpec, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a standard file: where (“条款 5.3” or “文件”), which field, what."""
+
+    where: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.field}：{self.message}" if self.field else f"{self.where}：{self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"where": self.where, "field": self.field, "message": self.message}
+
+
+class StandardFileError(ValueError):
+    """The file cannot be imported; ``problems`` lists every reason at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("标准文件有 {} 处问题：\n{}".format(len(self.problems), "\n".join(map(str, self.problems))))
+
+
+FILE = "文件"
+TOP_KEYS = ("code", "title", "alliance", "version", "effective", "transition_end", "status", "verdict_rule", "clauses")
+RULE_KEYS = ("pass_if_any", "retest")
+RETEST_KEYS = ("categories", "sample_factor", "deadline_days")
+CLAUSE_KEYS = tuple(ClauseSpec.__dataclass_fields__)
+# Fields that only one kind of clause uses; anything else on the clause is a mistake.
+NUMERIC_ONLY = ("comparator", "limit", "low", "high", "low_inclusive", "high_inclusive", "digits", "comparison")
+KIND_FIELDS = {
+    ClauseKind.numeric: NUMERIC_ONLY,
+    ClauseKind.boolean: ("expected",),
+    ClauseKind.attribute: ("aql", "level"),
+}
+CLAUSE_NUMBER = re.compile(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*")
+DIGITS_RANGE = range(-6, 11)
+
+
+class _Collector:
+    """Gather problems while reading values, returning None for any value that is wrong."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, field: str, message: str) -> None:
+        self.problems.append(Problem(where, field, message))
+
+    def unknown_keys(self, where: str, data: Mapping, allowed: tuple[str, ...], prefix: str = "") -> None:
+        for key in data:
+            if key not in allowed:
+                self.add(where, f"{prefix}{key}", f"未知字段，可用字段：{', '.join(allowed)}")
+
+    def text(self, where: str, data: Mapping, key: str, *, required: bool) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(where, key, "缺少此字段")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.add(where, key, f"应为文本，收到 {value!r}")
+            return None
+        text = str(value).strip()
+        if not text and required:
+            self.add(where, key, "不能为空")
+            return None
+        return text or None
+
+    def choice(self, where: str, data: Mapping, key: str, enum: type[StrEnum], *, required: bool, default=None):
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(where, key, f"缺少此字段，可选 {' | '.join(enum)}")
+            return default
+        try:
+            return enum(str(value))
+        except ValueError:
+            self.add(where, key, f"“{value}”无效，可选 {' | '.join(enum)}")
+            return default
+
+    def decimal(self, where: str, data: Mapping, key: str) -> Decimal | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            self.add(where, key, f"应为数值，收到 {value!r}")
+            return None
+        # YAML gives 0.03 as a float; str() of a float is its shortest repr ("0.03"), so going
+        # through text keeps the decimal the author wrote. Quoted strings are preferred.
+        try:
+            return parse_decimal(str(value))
+        except InputError as exc:
+            self.add(where, key, exc.message)
+            return None
+
+    def integer(self, where: str, data: Mapping, key: str, *, default=None, minimum=None, allowed=None):
+        value = data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(where, key, f"应为整数，收到 {value!r}")
+            return default
+        if minimum is not None and value < minimum:
+            self.add(where, key, f"不能小于 {minimum}，收到 {value}")
+            return default
+        if allowed is not None and value not in allowed:
+            self.add(where, key, f"应在 {allowed.start}～{allowed.stop - 1} 之间，收到 {value}")
+            return default
+        return value
+
+    def boolean(self, where: str, data: Mapping, key: str, *, default=None):
+        value = data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.add(where, key, f"应为 true 或 false，收到 {value!r}")
+            return default
+        return value
+
+    def day(self, where: str, data: Mapping, key: str, *, required: bool) -> date | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(where, key, "缺少此字段（日期，格式 YYYY-MM-DD）")
+            return None
+        if isinstance(value, datetime):
+            self.add(where, key, f"应为日期（YYYY-MM-DD），不含时间，收到 {value}")
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.add(where, key, f"“{value}”不是有效日期（格式 YYYY-MM-DD）")
+            return None
+
+
+def _load(source: str | bytes | Mapping, problems: _Collector) -> Mapping | None:
+    if isinstance(source, Mapping):
+        return source
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.add(FILE, "", "文件不是 UTF-8 编码")
+            return None
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.add(FILE, "", f"YAML 语法错误{where}：{problem}")
+        return None
+    if not isinstance(data, Mapping):
+        problems.add(FILE, "", "文件内容应为字段映射（code、title、clauses 等）")
+        return None
+    return data
+
+
+def parse_standard(source: str | bytes | Mapping[str, Any]) -> StandardDoc:
+    """Parse a standard file (YAML text, or already-parsed data) and return it, or raise StandardFileError."""
+    p = _Collector()
+    data = _load(source, p)
+    if data is None:
+        raise StandardFileError(p.problems)
+
+    p.unknown_keys(FILE, data, TOP_KEYS)
+    code = p.text(FILE, data, "code", required=True)
+    title = p.text(FILE, data, "title", required=True)
+    alliance = p.text(FILE, data, "alliance", required=True)
+    version = p.text(FILE, data, "version", required=True)
+    effective = p.day(FILE, data, "effective", required=True)
+    transition_end = p.day(FILE, data, "transition_end", required=False)
+    if effective and transition_end and transition_end < effective:
+        p.add(FILE, "transition_end", f"过渡期截止日 {transition_end} 早于实施日期 {effective}")
+    # SPEC §7: an imported version is published at once unless the file says draft.
+    status = p.choice(FILE, data, "status", StandardStatus, required=False, default=StandardStatus.published)
+    rule = _parse_rule(data.get("verdict_rule"), p)
+    clauses = _parse_clauses(data.get("clauses"), p)
+
+    if p.problems:
+        raise StandardFileError(p.problems)
+    return StandardDoc(code, title, alliance, version, effective, transition_end, status, rule, clauses)
+
+
+def _parse_rule(raw: Any, p: _Collector) -> VerdictRule | None:
+    where = "判定规则"
+    if raw is None:
+        p.add(FILE, "verdict_rule", "缺少判定规则")
+        return None
+    if not isinstance(raw, Mapping):
+        p.add(FILE, "verdict_rule", "应为映射（pass_if_any、retest）")
+        return None
+    p.unknown_keys(where, raw, RULE_KEYS, "verdict_rule.")
+    alternatives = []
+    raw_alternatives = raw.get("pass_if_any")
+    complete = isinstance(raw_alternatives, list) and bool(raw_alternatives)
+    if not complete:
+        p.add(where, "verdict_rule.pass_if_any", "应列出至少一组各类不合格项数上限，例如 {A: 0, B: 1, C: 1}")
+    else:
+        for i, alternative in enumerate(raw_alternatives, start=1):
+            field = f"verdict_rule.pass_if_any[{i}]"
+            if not isinstance(alternative, Mapping):
+                p.add(where, field, f"应为映射，例如 {{A: 0, B: 1, C: 1}}，收到 {alternative!r}")
+                complete = False
+                continue
+            counts, ok = {}, True
+            for key, value in alternative.items():
+                if str(key) not in set(Category):
+                    p.add(where, f"{field}.{key}", "未知类别，可选 A | B | C")
+                    ok = False
+                elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    p.add(where, f"{field}.{key}", f"应为非负整数，收到 {value!r}")
+                    ok = False
+                else:
+                    counts[str(key)] = value
+            if ok:
+                alternatives.append(CategoryCounts.of(counts))
+            complete = complete and ok
+
+    retest = None
+    raw_retest = raw.get("retest")
+    if raw_retest is not None:
+        if not isinstance(raw_retest, Mapping):
+            p.add(where, "verdict_rule.retest", "应为映射（categories、sample_factor、deadline_days）")
+        else:
+            retest = _parse_retest(raw_retest, where, p)
+    if not complete:
+        return None
+    return VerdictRule(tuple(alternatives), retest)
+
+
+def _parse_retest(raw: Mapping, where: str, p: _Collector) -> RetestPolicy | None:
+    p.unknown_keys(where, raw, RETEST_KEYS, "verdict_rule.retest.")
+    categories = raw.get("categories")
+    parsed: list[Category] = []
+    if not isinstance(categories, list) or not categories:
+        p.add(where, "verdict_rule.retest.categories", "应列出允许复检的类别，例如 [B, C]")
+    else:
+        for c in categories:
+            try:
+                parsed.append(Category(str(c)))
+            except ValueError:
+                p.add(where, "verdict_rule.retest.categories", f"未知类别“{c}”，可选 A | B | C")
+    factor = p.integer(where, raw, "sample_factor", minimum=1, default=None)
+    days = p.integer(where, raw, "deadline_days", minimum=1, default=None)
+    for key, value in (("sample_factor", factor), ("deadline_days", days)):
+        if raw.get(key) is None:
+            p.add(where, f"verdict_rule.retest.{key}", "缺少此字段")
+    if not parsed or factor is None or days is None:
+        return None
+    return RetestPolicy(tuple(dict.fromkeys(parsed)), factor, days)
+
+
+def _parse_clauses(raw: Any, p: _Collector) -> tuple[ClauseSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        p.add(FILE, "clauses", "应列出至少一个条款")
+        return ()
+    clauses = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(raw, start=1):
+        where = f"第 {index} 个条款"
+        if not isinstance(item, Mapping):
+            p.add(where, "", f"应为字段映射，收到 {item!r}")
+            continue
+        number = item.get("number")
+        if isinstance(number, float):
+            # YAML reads 5.10 as the float 5.1: the clause number is lost, so insist on quotes.
+            p.add(where, "number", f"条款号请加引号，例如 \"{number}\"（不加引号时 5.10 会被读成 5.1）")
+            number = None
+        elif number is not None and not isinstance(number, bool) and isinstance(number, (str, int)):
+            number = str(number).strip()
+            where = f"条款 {number}"
+            if not CLAUSE_NUMBER.fullmatch(number):
+                p.add(where, "number", f"“{number}”不是有效的条款号（例如 5.3.2）")
+            elif number in seen:
+                p.add(where, "number", f"条款号重复（第 {seen[number]} 个条款已使用）")
+            else:
+                seen[number] = index
+        else:
+            p.add(where, "number", "缺少条款号" if number is None else f"条款号应为文本，收到 {number!r}")
+            number = None
+        clause = _parse_clause(item, number, where, p)
+        if clause is not None:
+            clauses.append(clause)
+    return tuple(clauses)
+
+
+def _parse_clause(item: Mapping, number: str | None, where: str, p: _Collector) -> ClauseSpec | None:
+    before = len(p.problems)
+    p.unknown_keys(where, item, CLAUSE_KEYS)
+    title = p.text(where, item, "title", required=True)
+    category = p.choice(where, item, "category", Category, required=True)
+    kind = p.choice(where, item, "kind", ClauseKind, required=True)
+    unit = p.text(where, item, "unit", required=False)
+    method = p.text(where, item, "method", required=False)
+    units = p.integer(where, item, "units", minimum=1, default=1)
+    inspections = _parse_inspections(item, where, p)
+
+    if kind is not None:
+        for key in NUMERIC_ONLY + ("expected", "aql", "level"):
+            if key not in KIND_FIELDS[kind] and item.get(key) is not None:
+                p.add(where, key, f"{_KIND_NAMES[kind]}条款不使用此字段")
+
+    fields: dict[str, Any] = {}
+    if kind is ClauseKind.numeric:
+        fields = _parse_numeric(item, where, p)
+    elif kind is ClauseKind.boolean:
+        expected = p.boolean(where, item, "expected")
+        if item.get("expected") is None:
+            p.add(where, "expected", "是非型条款须给出 expected（true 或 false）")
+        fields = {"expected": expected}
+    elif kind is ClauseKind.attribute:
+        fields = _parse_attribute(item, where, p)
+        if item.get("units") is not None:
+            p.add(where, "units", "计数检验条款的样本量由 GB/T 2828.1 确定，不使用 units")
+
+    if len(p.problems) > before or number is None:
+        return None
+    return ClauseSpec(
+        number=number,
+        title=title,
+        category=category,
+        kind=kind,
+        unit=unit,
+        units=units,
+        inspections=inspections,
+        method=method,
+        **fields,
+    )
+
+
+_KIND_NAMES = {ClauseKind.numeric: "数值型", ClauseKind.boolean: "是非型", ClauseKind.attribute: "计数检验"}
+
+
+def _parse_inspections(item: Mapping, where: str, p: _Collector) -> tuple:
+    raw = item.get("inspections")
+    if raw is None:
+        # SPEC §7: without `inspections` the clause belongs to every inspection type.
+        return CLAUSE_INSPECTION_TYPES
+    allowed = " | ".join(CLAUSE_INSPECTION_TYPES)
+    if not isinstance(raw, list) or not raw:
+        p.add(where, "inspections", f"应列出检验类型，例如 [type, surveillance]，可选 {allowed}")
+        return ()
+    found = []
+    for value in raw:
+        if str(value) in CLAUSE_INSPECTION_TYPES:
+            if str(value) in found:
+                p.add(where, "inspections", f"检验类型“{value}”重复")
+            found.append(str(value))
+        else:
+            # retest and market take their clauses from another type (SPEC §2), so a file
+            # never lists them.
+            p.add(where, "inspections", f"未知的检验类型“{value}”，可选 {allowed}")
+    return tuple(dict.fromkeys(found))
+
+
+def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
+    comparator = p.choice(where, item, "comparator", Comparator, required=True)
+    limit = p.decimal(where, item, "limit")
+    low = p.decimal(where, item, "low")
+    high = p.decimal(where, item, "high")
+    low_inclusive = p.boolean(where, item, "low_inclusive", default=True)
+    high_inclusive = p.boolean(where, item, "high_inclusive", default=True)
+    digits = p.integer(where, item, "digits", allowed=DIGITS_RANGE)
+    comparison = p.choice(where, item, "comparison", Comparison, required=False, default=Comparison.rounded)
+
+    if comparator is Comparator.between:
+        for key in ("low", "high"):
+            if item.get(key) is None:
+                p.add(where, key, "between 须给出 low 和 high")
+        if item.get("limit") is not None:
+            p.add(where, "limit", "between 使用 low 和 high，不使用 limit")
+        if low is not None and high is not None:
+            if low > high:
+                p.add(where, "low", f"下限 {fmt_decimal(low)} 大于上限 {fmt_decimal(high)}")
+            elif low == high and not (low_inclusive and high_inclusive):
+                p.add(where, "low", f"下限与上限都是 {fmt_decimal(low)}，且不含端点：没有值能合格")
+    elif comparator is not None:
+        if item.get("limit") is None:
+            p.add(where, "limit", f"比较符 {comparator} 须给出 limit")
+        for key in ("low", "high", "low_inclusive", "high_inclusive"):
+            if item.get(key) is not None:
+                p.add(where, key, f"比较符 {comparator} 不使用此字段（between 才用）")
+    return {
+        "comparator": comparator,
+        "limit": limit,
+        "low": low,
+        "high": high,
+        "low_inclusive": low_inclusive,
+        "high_inclusive": high_inclusive,
+        "digits": digits,
+        "comparison": comparison,
+    }
+
+
+def _parse_attribute(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
+    fields: dict[str, Any] = {"aql": None, "level": None}
+    for key, normalize in (("aql", normalize_aql), ("level", normalize_level)):
+        value = item.get(key)
+        if value is None:
+            p.add(where, key, "计数检验条款须给出 aql 和 level（GB/T 2828.1）")
+            continue
+        try:
+            # A float AQL from unquoted YAML (4.0) is read through its text, like the limits.
+            fields[key] = normalize(str(value) if isinstance(value, float) else value)
+        except SamplingError as exc:
+            p.add(where, key, exc.message)
+    return fields
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _clause_data(clause: ClauseSpec) -> dict[str, Any]:
+    """Return the clause as file data, leaving out what equals the format's default."""
+    data: dict[str, Any] = {
+        "number": clause.number,
+        "title": clause.title,
+        "category": clause.category.value,
+        "kind": clause.kind.value,
+    }
+    if clause.unit is not None:
+        data["unit"] = clause.unit
+    if clause.kind is ClauseKind.numeric:
+        data["comparator"] = clause.comparator.value
+        # Decimals are written as quoted strings so no reader turns them into floats.
+        for key in ("limit", "low", "high"):
+            value = getattr(clause, key)
+            if value is not None:
+                data[key] = fmt_decimal(value)
+        for key in ("low_inclusive", "high_inclusive"):
+            if not getattr(clause, key):
+                data[key] = False
+        if clause.digits is not None:
+            data["digits"] = clause.digits
+        if clause.comparison is not Comparison.rounded:
+            data["comparison"] = clause.comparison.value
+    elif clause.kind is ClauseKind.boolean:
+        data["expected"] = clause.expected
+    else:
+        data["aql"] = clause.aql
+        data["level"] = clause.level
+    if clause.units != 1:
+        data["units"] = clause.units
+    data["inspections"] = [t.value for t in clause.inspections]
+    if clause.method is not None:
+        data["method"] = clause.method
+    return data
+
+
+def standard_data(doc: StandardDoc) -> dict[str, Any]:
+    """Return the standard as plain data in the file format (JSON-safe except for the dates)."""
+    rule: dict[str, Any] = {"pass_if_any": [a.to_dict() for a in doc.verdict_rule.pass_if_any]}
+    if doc.verdict_rule.retest is not None:
+        policy = doc.verdict_rule.retest
+        rule["retest"] = {
+            "categories": [c.value for c in policy.categories],
+            "sample_factor": policy.sample_factor,
+            "deadline_days": policy.deadline_days,
+        }
+    return {
+        "code": doc.code,
+        "title": doc.title,
+        "alliance": doc.alliance,
+        "version": doc.version,
+        "effective": doc.effective,
+        "transition_end": doc.transition_end,
+        "status": doc.status.value,
+        "verdict_rule": rule,
+        "clauses": [_clause_data(c) for c in doc.clauses],
+    }
+
+
+def dump_standard(doc: StandardDoc) -> str:
+    """Return the standard as YAML text that parse_standard() reads back to an equal StandardDoc."""
+    return yaml.safe_dump(standard_data(doc), allow_unicode=True, sort_keys=False, default_flow_style=None, width=100)

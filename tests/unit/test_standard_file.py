@@ -1,0 +1,224 @@
+"""Reading and writing the standard file format of SPEC §7."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compliance.engine import CLAUSE_INSPECTION_TYPES, Category, Comparison, RetestPolicy
+from compliance.standard_file import (
+    Problem,
+    StandardFileError,
+    StandardStatus,
+    dump_standard,
+    parse_standard,
+)
+
+REFERENCE = Path("/work/shared/reference/standards")
+REFERENCE_FILES = sorted(REFERENCE.glob("*.yaml"))
+
+
+def make_clause(**overrides) -> dict:
+    clause = {"number": "5.5", "title": "方舌轴向静载荷", "category": "A", "kind": "numeric",
+              "unit": "N", "comparator": ">=", "limit": "3000", "digits": 0}
+    clause.update(overrides)
+    return {k: v for k, v in clause.items() if v is not None}
+
+
+def make_file(*clauses: dict, **overrides) -> dict:
+    data = {
+        "code": "Q/ZSSJ 001", "title": "弹子插芯门锁", "alliance": "ZSSJ", "version": "2012",
+        "effective": "2012-07-01", "transition_end": None,
+        "verdict_rule": {"pass_if_any": [{"A": 0, "B": 0, "C": 0}, {"A": 0, "B": 1, "C": 1}],
+                         "retest": {"categories": ["B", "C"], "sample_factor": 2, "deadline_days": 30}},
+        "clauses": list(clauses) or [make_clause()],
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not ...}
+
+
+def yaml_text(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def problems_of(source) -> list[Problem]:
+    with pytest.raises(StandardFileError) as caught:
+        parse_standard(source)
+    return caught.value.problems
+
+
+def fields_of(source) -> set[tuple[str, str]]:
+    return {(p.where, p.field) for p in problems_of(source)}
+
+
+# --- the reference standards -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", REFERENCE_FILES, ids=lambda p: p.stem)
+def test_both_reference_standards_parse_cleanly(path):
+    doc = parse_standard(path.read_text(encoding="utf-8"))
+    assert doc.status is StandardStatus.published
+    assert doc.clauses and doc.verdict_rule.pass_if_any
+
+
+def test_the_locks_standard_reads_as_written():
+    doc = parse_standard((REFERENCE / "zssj-locks.yaml").read_text(encoding="utf-8"))
+    assert (doc.code, doc.alliance, doc.version, doc.effective) == ("Q/ZSSJ 001", "ZSSJ", "2012", date(2012, 7, 1))
+    assert len(doc.clauses) == 18
+    clauses = {c.number: c for c in doc.clauses}
+    assert clauses["5.3"].limit == Decimal("0.03")
+    assert clauses["5.10"].title == "斜舌伸出长度"  # not confused with 5.1
+    assert clauses["5.4"].units == 3
+    assert clauses["7.1"].aql == "2.5" and clauses["7.1"].level == "II"
+    assert doc.verdict_rule.retest == RetestPolicy((Category.B, Category.C), 2, 30)
+    assert doc.verdict_rule.pass_if_any[2] == {"A": 0, "B": 0, "C": 2}
+
+
+@pytest.mark.parametrize("path", REFERENCE_FILES, ids=lambda p: p.stem)
+def test_dump_then_parse_gives_back_an_equal_standard(path):
+    doc = parse_standard(path.read_text(encoding="utf-8"))
+    text = dump_standard(doc)
+    assert parse_standard(text) == doc
+    assert [c.number for c in parse_standard(text).clauses] == [c.number for c in doc.clauses]
+
+
+def test_dump_writes_decimals_as_quoted_strings():
+    doc = parse_standard(make_file(make_clause(limit=0.03, digits=3)))
+    clause = yaml.safe_load(dump_standard(doc))["clauses"][0]
+    assert clause["limit"] == "0.03"
+
+
+def test_a_round_trip_keeps_exclusive_ends_full_comparison_and_draft_status():
+    between = make_clause(number="5.1", comparator="between", limit=None, low="40", high="140",
+                          low_inclusive=False, comparison="full", units=2, inspections=["factory"])
+    flag = make_clause(number="5.2", kind="boolean", comparator=None, limit=None, digits=None, expected=False)
+    doc = parse_standard(make_file(between, flag, status="draft", transition_end="2013-01-01"))
+    assert parse_standard(dump_standard(doc)) == doc
+    assert doc.clauses[0].low_inclusive is False and doc.clauses[0].comparison is Comparison.full
+
+
+# --- defaults and conversions --------------------------------------------------------------
+
+
+def test_a_clause_without_inspections_belongs_to_every_type():
+    assert parse_standard(make_file()).clauses[0].inspections == CLAUSE_INSPECTION_TYPES
+
+
+def test_a_float_from_yaml_keeps_the_decimal_the_author_wrote():
+    text = yaml_text(make_file(make_clause(limit="0.03"))).replace("'0.03'", "0.03")
+    assert "limit: 0.03\n" in text
+    assert parse_standard(text).clauses[0].limit == Decimal("0.03")
+
+
+def test_an_aql_is_stored_as_the_table_heading():
+    clause = make_clause(kind="attribute", unit=None, comparator=None, limit=None, digits=None, aql=4.0, level="ii")
+    spec = parse_standard(make_file(clause)).clauses[0]
+    assert (spec.aql, spec.level) == ("4.0", "II")
+
+
+def test_json_data_is_accepted_like_yaml():
+    assert parse_standard(make_file()).code == "Q/ZSSJ 001"
+
+
+# --- problems --------------------------------------------------------------------------------
+
+
+def test_a_file_with_three_problems_names_all_three():
+    text = yaml_text(
+        make_file(
+            make_clause(number="5.2", category="D"),
+            make_clause(number="5.3", comparator="between", limit=None, low="140", high="40"),
+            code=...,
+        )
+    )
+    problems = problems_of(text)
+    assert {(p.where, p.field) for p in problems} == {("文件", "code"), ("条款 5.2", "category"), ("条款 5.3", "low")}
+    message = str(StandardFileError(problems))
+    assert "条款 5.2" in message and "条款 5.3" in message and "code" in message
+
+
+@pytest.mark.parametrize(
+    ("clause", "field"),
+    [
+        (make_clause(kind="numbers"), "kind"),
+        (make_clause(comparator="=>"), "comparator"),
+        (make_clause(comparator="between", limit=None, low="40"), "high"),
+        (make_clause(comparator="between", limit="40", low="40", high="50"), "limit"),
+        (make_clause(limit=None), "limit"),
+        (make_clause(limit="3,000"), "limit"),
+        (make_clause(digits="two"), "digits"),
+        (make_clause(digits=1.5), "digits"),
+        (make_clause(units=0), "units"),
+        (make_clause(comparison="approximate"), "comparison"),
+        (make_clause(inspections=["type", "annual"]), "inspections"),
+        (make_clause(inspections=["retest"]), "inspections"),
+        (make_clause(colour="red"), "colour"),
+        (make_clause(expected=True), "expected"),
+        (make_clause(kind="boolean", comparator=None, limit=None, digits=None), "expected"),
+        (make_clause(kind="boolean", comparator=None, limit=None, digits=None, expected="yes"), "expected"),
+        (make_clause(kind="attribute", comparator=None, limit=None, digits=None, level="II"), "aql"),
+        (make_clause(kind="attribute", comparator=None, limit=None, digits=None, aql="3.3", level="II"), "aql"),
+        (make_clause(kind="attribute", comparator=None, limit=None, digits=None, aql="2.5", level="IV"), "level"),
+        (make_clause(title=None), "title"),
+    ],
+)
+def test_a_wrong_clause_field_is_named(clause, field):
+    assert fields_of(make_file(clause)) == {("条款 5.5", field)}
+
+
+def test_an_unquoted_clause_number_is_refused_because_yaml_turns_5_10_into_5_1():
+    text = yaml_text(make_file(make_clause(number="5.10"))).replace("'5.10'", "5.10")
+    assert "number: 5.10\n" in text
+    problems = problems_of(text)
+    assert [(p.where, p.field) for p in problems] == [("第 1 个条款", "number")]
+    assert "引号" in problems[0].message
+
+
+def test_duplicate_clause_numbers_are_refused():
+    assert fields_of(make_file(make_clause(), make_clause())) == {("条款 5.5", "number")}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        (dict(effective="2012-13-01"), "effective"),
+        (dict(effective=...), "effective"),
+        (dict(transition_end="2011-01-01"), "transition_end"),
+        (dict(status="final"), "status"),
+        (dict(owner="me"), "owner"),
+        (dict(clauses=[]), "clauses"),
+        (dict(verdict_rule=...), "verdict_rule"),
+    ],
+)
+def test_a_wrong_file_field_is_named(overrides, field):
+    assert fields_of(make_file(**overrides)) == {("文件", field)}
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        ({"pass_if_any": []}, "verdict_rule.pass_if_any"),
+        ({"pass_if_any": [{"A": 0, "D": 1}]}, "verdict_rule.pass_if_any[1].D"),
+        ({"pass_if_any": [{"A": -1}]}, "verdict_rule.pass_if_any[1].A"),
+        ({"pass_if_any": [{"A": 0}], "retest": {"categories": ["X"], "sample_factor": 2, "deadline_days": 30}},
+         "verdict_rule.retest.categories"),
+        ({"pass_if_any": [{"A": 0}], "retest": {"categories": ["B"], "sample_factor": 0, "deadline_days": 30}},
+         "sample_factor"),
+        ({"pass_if_any": [{"A": 0}], "retest": {"categories": ["B"], "sample_factor": 2}},
+         "verdict_rule.retest.deadline_days"),
+    ],
+)
+def test_a_wrong_verdict_rule_is_named(rule, field):
+    assert fields_of(make_file(verdict_rule=rule)) == {("判定规则", field)}
+
+
+def test_a_yaml_syntax_error_is_reported_with_its_line():
+    problems = problems_of("code: Q/ZSSJ 001\nclauses: [\n  - {number: \"5.1\"\n")
+    assert len(problems) == 1
+    assert problems[0].where == "文件" and "YAML" in problems[0].message and "行" in problems[0].message
+
+
+def test_a_file_that_is_not_a_mapping_is_refused():
+    assert problems_of("- just\n- a list\n")[0].where == "文件"
