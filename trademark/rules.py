@@ -1,0 +1,1095 @@
+"""Usage rules of a mark (SPEC §4): entry conditions E1–E5, exit rules X1–X10.
+
+Pure core: frozen facts in, a list of actions out, each with a rule id and a Chinese reason.
+Nothing here reads the clock, a database or Flask; ``today`` is always a parameter.
+
+State and idempotency
+---------------------
+The engine keeps no state of its own. Everything it has done before reaches it again as the
+licence's ``decisions`` (one ``DecisionFact`` per stored Decision: kind, rule, date, evidence,
+deadline). From them it derives
+
+* the open suspension causes (every ``suspend`` since the last ``reinstate``),
+* the pending X2 warnings (retest deadlines), and
+* which triggers were already handled. Event triggers are keyed by ``(rule, evidence)``: X1 and
+  X2 by the failed inspection, X4 by the last surveillance inspection (or none), X8 by the last
+  passed inspection. X6 is keyed by the fee year: an X6 decision dated on or after the year's
+  due date has handled it.
+
+So a caller that stores every returned action as a Decision and passes the decisions back gets
+no action on a second evaluation the same day.
+
+Conventions chosen here (SPEC is silent)
+----------------------------------------
+* A deadline day is still in time: an action for a missed deadline fires the day after it.
+* ``expires_on`` is the last valid day (``expiry_date()``); X9 fires the day after.
+* The annual fee (paid marks) is for the calendar year: due on 1 January, or on the grant day
+  in the year of grant. E5 asks for the fee of ``today``'s year.
+* Only inspections verified on or before ``today`` and of a model in the licence's scope count.
+  Exit rules X1–X3 look only at inspections verified on or after the grant day; E2 and X8 look
+  at all. A verified retest replaces the verdict of the inspection it retests (SPEC §3).
+* "Surveillance" for X4 means a ``surveillance`` or ``market`` inspection; X1 is cleared only by
+  a passed ``surveillance`` inspection of the same product model sampled on or after the
+  suspension day and verified by the deadline.
+"""
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+from typing import NamedTuple
+
+MANUAL = "manual"
+
+
+class RuleError(ValueError):
+    """An action that the rules do not allow (the message is for staff, in Chinese)."""
+
+
+class RuleConfigError(ValueError):
+    """A bad ``rules`` override; ``rule`` and ``field`` name what is wrong."""
+
+    def __init__(self, message: str, rule: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.rule = rule
+        self.field = field
+
+
+# ---------------------------------------------------------------------------------------------
+# Vocabularies
+
+
+class LicenceStatus(StrEnum):
+    APPLIED = "applied"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    SURRENDERED = "surrendered"
+    REFUSED = "refused"
+
+
+# Revocation, expiry, surrender and refusal are final: the firm must apply again.
+FINAL_STATUSES = frozenset({LicenceStatus.REVOKED, LicenceStatus.EXPIRED,
+                            LicenceStatus.SURRENDERED, LicenceStatus.REFUSED})
+
+
+class MarkType(StrEnum):
+    COLLECTIVE = "collective"
+    CERTIFICATION = "certification"
+
+
+class MembershipStatus(StrEnum):
+    APPLICANT = "applicant"
+    MEMBER = "member"
+    SUSPENDED = "suspended"
+    EXPELLED = "expelled"
+    WITHDRAWN = "withdrawn"
+
+
+class InspectionType(StrEnum):
+    TYPE = "type"
+    SURVEILLANCE = "surveillance"
+    RETEST = "retest"
+    MARKET = "market"
+    FACTORY = "factory"
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCOMPLETE = "incomplete"
+
+
+class ActionKind(StrEnum):
+    GRANT = "grant"
+    WARN = "warn"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    REVOKE = "revoke"
+    EXPIRE = "expire"
+    SURRENDER = "surrender"
+    REFUSE = "refuse"
+
+
+class EventKind(StrEnum):
+    REFUSED_SAMPLING = "refused_sampling"
+    MISUSE = "misuse"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule parameters
+
+RULE_IDS = ("E1", "E2", "E3", "E4", "E5",
+            "X1", "X2", "X3", "X4", "X5", "X6", "X7", "X8", "X9", "X10")
+
+DEFAULT_RULES: Mapping[str, Mapping[str, bool | int]] = MappingProxyType({
+    "E1": {"enabled": True},
+    "E2": {"enabled": True, "months": 12},
+    "E3": {"enabled": True, "months": 24},
+    "E4": {"enabled": True},
+    "E5": {"enabled": True},
+    "X1": {"enabled": True, "deadline_days": 90},
+    "X2": {"enabled": True, "deadline_days": 30},
+    "X3": {"enabled": True, "count": 2, "months": 12},
+    "X4": {"enabled": True, "months": 12, "grace_days": 30},
+    "X5": {"enabled": True},
+    "X6": {"enabled": True, "grace_days": 30},
+    "X7": {"enabled": True, "months": 6},
+    "X8": {"enabled": True},
+    "X9": {"enabled": True},
+    "X10": {"enabled": True},
+})
+
+# Smallest sensible value of each number: a grace period may be zero, nothing else may.
+_MINIMUM = {"months": 1, "deadline_days": 1, "count": 1, "grace_days": 0}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The usage-rule parameters of one mark: ``(rule, field, value)`` for every rule."""
+
+    values: tuple[tuple[str, str, bool | int], ...]
+
+    @classmethod
+    def default(cls) -> RuleSet:
+        """Return the defaults of SPEC §4."""
+        return cls.from_overrides({})
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping | None) -> RuleSet:
+        """Build the defaults overridden by ``{"X1": {"deadline_days": 60}, ...}``."""
+        if overrides is None:
+            overrides = {}
+        if not isinstance(overrides, Mapping):
+            raise RuleConfigError("规则参数必须是以规则编号为键的对象")
+        table = {rule: dict(params) for rule, params in DEFAULT_RULES.items()}
+        for rule, params in overrides.items():
+            if rule not in table:
+                raise RuleConfigError(f"未知规则编号 {rule}，可用：{'、'.join(RULE_IDS)}", rule=str(rule))
+            if not isinstance(params, Mapping):
+                raise RuleConfigError(f"规则 {rule} 的参数必须是对象", rule=rule)
+            for name, value in params.items():
+                if name not in table[rule]:
+                    known = "、".join(table[rule])
+                    raise RuleConfigError(f"规则 {rule} 没有参数 {name}，可用：{known}",
+                                          rule=rule, field=str(name))
+                if name == "enabled":
+                    if not isinstance(value, bool):
+                        raise RuleConfigError(f"规则 {rule} 的 enabled 必须是 true 或 false",
+                                              rule=rule, field=name)
+                else:
+                    if isinstance(value, bool) or not isinstance(value, int):
+                        raise RuleConfigError(f"规则 {rule} 的 {name} 必须是整数",
+                                              rule=rule, field=name)
+                    if value < _MINIMUM[name]:
+                        raise RuleConfigError(f"规则 {rule} 的 {name} 不能小于 {_MINIMUM[name]}",
+                                              rule=rule, field=name)
+                table[rule][name] = value
+        return cls(tuple((rule, name, value)
+                         for rule in RULE_IDS for name, value in table[rule].items()))
+
+    def __getitem__(self, rule: str) -> Mapping[str, bool | int]:
+        params = {name: value for r, name, value in self.values if r == rule}
+        if not params:
+            raise KeyError(rule)
+        return MappingProxyType(params)
+
+    def enabled(self, rule: str) -> bool:
+        """Tell whether a rule is switched on."""
+        return bool(self[rule]["enabled"])
+
+    def to_dict(self) -> dict[str, dict[str, bool | int]]:
+        """Return every rule with every parameter (JSON-ready; ``from_overrides`` reads it back)."""
+        out: dict[str, dict[str, bool | int]] = {}
+        for rule, name, value in self.values:
+            out.setdefault(rule, {})[name] = value
+        return out
+
+
+class RuleDescription(NamedTuple):
+    rule: str
+    enabled: bool
+    sentence: str
+
+
+def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
+             validity_years: int = 3) -> list[RuleDescription]:
+    """Say every rule of a mark in one plain Chinese sentence, in rule order.
+
+    ``enabled`` is whether the rule applies to this mark: E1 never applies to a certification
+    mark, E5 and X6 only to a paid one.
+    """
+    r = ruleset
+    collective = MarkType(mark_type) == MarkType.COLLECTIVE
+    sentences = {
+        "E1": ("集体商标：申请企业须为联盟在册会员，且会员资格正常" if collective else
+               "证明商标：不以联盟会员资格为条件，凡符合条件的企业均可申请使用"),
+        "E2": f"许可范围内每个产品型号须有{r['E2']['months']}个月内抽样、依据现行标准版本、"
+              "经审核合格的型式检验",
+        "E3": f"{r['E3']['months']}个月内被本联盟清退的企业不得申请",
+        "E4": "须提交已签署的承诺书",
+        "E5": "须缴清当年使用费" if paid else "本标志免费授权，无需缴费",
+        "X1": f"监督抽查出现A类不合格：立即暂停，整改期{r['X1']['deadline_days']}天；"
+              "期满前未通过暂停后重新抽样的监督检验则撤销",
+        "X2": f"检验不合格但无A类不合格：发出警告，{r['X2']['deadline_days']}天内可复检；"
+              "复检不合格或逾期未复检则暂停",
+        "X3": f"{r['X3']['months']}个月内累计{r['X3']['count']}次检验不合格：撤销",
+        "X4": f"超过{r['X4']['months']}个月未完成监督抽查（另有宽限期"
+              f"{r['X4']['grace_days']}天）：暂停",
+        "X5": "企业拒绝抽样：撤销",
+        "X6": (f"使用费逾期{r['X6']['grace_days']}天未缴：暂停；缴清后自动恢复" if paid else
+               "本标志免费授权，不因缴费暂停"),
+        "X7": f"暂停超过{r['X7']['months']}个月仍未恢复：撤销",
+        "X8": "标准新版本过渡期结束后，最近一次合格检验仍依据旧版本：暂停，"
+              "依据新版本检验合格后自动恢复",
+        "X9": f"许可有效期{validity_years}年，期满即失效，须重新申请",
+        "X10": "企业被联盟清退：撤销其在本联盟标志下的全部许可",
+    }
+    applies = {"E1": collective, "E5": paid, "X6": paid}
+    return [RuleDescription(rule, r.enabled(rule) and applies.get(rule, True), sentences[rule])
+            for rule in RULE_IDS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts
+
+
+@dataclass(frozen=True)
+class InspectionFact:
+    id: int
+    type: InspectionType
+    product_model: str
+    standard_version_id: int
+    standard_version_label: str
+    sampled_on: date
+    verified_on: date | None
+    outcome: Outcome
+    failed_a: int = 0
+    failed_b: int = 0
+    failed_c: int = 0
+    retest_of: int | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "type", InspectionType(self.type))
+        object.__setattr__(self, "outcome", Outcome(self.outcome))
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    year: int
+    amount: Decimal
+    paid_on: date
+
+
+@dataclass(frozen=True)
+class MembershipFact:
+    """The firm's membership of the mark's alliance; ``expelled_on`` is the latest expulsion."""
+
+    status: MembershipStatus
+    expelled_on: date | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", MembershipStatus(self.status))
+
+
+@dataclass(frozen=True)
+class VersionFact:
+    """A published (or superseded) version; ``transition_end``: until when the previous counts."""
+
+    id: int
+    label: str
+    effective: date | None = None
+    transition_end: date | None = None
+
+
+@dataclass(frozen=True)
+class StandardFact:
+    """The licence's standard: its published versions, oldest first (drafts left out)."""
+
+    code: str
+    versions: tuple[VersionFact, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "versions", tuple(self.versions))
+
+    def current(self, today: date) -> VersionFact | None:
+        """Return the newest version in effect on ``today``."""
+        in_force = [v for v in self.versions if v.effective is None or v.effective <= today]
+        return in_force[-1] if in_force else None
+
+    def stops_counting(self, version_id: int) -> tuple[date, VersionFact] | None:
+        """Return when a version stops counting and the version that replaces it, if known.
+
+        The next version's transition end, or without one its effective date; with neither the
+        end is unknown and X8 does not fire.
+        """
+        ids = [v.id for v in self.versions]
+        if version_id not in ids:
+            return None
+        position = ids.index(version_id)
+        if position + 1 == len(ids):
+            return None
+        successor = self.versions[position + 1]
+        end = successor.transition_end or successor.effective
+        return (end, successor) if end is not None else None
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """A staff-recorded event about the firm (X5 refused sampling; misuse)."""
+
+    id: int
+    kind: EventKind
+    on: date
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", EventKind(self.kind))
+
+
+@dataclass(frozen=True)
+class DecisionFact:
+    """A stored Decision of this licence, passed back so the engine knows what it already did."""
+
+    kind: ActionKind
+    rule: str
+    on: date
+    evidence: tuple[int, ...] = ()
+    deadline: date | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", ActionKind(self.kind))
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+
+
+@dataclass(frozen=True)
+class LicenceFact:
+    id: int
+    status: LicenceStatus
+    mark_type: MarkType
+    scope_models: tuple[str, ...]
+    granted_on: date | None = None
+    expires_on: date | None = None
+    commitment_signed: bool = False
+    fee_per_year: Decimal | None = None
+    decisions: tuple[DecisionFact, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", LicenceStatus(self.status))
+        object.__setattr__(self, "mark_type", MarkType(self.mark_type))
+        object.__setattr__(self, "scope_models", tuple(self.scope_models))
+        object.__setattr__(self, "decisions", tuple(self.decisions))
+
+    @property
+    def paid(self) -> bool:
+        return self.fee_per_year is not None and self.fee_per_year > 0
+
+
+@dataclass(frozen=True)
+class SuspensionCause:
+    rule: str
+    since: date
+    deadline: date | None = None
+    evidence: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class PendingWarning:
+    rule: str
+    inspection_id: int
+    on: date
+    deadline: date | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes
+
+
+@dataclass(frozen=True)
+class Unmet:
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """One decision to store; a warning keeps the status (``to_status`` = status before)."""
+
+    kind: ActionKind
+    rule: str
+    reason: str
+    to_status: LicenceStatus
+    evidence: tuple[int, ...] = ()
+    deadline: date | None = None
+
+    def as_decision(self, on: date) -> DecisionFact:
+        """Return the fact to pass back once this action is stored on ``on``."""
+        return DecisionFact(self.kind, self.rule, on, self.evidence, self.deadline)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+def add_months(day: date, months: int) -> date:
+    """Add calendar months, keeping the day or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def expiry_date(granted_on: date, validity_years: int) -> date:
+    """Return the last valid day of a licence granted on ``granted_on``."""
+    return add_months(granted_on, 12 * validity_years) - timedelta(days=1)
+
+
+def _d(day: date) -> str:
+    return day.isoformat()
+
+
+# ---------------------------------------------------------------------------------------------
+# State derived from the decisions
+
+
+def _decisions_until(licence: LicenceFact, today: date) -> list[DecisionFact]:
+    # Stable: decisions of one day keep the caller's (storage) order.
+    return sorted((d for d in licence.decisions if d.on <= today), key=lambda d: d.on)
+
+
+def open_suspension_causes(licence: LicenceFact, today: date) -> tuple[SuspensionCause, ...]:
+    """Return the causes of the current suspension: every suspend since the last reinstate."""
+    causes: list[SuspensionCause] = []
+    for d in _decisions_until(licence, today):
+        if d.kind == ActionKind.SUSPEND:
+            causes.append(SuspensionCause(d.rule, d.on, d.deadline, d.evidence))
+        elif d.kind in (ActionKind.REINSTATE, ActionKind.GRANT, ActionKind.REVOKE,
+                        ActionKind.EXPIRE, ActionKind.SURRENDER):
+            causes = []
+    return tuple(causes)
+
+
+def pending_warnings(licence: LicenceFact, today: date) -> tuple[PendingWarning, ...]:
+    """Return the X2 warnings not yet followed by an X2 suspension for the same inspection."""
+    decisions = _decisions_until(licence, today)
+    suspended = {d.evidence for d in decisions
+                 if d.rule == "X2" and d.kind == ActionKind.SUSPEND}
+    return tuple(PendingWarning(d.rule, d.evidence[0], d.on, d.deadline) for d in decisions
+                 if d.rule == "X2" and d.kind == ActionKind.WARN and d.evidence
+                 and d.evidence not in suspended)
+
+
+def _handled(decisions: Iterable[DecisionFact], rule: str, evidence: tuple[int, ...],
+             kinds: Iterable[ActionKind] = (ActionKind.WARN, ActionKind.SUSPEND)) -> bool:
+    kinds = tuple(kinds)
+    return any(d.rule == rule and d.evidence == evidence and d.kind in kinds for d in decisions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inspections as the licence rules see them
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """An inspection with its effective verdict: a verified retest replaces the original's."""
+
+    inspection: InspectionFact
+    outcome: Outcome
+    failed_a: int
+    on: date  # verification day of the effective verdict
+    retest: InspectionFact | None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == Outcome.FAIL
+
+
+def _visible(licence: LicenceFact, inspections: Iterable[InspectionFact],
+             today: date) -> list[InspectionFact]:
+    scope = set(licence.scope_models)
+    return sorted((i for i in inspections
+                   if i.verified_on is not None and i.verified_on <= today
+                   and (not scope or i.product_model in scope)),
+                  key=lambda i: (i.verified_on, i.id))
+
+
+def _verdicts(visible: Sequence[InspectionFact]) -> list[_Verdict]:
+    latest_retest: dict[int, InspectionFact] = {}
+    for i in visible:  # sorted by verification, so the last retest wins
+        if i.type == InspectionType.RETEST and i.retest_of is not None:
+            latest_retest[i.retest_of] = i
+    out = []
+    for i in visible:
+        if i.type == InspectionType.RETEST:
+            continue
+        r = latest_retest.get(i.id)
+        effective = r or i
+        out.append(_Verdict(i, effective.outcome, effective.failed_a,
+                            effective.verified_on, r))
+    return out
+
+
+def _describe_inspection(i: InspectionFact) -> str:
+    return (f"检验#{i.id}（型号{i.product_model}，{_d(i.sampled_on)}抽样，"
+            f"依据{i.standard_version_label}版）")
+
+
+def _failed_counts(v: _Verdict) -> str:
+    i = v.retest or v.inspection
+    return f"A类{i.failed_a}项、B类{i.failed_b}项、C类{i.failed_c}项不合格"
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry
+
+
+def check_entry(licence: LicenceFact, membership: MembershipFact | None,
+                inspections: Iterable[InspectionFact], payments: Iterable[PaymentFact],
+                standard: StandardFact | None, ruleset: RuleSet,
+                today: date) -> list[Unmet]:
+    """Return the entry rules E1–E5 that a licence application does not meet (empty: grant)."""
+    unmet: list[Unmet] = []
+    if ruleset.enabled("E1") and licence.mark_type == MarkType.COLLECTIVE:
+        # E1: a certification mark must not require membership, so only collective marks ask.
+        if membership is None or membership.status != MembershipStatus.MEMBER:
+            state = "非联盟会员" if membership is None else {
+                MembershipStatus.APPLICANT: "入会申请尚未批准",
+                MembershipStatus.SUSPENDED: "会员资格已暂停",
+                MembershipStatus.EXPELLED: "已被联盟清退",
+                MembershipStatus.WITHDRAWN: "已退出联盟",
+            }[membership.status]
+            unmet.append(Unmet("E1", f"集体商标仅限联盟会员使用，该企业{state}"))
+
+    if ruleset.enabled("E2"):
+        unmet.extend(_check_e2(licence, inspections, standard, ruleset["E2"]["months"], today))
+
+    if ruleset.enabled("E3") and membership is not None and membership.expelled_on is not None:
+        months = ruleset["E3"]["months"]
+        until = add_months(membership.expelled_on, months)
+        if membership.expelled_on <= today < until:
+            unmet.append(Unmet("E3", f"该企业于{_d(membership.expelled_on)}被联盟清退，"
+                                     f"{months}个月内（{_d(until)}前）不得申请"))
+
+    if ruleset.enabled("E4") and not licence.commitment_signed:
+        unmet.append(Unmet("E4", "尚未提交已签署的承诺书"))
+
+    if ruleset.enabled("E5") and licence.paid:
+        paid = _paid_amount(payments, today.year, today)
+        if paid < licence.fee_per_year:
+            unmet.append(Unmet("E5", f"{today.year}年度使用费应缴{licence.fee_per_year}元，"
+                                     f"已缴{paid}元"))
+    return unmet
+
+
+def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
+              standard: StandardFact | None, months: int, today: date) -> list[Unmet]:
+    if not licence.scope_models:
+        return [Unmet("E2", "许可范围内没有产品型号")]
+    current = standard.current(today) if standard is not None else None
+    if current is None:
+        return [Unmet("E2", "该标志尚无现行的联盟标准版本")]
+    verdicts = _verdicts(_visible(licence, inspections, today))
+    unmet = []
+    for model in licence.scope_models:
+        good = [v for v in verdicts
+                if v.inspection.product_model == model
+                and v.inspection.type == InspectionType.TYPE
+                and v.inspection.standard_version_id == current.id
+                and v.outcome == Outcome.PASS
+                and today <= add_months(v.inspection.sampled_on, months)]
+        if good:
+            continue
+        older = [v for v in verdicts if v.inspection.product_model == model
+                 and v.inspection.type == InspectionType.TYPE]
+        if not older:
+            why = "没有经审核的型式检验"
+        elif not any(v.inspection.standard_version_id == current.id for v in older):
+            why = f"没有依据现行{current.label}版标准的型式检验"
+        elif not any(v.outcome == Outcome.PASS and v.inspection.standard_version_id == current.id
+                     for v in older):
+            why = f"依据现行{current.label}版标准的型式检验不合格"
+        else:
+            why = f"合格的型式检验已超过{months}个月"
+        unmet.append(Unmet("E2", f"型号{model}：{why}（须有{months}个月内抽样、"
+                                 f"依据现行{current.label}版标准并经审核合格的型式检验）"))
+    return unmet
+
+
+def _paid_amount(payments: Iterable[PaymentFact], year: int, today: date) -> Decimal:
+    return sum((p.amount for p in payments if p.year == year and p.paid_on <= today),
+               Decimal(0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Exit and surveillance
+
+
+_ORDER = {rule: n for n, rule in enumerate(RULE_IDS)}
+_ORDER[MANUAL] = len(RULE_IDS)
+
+
+def evaluate(licence: LicenceFact, membership: MembershipFact | None,
+             inspections: Iterable[InspectionFact], payments: Iterable[PaymentFact],
+             events: Iterable[EventFact], standard: StandardFact | None, ruleset: RuleSet,
+             today: date) -> list[Action]:
+    """Apply X1–X10 and automatic reinstatement to a licence as of ``today``.
+
+    Returns nothing for a licence that is not granted yet or whose status is final. A
+    revocation or expiry comes alone (it ends the licence); otherwise a reinstatement or the
+    new suspensions come first, then the warnings, each group in rule order.
+    """
+    if licence.status not in (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED):
+        return []
+    inspections = tuple(inspections)
+    payments = tuple(payments)
+    ctx = _Context(licence, membership, inspections, payments, tuple(events), standard,
+                   ruleset, today)
+
+    final = ctx.revocations() + ctx.expiry()
+    if final:
+        return [final[0]]
+
+    suspensions = ctx.suspensions()
+    status = LicenceStatus.SUSPENDED if suspensions else licence.status
+    actions: list[Action] = list(suspensions)
+    if not suspensions and licence.status == LicenceStatus.SUSPENDED:
+        reinstate = ctx.reinstatement()
+        if reinstate:
+            actions.append(reinstate)
+            status = LicenceStatus.ACTIVE
+    actions.extend(replace(w, to_status=status) for w in ctx.warnings())
+    return actions
+
+
+@dataclass
+class _Context:
+    licence: LicenceFact
+    membership: MembershipFact | None
+    inspections: tuple[InspectionFact, ...]
+    payments: tuple[PaymentFact, ...]
+    events: tuple[EventFact, ...]
+    standard: StandardFact | None
+    rules: RuleSet
+    today: date
+    decisions: list[DecisionFact] = field(init=False)
+    causes: tuple[SuspensionCause, ...] = field(init=False)
+    unknown_cause: bool = field(init=False)
+    all_verdicts: list[_Verdict] = field(init=False)
+    verdicts: list[_Verdict] = field(init=False)
+
+    def __post_init__(self):
+        self.decisions = _decisions_until(self.licence, self.today)
+        self.causes = (open_suspension_causes(self.licence, self.today)
+                       if self.licence.status == LicenceStatus.SUSPENDED else ())
+        # Suspended with no recorded cause (e.g. imported data): only staff may lift it.
+        self.unknown_cause = self.licence.status == LicenceStatus.SUSPENDED and not self.causes
+        self.all_verdicts = _verdicts(_visible(self.licence, self.inspections, self.today))
+        granted = self.licence.granted_on
+        # X1–X3 judge what happened while the licence existed, not the admission tests.
+        self.verdicts = [v for v in self.all_verdicts
+                         if granted is None or v.inspection.verified_on >= granted]
+
+    def on(self, rule: str) -> bool:
+        return self.rules.enabled(rule)
+
+    def param(self, rule: str, name: str) -> int:
+        return int(self.rules[rule][name])
+
+    # -- terminal ------------------------------------------------------------------------
+
+    def revocations(self) -> list[Action]:
+        found = []
+        for rule, check in (("X1", self._x1_revoke), ("X3", self._x3), ("X5", self._x5),
+                            ("X7", self._x7), ("X10", self._x10)):
+            if self.on(rule):
+                action = check()
+                if action:
+                    found.append(action)
+        return found
+
+    def _revoke(self, rule: str, reason: str, evidence: tuple[int, ...] = ()) -> Action:
+        return Action(ActionKind.REVOKE, rule, reason, LicenceStatus.REVOKED, evidence)
+
+    def _x1_revoke(self) -> Action | None:
+        for cause in self.causes:
+            if cause.rule != "X1":
+                continue
+            deadline = cause.deadline or cause.since + timedelta(
+                days=self.param("X1", "deadline_days"))
+            if self.today > deadline and not self._x1_cleared(cause, deadline):
+                return self._revoke("X1", f"A类不合格暂停后，整改期至{_d(deadline)}届满，"
+                                          "期内未通过暂停后重新抽样的监督检验", cause.evidence)
+        return None
+
+    def _x3_counts(self, v: _Verdict) -> bool:
+        """Tell whether a failed verdict is final enough for X3."""
+        if v.retest is not None or v.inspection.failed_a > 0 or not self.on("X2"):
+            return True
+        # X2 gives the firm a retest whose verdict replaces this one (SPEC §3): the failure
+        # counts once that chance is gone, i.e. after the retest deadline.
+        key = (v.inspection.id,)
+        if _handled(self.decisions, "X2", key, (ActionKind.SUSPEND,)):
+            return True
+        days = self.param("X2", "deadline_days")
+        return any(self.today > (w.deadline or w.on + timedelta(days=days))
+                   for w in pending_warnings(self.licence, self.today)
+                   if w.inspection_id == v.inspection.id)
+
+    def _x3(self) -> Action | None:
+        # X3: any K failed verdicts whose span is within W months, so a late sweep still sees it.
+        count, months = self.param("X3", "count"), self.param("X3", "months")
+        failed = sorted((v for v in self.verdicts if v.failed and self._x3_counts(v)),
+                        key=lambda v: (v.on, v.inspection.id))
+        for start in range(len(failed) - count + 1):
+            window = failed[start:start + count]
+            if window[-1].on <= add_months(window[0].on, months):
+                ids = tuple(v.inspection.id for v in window)
+                listed = "、".join(f"#{v.inspection.id}（{_d(v.on)}）" for v in window)
+                return self._revoke("X3", f"{months}个月内累计{count}次检验不合格：{listed}", ids)
+        return None
+
+    def _x5(self) -> Action | None:
+        granted = self.licence.granted_on
+        for e in sorted(self.events, key=lambda e: (e.on, e.id)):
+            if (e.kind == EventKind.REFUSED_SAMPLING and e.on <= self.today
+                    and (granted is None or e.on >= granted)):
+                return self._revoke("X5", f"企业于{_d(e.on)}拒绝抽样")
+        return None
+
+    def _x7(self) -> Action | None:
+        if not self.causes or self.licence.status != LicenceStatus.SUSPENDED:
+            return None
+        since = min(c.since for c in self.causes)
+        months = self.param("X7", "months")
+        if self.today > add_months(since, months):
+            return self._revoke("X7", f"自{_d(since)}暂停已超过{months}个月仍未恢复")
+        return None
+
+    def _x10(self) -> Action | None:
+        m = self.membership
+        if m is None or m.status != MembershipStatus.EXPELLED:
+            return None
+        if m.expelled_on is None:
+            return self._revoke("X10", "企业已被联盟清退")
+        granted = self.licence.granted_on
+        # X10: an expulsion before the grant was judged at entry (E3), not here.
+        if m.expelled_on <= self.today and (granted is None or m.expelled_on >= granted):
+            return self._revoke("X10", f"企业于{_d(m.expelled_on)}被联盟清退")
+        return None
+
+    def expiry(self) -> list[Action]:
+        expires = self.licence.expires_on
+        if self.on("X9") and expires is not None and self.today > expires:
+            return [Action(ActionKind.EXPIRE, "X9", f"许可有效期至{_d(expires)}，已届满",
+                           LicenceStatus.EXPIRED)]
+        return []
+
+    # -- suspension ------------------------------------------------------------------------
+
+    def _suspend(self, rule: str, reason: str, evidence: tuple[int, ...] = (),
+                 deadline: date | None = None) -> Action:
+        return Action(ActionKind.SUSPEND, rule, reason, LicenceStatus.SUSPENDED, evidence,
+                      deadline)
+
+    def suspensions(self) -> list[Action]:
+        found: list[Action] = []
+        for rule, check in (("X1", self._x1), ("X2", self._x2_suspend), ("X4", self._x4),
+                            ("X6", self._x6), ("X8", self._x8)):
+            if self.on(rule):
+                found.extend(check())
+        return found
+
+    def _x1(self) -> list[Action]:
+        days = self.param("X1", "deadline_days")
+        out = []
+        for v in self.verdicts:
+            i = v.inspection
+            if (i.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET)
+                    and i.failed_a > 0 and v.failed
+                    and not _handled(self.decisions, "X1", (i.id,))):
+                deadline = self.today + timedelta(days=days)
+                out.append(self._suspend(
+                    "X1", f"{_describe_inspection(i)}{_failed_counts(v)}，出现A类不合格，"
+                          f"立即暂停；须在{_d(deadline)}前通过重新抽样的监督检验，否则撤销",
+                    (i.id,), deadline))
+        return out
+
+    def _x2_candidates(self) -> list[_Verdict]:
+        # X2: a failed inspection without an A-class failure (X1 takes those).
+        return [v for v in self.verdicts
+                if v.inspection.outcome == Outcome.FAIL and v.inspection.failed_a == 0]
+
+    def _x2_suspend(self) -> list[Action]:
+        days = self.param("X2", "deadline_days")
+        warned = {w.inspection_id: w for w in pending_warnings(self.licence, self.today)}
+        out = []
+        for v in self._x2_candidates():
+            i = v.inspection
+            if _handled(self.decisions, "X2", (i.id,), (ActionKind.SUSPEND,)):
+                continue
+            if v.retest is not None:
+                if v.failed:
+                    out.append(self._suspend(
+                        "X2", f"{_describe_inspection(i)}的复检#{v.retest.id}仍不合格"
+                              f"（{_failed_counts(v)}）", (i.id,)))
+                continue
+            w = warned.get(i.id)
+            if w is None:
+                continue  # not warned yet: warnings() does that first
+            deadline = w.deadline or w.on + timedelta(days=days)
+            if self.today > deadline:
+                out.append(self._suspend(
+                    "X2", f"{_describe_inspection(i)}不合格，复检期限{_d(deadline)}已过，"
+                          "未取得合格的复检结果", (i.id,)))
+        return out
+
+    def _last_surveillance(self) -> InspectionFact | None:
+        found = [v.inspection for v in self.all_verdicts
+                 if v.inspection.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET)]
+        return max(found, key=lambda i: (i.sampled_on, i.id)) if found else None
+
+    def _x4_overdue(self) -> tuple[date, InspectionFact | None] | None:
+        last = self._last_surveillance()
+        base = self.licence.granted_on
+        if last is not None and (base is None or last.sampled_on >= base):
+            base = last.sampled_on
+        if base is None:
+            return None
+        due = add_months(base, self.param("X4", "months")) + timedelta(
+            days=self.param("X4", "grace_days"))
+        return (due, last) if self.today > due else None
+
+    def _x4(self) -> list[Action]:
+        overdue = self._x4_overdue()
+        if overdue is None:
+            return []
+        due, last = overdue
+        evidence = (last.id,) if last is not None else ()
+        # X4: keyed by the last surveillance, so it fires once per missed round.
+        if _handled(self.decisions, "X4", evidence, (ActionKind.SUSPEND,)):
+            return []
+        months = self.param("X4", "months")
+        since = (f"上次监督抽查{_describe_inspection(last)}" if last is not None
+                 else f"自{_d(self.licence.granted_on)}授权以来")
+        return [self._suspend("X4", f"{since}已超过{months}个月未完成监督抽查，"
+                                    f"宽限期至{_d(due)}已过", evidence)]
+
+    def _fee_overdue(self) -> list[tuple[int, date]]:
+        """Return (year, due day) of each fee unpaid beyond the grace period."""
+        granted = self.licence.granted_on
+        if not self.licence.paid or granted is None:
+            return []
+        grace = timedelta(days=self.param("X6", "grace_days"))
+        out = []
+        for year in range(granted.year, self.today.year + 1):
+            due = granted if year == granted.year else date(year, 1, 1)
+            if (self.today > due + grace
+                    and _paid_amount(self.payments, year, self.today) < self.licence.fee_per_year):
+                out.append((year, due))
+        return out
+
+    def _x6(self) -> list[Action]:
+        overdue = self._fee_overdue()
+        if not overdue:
+            return []
+        # X6: a fee year is handled once an X6 suspension dated after its due day exists.
+        fresh = [(year, due) for year, due in overdue
+                 if not any(d.rule == "X6" and d.kind == ActionKind.SUSPEND and d.on >= due
+                            for d in self.decisions)]
+        if not fresh:
+            return []
+        years = "、".join(str(y) for y, _ in overdue)
+        grace = self.param("X6", "grace_days")
+        return [self._suspend("X6", f"{years}年度使用费逾期{grace}天以上未缴清"
+                                    f"（应缴{self.licence.fee_per_year}元/年）")]
+
+    def _x8_stale(self) -> tuple[_Verdict, date, VersionFact] | None:
+        if self.standard is None:
+            return None
+        passed = [v for v in self.all_verdicts if v.outcome == Outcome.PASS]
+        if not passed:
+            return None
+        last = max(passed, key=lambda v: (v.on, v.inspection.id))
+        stop = self.standard.stops_counting(last.inspection.standard_version_id)
+        if stop is None or self.today <= stop[0]:
+            return None
+        return last, stop[0], stop[1]
+
+    def _x8(self) -> list[Action]:
+        stale = self._x8_stale()
+        if stale is None:
+            return []
+        last, end, successor = stale
+        evidence = (last.inspection.id,)
+        if _handled(self.decisions, "X8", evidence, (ActionKind.SUSPEND,)):
+            return []
+        return [self._suspend(
+            "X8", f"标准{successor.label}版过渡期已于{_d(end)}结束，最近一次合格检验"
+                  f"{_describe_inspection(last.inspection)}仍依据旧版本", evidence)]
+
+    # -- reinstatement -----------------------------------------------------------------------
+
+    def _x1_cleared(self, cause: SuspensionCause, deadline: date) -> bool:
+        models = {v.inspection.product_model for v in self.all_verdicts
+                  if v.inspection.id in cause.evidence}
+        for v in self.all_verdicts:
+            i = v.inspection
+            if i.id in cause.evidence and v.outcome == Outcome.PASS:
+                return True  # a passed retest replaces the failed verdict (SPEC §3)
+            if (i.type == InspectionType.SURVEILLANCE and v.outcome == Outcome.PASS
+                    and i.sampled_on >= cause.since and v.on <= deadline
+                    and (not models or i.product_model in models)):
+                return True
+        return False
+
+    def _cleared(self, cause: SuspensionCause) -> bool:
+        if cause.rule == "X1":
+            deadline = cause.deadline or cause.since + timedelta(
+                days=self.param("X1", "deadline_days"))
+            return self._x1_cleared(cause, min(deadline, self.today))
+        if cause.rule == "X2":
+            return any(v.inspection.id in cause.evidence and v.outcome == Outcome.PASS
+                       for v in self.all_verdicts)
+        if cause.rule == "X4":
+            return self._x4_overdue() is None
+        if cause.rule == "X6":
+            return not self._fee_overdue()
+        if cause.rule == "X8":
+            return self._x8_stale() is None
+        return False  # manual (or unknown): only staff lift it
+
+    def reinstatement(self) -> Action | None:
+        expires = self.licence.expires_on
+        if self.unknown_cause or (expires is not None and self.today > expires):
+            return None
+        if not self.causes or not all(self._cleared(c) for c in self.causes):
+            return None
+        rules = sorted({c.rule for c in self.causes}, key=_ORDER.get)
+        # A Decision names one rule: the first cause; the reason lists them all.
+        return Action(ActionKind.REINSTATE, rules[0],
+                      f"暂停原因（{'、'.join(rules)}）均已消除，自动恢复", LicenceStatus.ACTIVE,
+                      tuple(sorted({e for c in self.causes for e in c.evidence})))
+
+    # -- warnings ----------------------------------------------------------------------------
+
+    def warnings(self) -> list[Action]:
+        if not self.on("X2"):
+            return []
+        days = self.param("X2", "deadline_days")
+        out = []
+        for v in self._x2_candidates():
+            i = v.inspection
+            if v.retest is not None or _handled(self.decisions, "X2", (i.id,)):
+                continue  # retested (a pass settles it, a fail suspends) or already warned
+            deadline = self.today + timedelta(days=days)
+            out.append(Action(ActionKind.WARN, "X2",
+                              f"{_describe_inspection(i)}{_failed_counts(v)}（无A类不合格），"
+                              f"予以警告；可在{_d(deadline)}前复检，复检不合格或逾期未复检将暂停",
+                              self.licence.status, (i.id,), deadline))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff actions
+
+MANUAL_ACTIONS = ("warn", "suspend", "reinstate", "revoke", "refused_sampling", "misuse",
+                  "surrender", "refuse")
+
+_STATUS_WORDS = {
+    LicenceStatus.APPLIED: "申请中",
+    LicenceStatus.ACTIVE: "有效",
+    LicenceStatus.SUSPENDED: "已暂停",
+    LicenceStatus.REVOKED: "已撤销",
+    LicenceStatus.EXPIRED: "已过期",
+    LicenceStatus.SURRENDERED: "已注销（企业主动放弃）",
+    LicenceStatus.REFUSED: "申请已被拒绝",
+}
+
+_ACTION_WORDS = {
+    "warn": "警告", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销",
+    "refused_sampling": "记录拒绝抽样", "misuse": "记录违规使用", "surrender": "注销",
+    "refuse": "拒绝申请",
+}
+
+_IN_USE = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
+_ALLOWED_FROM = {
+    "warn": _IN_USE,
+    "suspend": _IN_USE,  # on a suspended licence: adds a cause that only staff can lift
+    "reinstate": (LicenceStatus.SUSPENDED,),
+    "revoke": _IN_USE,
+    "refused_sampling": _IN_USE,
+    "misuse": _IN_USE,
+    "surrender": (LicenceStatus.APPLIED, *_IN_USE),
+    "refuse": (LicenceStatus.APPLIED,),
+}
+
+
+def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
+                  ruleset: RuleSet | None = None) -> Action:
+    """Turn a staff action on a licence into the Action to store, or raise ``RuleError``.
+
+    ``refused_sampling`` revokes under X5 (a warning only if the mark switched X5 off);
+    ``misuse`` is recorded as a warning, the status stays, and staff decide any sanction.
+    """
+    if action not in _ALLOWED_FROM:
+        raise RuleError(f"未知操作：{action}（可用：{'、'.join(MANUAL_ACTIONS)}）")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError(f"{_ACTION_WORDS[action]}必须填写理由")
+    status = licence.status
+    if status in FINAL_STATUSES:
+        raise RuleError(f"许可{_STATUS_WORDS[status]}，这是最终状态，不能再{_ACTION_WORDS[action]}；"
+                        "企业须重新申请")
+    if status not in _ALLOWED_FROM[action]:
+        raise RuleError(f"许可当前{_STATUS_WORDS[status]}，不能{_ACTION_WORDS[action]}")
+    if (action == "reinstate" and licence.expires_on is not None
+            and today > licence.expires_on):
+        raise RuleError(f"许可有效期已于{_d(licence.expires_on)}届满，不能恢复")
+
+    if action == "warn":
+        return Action(ActionKind.WARN, MANUAL, reason, status)
+    if action == "misuse":
+        return Action(ActionKind.WARN, MANUAL, f"违规使用标志：{reason}", status)
+    if action == "suspend":
+        return Action(ActionKind.SUSPEND, MANUAL, reason, LicenceStatus.SUSPENDED)
+    if action == "reinstate":
+        return Action(ActionKind.REINSTATE, MANUAL, reason, LicenceStatus.ACTIVE)
+    if action == "revoke":
+        return Action(ActionKind.REVOKE, MANUAL, reason, LicenceStatus.REVOKED)
+    if action == "refused_sampling":
+        if ruleset is not None and not ruleset.enabled("X5"):
+            return Action(ActionKind.WARN, "X5", f"企业拒绝抽样（本标志未启用X5，不撤销）：{reason}",
+                          status)
+        return Action(ActionKind.REVOKE, "X5", f"企业拒绝抽样：{reason}", LicenceStatus.REVOKED)
+    if action == "surrender":
+        return Action(ActionKind.SURRENDER, MANUAL, reason, LicenceStatus.SURRENDERED)
+    return Action(ActionKind.REFUSE, MANUAL, reason, LicenceStatus.REFUSED)
+
+
+def grant(licence: LicenceFact, unmet: Sequence[Unmet], today: date) -> Action:
+    """Return the grant of an application that meets every entry rule, or raise ``RuleError``."""
+    if licence.status != LicenceStatus.APPLIED:
+        raise RuleError(f"许可当前{_STATUS_WORDS[licence.status]}，只有申请中的许可可以授权")
+    if unmet:
+        listed = "；".join(f"{u.rule} {u.reason}" for u in unmet)
+        raise RuleError(f"不符合准入条件：{listed}")
+    return Action(ActionKind.GRANT, MANUAL, f"{_d(today)}审查符合全部准入条件（E1–E5），予以授权",
+                  LicenceStatus.ACTIVE)
+
+
+def apply_actions(licence: LicenceFact, actions: Iterable[Action], today: date,
+                  validity_years: int | None = None) -> LicenceFact:
+    """Return the licence as it is once ``actions`` are stored as Decisions on ``today``."""
+    for action in actions:
+        changes: dict = {}
+        if action.kind == ActionKind.GRANT:
+            changes["granted_on"] = today
+            if validity_years is not None:
+                changes["expires_on"] = expiry_date(today, validity_years)
+        licence = replace(licence, status=action.to_status,
+                          decisions=licence.decisions + (action.as_decision(today),), **changes)
+    return licence
