@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, request
 from flask_login import current_user
 
 from accounts.models import ApiToken, Role, User
@@ -43,14 +43,16 @@ def bearer_user() -> User | None:
 
 def current_actor() -> User | None:
     """Return the signed-in user: bearer token for the API, session for the web."""
-    if "actor" in g:
-        return g.actor
+    # Cached per request (not on `g`: an app context can outlive one request, as in tests).
+    cache = request.environ
+    if "alliancemark.actor" in cache:
+        return cache["alliancemark.actor"]
     if is_api_request():
         # The API takes bearer tokens only, so it can skip CSRF without being open to it.
         actor = bearer_user()
     else:
         actor = current_user if current_user.is_authenticated else None
-    g.actor = actor
+    cache["alliancemark.actor"] = actor
     return actor
 
 
