@@ -75,7 +75,9 @@ def register_extensions(app: Flask) -> None:
     from extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
+    # Batch mode lets later migrations alter tables on SQLite too.
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True,
+                     compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run the whole test suite (unit, integration, functional, browser e2e).
+# SQLite by default; TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/alliancemark_test for PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/pybabel compile -q -d translations
+# The browser tests drive Debian's chromium (never a downloaded browser).
+if ! [ -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "test.sh: /usr/bin/chromium is missing; install Debian's chromium package (sudo apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
+exec .venv/bin/python -m pytest "$@"
