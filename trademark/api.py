@@ -1,17 +1,21 @@
-"""JSON API for alliances, firms, memberships and product models."""
+"""JSON API for alliances, firms, memberships, product models, marks and licences."""
 from datetime import date
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from accounts.access import STAFF, allow, current_actor
+from accounts.models import Role
 from api import ApiError, error_responses, field, json_body
 from trademark import services
+from trademark.models import Licence
 
 bp = Blueprint("trademark_api", __name__, url_prefix="/api/v1")
+# Verifying an inspection applies the event rules (imported after inspections is complete).
+services.register_inspection_hook()
 
 
 def _fail(err: services.FieldError):
-    raise ApiError(err.status, err.message, {err.field: err.message})
+    raise ApiError(err.status, err.message, err.details if err.details is not None else {err.field: err.message})
 
 
 def firm_json(firm) -> dict:
@@ -88,6 +92,137 @@ def expel_member(code, uscc):
                     "expelled_on": row.expelled_on.isoformat(), "reason": row.reason})
 
 
+def mark_json(mark) -> dict:
+    return {"id": mark.id, "code": mark.code, "alliance": mark.alliance.code, "name": mark.name, "type": mark.type,
+            "registration_no": mark.registration_no, "standard": mark.standard.code if mark.standard else None,
+            "fee_per_year": mark.fee_per_year, "validity_years": mark.validity_years,
+            "rules": services.ruleset_of(mark).to_dict(),
+            "rule_sentences": [{"rule": d.rule, "enabled": d.enabled, "sentence": d.sentence}
+                               for d in services.describe_rules(mark)]}
+
+
+@bp.post("/marks")
+@allow(*STAFF)
+def create_mark():
+    data = json_body()
+    fee = data.get("fee_per_year")
+    validity = field(data, "validity_years", int, required=False, default=3)
+    overrides = field(data, "rules", dict, required=False, default={})
+    try:
+        row = services.create_mark(code=field(data, "code"), alliance_code=field(data, "alliance"),
+                                   name=field(data, "name"), type=field(data, "type"),
+                                   registration_no=field(data, "registration_no", required=False),
+                                   standard_code=field(data, "standard", required=False), fee_per_year=fee,
+                                   validity_years=validity, rules_overrides=overrides)
+    except services.FieldError as err:
+        _fail(err)
+    return jsonify(mark_json(row)), 201
+
+
+@bp.get("/marks/<code>")
+@allow(*STAFF)
+def get_mark(code):
+    row = services.find_mark(code)
+    if row is None:
+        raise ApiError(404, f"标志不存在：{code} / unknown mark")
+    return jsonify(mark_json(row))
+
+
+def _visible_licence(licence_id: int) -> Licence:
+    """Return a licence the caller may see; another firm's is answered as not found."""
+    actor = current_actor()
+    try:
+        licence = services.get_licence(licence_id)
+    except services.FieldError as err:
+        _fail(err)
+    if actor.role == Role.FIRM and licence.firm_id != actor.firm_id:
+        raise ApiError(404, f"许可不存在：{licence_id} / unknown licence")
+    return licence
+
+
+def licence_json(licence) -> dict:
+    from trademark.tokens import verify_url
+
+    certificate = services.current_certificate(licence)
+    return {
+        "id": licence.id, "number": licence.number, "status": licence.status, "firm_uscc": licence.firm.uscc,
+        "firm": licence.firm.name, "mark_code": licence.mark.code, "product_models": [m.model for m in licence.models],
+        "commitment_signed": licence.commitment_signed,
+        "applied_on": licence.applied_on.isoformat(),
+        "granted_on": licence.granted_on.isoformat() if licence.granted_on else None,
+        "expires_on": licence.expires_on.isoformat() if licence.expires_on else None,
+        "decisions": [{"from": d.from_status, "to": d.to_status, "kind": d.kind, "rule": d.rule, "reason": d.reason,
+                       "evidence": list(d.evidence or []), "deadline": d.deadline.isoformat() if d.deadline else None,
+                       "actor": d.actor_name, "effective_on": d.effective_on.isoformat(),
+                       "at": d.at.isoformat(timespec="seconds") + "Z"}
+                      for d in services.licence_decisions(licence)],
+        "certificate_no": certificate.serial if certificate else None,
+        "verify_url": verify_url(current_app.config["PUBLIC_BASE_URL"], certificate.token) if certificate else None,
+    }
+
+
+@bp.post("/licences")
+@allow(*STAFF, Role.FIRM)
+def apply_for_licence():
+    data = json_body()
+    models = field(data, "product_models", list)
+    if not all(isinstance(m, str) for m in models):
+        raise ApiError(422, "product_models 必须是型号列表 / product_models must be a list of strings",
+                       {"product_models": "list of strings"})
+    try:
+        row = services.apply_for_licence(uscc=field(data, "firm_uscc"), mark_code=field(data, "mark_code"),
+                                         product_models=models,
+                                         commitment_signed=field(data, "commitment_signed", bool, required=False,
+                                                                 default=False),
+                                         today=date.today(), actor=current_actor())
+    except services.FieldError as err:
+        _fail(err)
+    return jsonify({"id": row.id, "status": row.status}), 201
+
+
+@bp.get("/licences/<int:licence_id>")
+@allow(*STAFF, Role.FIRM)
+def get_licence(licence_id):
+    return jsonify(licence_json(_visible_licence(licence_id)))
+
+
+@bp.post("/licences/<int:licence_id>/grant")
+@allow(*STAFF)
+def grant_licence(licence_id):
+    try:
+        row = services.grant_licence(licence_id, date.today(), current_actor())
+    except services.FieldError as err:
+        _fail(err)
+    return jsonify(licence_json(row))
+
+
+@bp.post("/licences/<int:licence_id>/actions")
+@allow(*STAFF)
+def act_on_licence(licence_id):
+    data = json_body()
+    try:
+        services.get_licence(licence_id)
+        row = services.act_on_licence(licence_id, field(data, "action"), field(data, "reason"), date.today(),
+                                      current_actor())
+    except services.FieldError as err:
+        _fail(err)
+    return jsonify(licence_json(row))
+
+
+@bp.post("/licences/<int:licence_id>/payments")
+@allow(*STAFF)
+def record_payment(licence_id):
+    data = json_body()
+    try:
+        services.get_licence(licence_id)
+        row = services.record_payment(licence_id, field(data, "year", int), field(data, "amount", (str, int)),
+                                      date.today(), current_actor())
+    except services.FieldError as err:
+        _fail(err)
+    return jsonify({"id": row.id, "licence_id": row.licence_id, "year": row.year, "amount": row.amount,
+                    "paid_on": row.paid_on.isoformat(), "licence_status": row.licence.status}), 201
+
+
 def _body(required: list[str], props: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": required, "properties": props}}}}
@@ -98,6 +233,7 @@ def _created(description: str) -> dict:
 
 
 _S = {"type": "string"}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 OPENAPI_PATHS = {
     "/alliances": {"post": {"summary": "Create an alliance", "requestBody": _body(
         ["code", "name"], {"code": _S, "name": _S, "secretariat": _S}),
@@ -121,4 +257,51 @@ OPENAPI_PATHS = {
         {"name": "uscc", "in": "path", "required": True, "schema": _S}],
         "requestBody": _body(["reason"], {"reason": _S}),
         "responses": {"200": _created("the membership"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+    "/marks": {"post": {"summary": "Create a mark; `rules` overrides the usage-rule defaults by rule id",
+                        "requestBody": _body(["code", "alliance", "name", "type"], {
+                            "code": _S, "alliance": _S, "name": _S,
+                            "type": {"type": "string", "enum": ["collective", "certification"]},
+                            "registration_no": _S, "standard": _S,
+                            "fee_per_year": {"type": "string", "description": "Decimal; omitted or null = free"},
+                            "validity_years": {"type": "integer"},
+                            "rules": {"type": "object", "example": {"X1": {"deadline_days": 60},
+                                                                   "E3": {"enabled": False}}}}),
+                        "responses": {"201": _created("the mark with every rule and its sentence"),
+                                      **error_responses(400, 401, 403, 409, 422)}}},
+    "/marks/{code}": {"get": {"summary": "A mark", "parameters": [
+        {"name": "code", "in": "path", "required": True, "schema": _S}],
+        "responses": {"200": _created("the mark"), **error_responses(401, 403, 404)}}},
+    "/licences": {"post": {"summary": "Apply for a licence (staff for a firm, or a firm user for itself)",
+                           "requestBody": _body(["firm_uscc", "mark_code", "product_models"], {
+                               "firm_uscc": _S, "mark_code": _S,
+                               "product_models": {"type": "array", "items": _S},
+                               "commitment_signed": {"type": "boolean"}}),
+                           "responses": {"201": _created("{id, status: applied}"),
+                                         **error_responses(400, 401, 403, 409, 422)}}},
+    "/licences/{id}": {"get": {"summary": "A licence with its decisions, certificate number and verify URL",
+                               "parameters": [_ID],
+                               "responses": {"200": _created("{status, decisions: [{from, to, rule, reason, at}], "
+                                                             "certificate_no, verify_url}"),
+                                             **error_responses(401, 403, 404)}}},
+    "/licences/{id}/grant": {"post": {"summary": "Grant (entry rules E1–E5), or 409 with details [{rule, reason}]",
+                                      "parameters": [_ID],
+                                      "responses": {"200": _created("the licence"),
+                                                    **error_responses(401, 403, 404, 409)}}},
+    "/licences/{id}/actions": {"post": {"summary": "A staff action with a reason", "parameters": [_ID],
+                                        "requestBody": _body(["action", "reason"], {
+                                            "action": {"type": "string", "enum": [
+                                                "warn", "suspend", "reinstate", "revoke", "refused_sampling",
+                                                "misuse", "surrender", "refuse"]},
+                                            "reason": _S}),
+                                        "responses": {"200": _created("the licence"),
+                                                      **error_responses(400, 401, 403, 404, 409, 422)}}},
+    "/licences/{id}/payments": {"post": {"summary": "Record a fee payment (amount as a decimal string)",
+                                         "parameters": [_ID],
+                                         "requestBody": _body(["year", "amount"], {
+                                             "year": {"type": "integer"}, "amount": _S}),
+                                         "responses": {"201": _created("the payment"),
+                                                       **error_responses(400, 401, 403, 404, 409, 422)}}},
 }
+
+# The public verification endpoint lives with the other public routes.
+from trademark import public as _public_routes  # noqa: E402,F401

@@ -1,16 +1,37 @@
-"""`flask seed-demo` (and the licence commands, later)."""
+"""`flask seed-demo` and `flask sweep`."""
+from datetime import date
+
 import click
 from flask import Flask
 
 
 @click.command("seed-demo")
 def seed_demo():
-    """Load the demo world: both example standards, alliances, stations, firms and users."""
+    """Load the demo world: both example standards, alliances, stations, firms, marks, licences and users."""
     from trademark import demo
 
     for line in demo.seed():
         click.echo(line)
 
 
+@click.command("sweep")
+@click.option("--today", "today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="the day to judge as of (YYYY-MM-DD); default: today")
+def sweep(today):
+    """Apply the time-based usage rules to every licence and membership (idempotent)."""
+    from trademark import services
+
+    day = today.date() if today else date.today()
+    report = services.sweep(day)
+    for d in report.decisions:
+        click.echo(f"licence #{d.licence_id}: {d.from_status} → {d.to_status} [{d.rule}] {d.reason}")
+    click.echo(f"sweep {day.isoformat()}: {report.licences} licences, {report.memberships} expelled memberships "
+               f"checked, {len(report.decisions)} decisions")
+
+
 def register(app: Flask) -> None:
+    from trademark import public
+
     app.cli.add_command(seed_demo)
+    app.cli.add_command(sweep)
+    public.register_cli(app)  # keys, verify-token

@@ -1,7 +1,7 @@
 """The demo world of SPEC §8; seeding twice does no harm."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from accounts import services as accounts
@@ -89,11 +89,135 @@ def seed(today: date | None = None) -> list[str]:
                 services.add_product_model(code, model, category)
         if alliance and not any(m.alliance.code == alliance for m in firm.memberships):
             services.admit_member(alliance, code, today.replace(year=today.year - 2))
-    out.append("")
-    out.append("demo users (username / password):")
+    lines = []
     for username, role, password, station, firm_index in USERS:
         if db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none() is None:
             accounts.create_user(username, role, password, station_code=station,
                                  firm_uscc=None if firm_index is None else FIRMS[firm_index][1])
-        out.append(f"  {username:<10} {password:<14} {role}" + (f" @ {station}" if station else ""))
+        lines.append(f"  {username:<10} {password:<14} {role}" + (f" @ {station}" if station else ""))
+    out.extend(seed_marks_and_licences(today))
+    out.append("")
+    out.append("demo users (username / password):")
+    out.extend(lines)
     return out
+
+
+# --- marks, licences and the inspections behind them (SPEC §8) -----------------------------------
+
+# code, alliance, name, type, registration number, standard, yearly fee
+MARKS = [
+    ("ZSSJ", "ZSSJ", "中山锁具", "collective", "第12345678号", "Q/ZSSJ 001", None),
+    ("ZSSJ-ZM", "ZSSJ", "中山锁具品质认证", "certification", "第12345679号", "Q/ZSSJ 001", None),
+    ("SDDYLG", "SDDYLG", "顺德电压力锅", "collective", "第23456789号", "Q/SDDYLG 001", "5000.00"),
+]
+
+LOCK_PASS = {"5.1": True, "5.2": "6500", "5.3": "0.01", "5.4": "22.0", "5.5": "3500", "5.6": "6500", "5.7": True,
+             "5.8": "6.0", "5.9": "20.0", "5.10": "12.0", "5.11": "1200", "5.12": True, "5.13": "600",
+             "5.14": "0.10", "5.15": "120000", "5.16": "1.00", "5.17": "48", "7.1": 0}
+LOCK_A_FAIL = {**LOCK_PASS, "5.2": "5200"}  # too few key differences: an A-class failure
+LOCK_B_FAIL = {**LOCK_PASS, "5.11": "900", "5.13": "420"}  # two B-class failures
+COOKER_PASS = {"5.1": "80", "5.2": "1.00", "5.3": "1.20", "5.4": "2.5", "5.5": "1000", "5.6": True, "5.7": True,
+               "5.8": True, "5.9": "5.0", "5.10": "0.30", "5.11": "0.050", "5.12": "40", "5.13": "0.0",
+               "5.14": "2", "7.1": 0}
+
+
+def _people(station: str) -> tuple[User, User]:
+    suffix = "zs" if station == "ZS-LAB" else "sd"
+    find = lambda name: db.session.execute(db.select(User).where(User.username == name)).scalar_one()  # noqa: E731
+    return find(f"tech.{suffix}"), find(f"review.{suffix}")
+
+
+def _inspect(firm_index: int, model: str, verified: date, *, type: str = "surveillance", values=None):
+    """Create, fill, submit and verify an inspection sampled ten days before `verified`."""
+    _, uscc, _, alliance, _ = FIRMS[firm_index]
+    lock = alliance == "ZSSJ" or firm_index == 3
+    station = "ZS-LAB" if lock else "SD-LAB"
+    tech, reviewer = _people(station)
+    return stations.run_inspection(
+        firm_uscc=uscc, product_model=model, standard_code="Q/ZSSJ 001" if lock else "Q/SDDYLG 001",
+        station_code=station, values=values or (LOCK_PASS if lock else COOKER_PASS), technician=tech,
+        reviewer=reviewer, today=verified, type=type, sampled_on=verified - timedelta(days=10))
+
+
+def _licensed(firm_index: int, mark: str, models: list[str], granted: date, fee: str | None = None):
+    """Pass a type test for every model, apply, pay (paid marks) and grant on `granted`."""
+    uscc = FIRMS[firm_index][1]
+    for model in models:
+        _inspect(firm_index, model, granted - timedelta(days=7), type="type")
+    licence = services.apply_for_licence(uscc=uscc, mark_code=mark, product_models=models, commitment_signed=True,
+                                         today=granted - timedelta(days=5))
+    if fee:
+        services.record_payment(licence.id, granted.year, fee, granted - timedelta(days=1))
+    return services.grant_licence(licence.id, granted)
+
+
+def _has_licence(firm_index: int) -> bool:
+    from trademark.models import Licence
+
+    firm = services.find_firm(FIRMS[firm_index][1])
+    return db.session.execute(db.select(Licence.id).where(Licence.firm_id == firm.id)).first() is not None
+
+
+def seed_marks_and_licences(today: date) -> list[str]:
+    """Create the marks and, for each demo firm without a licence yet, its story up to `today`."""
+    out: list[str] = []
+    for code, alliance, name, type_, reg_no, standard, fee in MARKS:
+        if services.find_mark(code) is None:
+            services.create_mark(code=code, alliance_code=alliance, name=name, type=type_, registration_no=reg_no,
+                                 standard_code=standard, fee_per_year=fee, validity_years=3)
+            out.append(f"mark {code} {name}")
+    stories = [
+        (0, _active_lock_maker), (1, _suspended_after_a_critical_failure), (2, _revoked_after_repeated_failures),
+        (3, _certified_non_member), (4, _paid_cooker_licensee), (5, _applicant_waiting_for_type_test),
+    ]
+    for index, story in stories:
+        if not _has_licence(index):
+            out.append(f"licence story: {FIRMS[index][0]} — {story(today)}")
+    return out
+
+
+def _active_lock_maker(t: date) -> str:
+    licence = _licensed(0, "ZSSJ", ["JG-8801", "JG-8802"], t - timedelta(days=300))
+    _inspect(0, "JG-8801", t - timedelta(days=100))
+    return f"有效 ({licence.number})"
+
+
+def _suspended_after_a_critical_failure(t: date) -> str:
+    # X1: an A-class failure in surveillance suspends at once; rectification deadline 90 days.
+    licence = _licensed(1, "ZSSJ", ["JD-360"], t - timedelta(days=280))
+    _inspect(1, "JD-360", t - timedelta(days=40), values=LOCK_A_FAIL)
+    return f"暂停 X1 ({licence.number})"
+
+
+def _revoked_after_repeated_failures(t: date) -> str:
+    # X2 warning → missed retest → X2 suspension (sweep) → second failure → X3 revocation.
+    licence = _licensed(2, "ZSSJ", ["HD-100"], t - timedelta(days=330))
+    first = _inspect(2, "HD-100", t - timedelta(days=200), values=LOCK_B_FAIL)
+    services.sweep(first.verified_on + timedelta(days=31))
+    _inspect(2, "HD-100", t - timedelta(days=120), values=LOCK_A_FAIL)
+    return f"{licence.status} ({licence.number})"
+
+
+def _certified_non_member(t: date) -> str:
+    # E1 does not apply to a certification mark: a non-member that meets the conditions is licensed.
+    licence = _licensed(3, "ZSSJ-ZM", ["XR-A1"], t - timedelta(days=150))
+    return f"证明商标，有效 ({licence.number})"
+
+
+def _paid_cooker_licensee(t: date) -> str:
+    granted = t - timedelta(days=200)
+    licence = _licensed(4, "SDDYLG", ["MC-YL50"], granted, fee="5000.00")
+    if t.year != granted.year:
+        services.record_payment(licence.id, t.year, "5000.00", date(t.year, 1, 1))
+    _inspect(4, "MC-YL50", t - timedelta(days=60))
+    return f"付费标志，有效 ({licence.number})"
+
+
+def _applicant_waiting_for_type_test(t: date) -> str:
+    uscc = FIRMS[5][1]
+    firm = services.find_firm(uscc)
+    if not any(m.alliance.code == "SDDYLG" for m in firm.memberships):
+        services.admit_member("SDDYLG", uscc, t - timedelta(days=30))
+    licence = services.apply_for_licence(uscc=uscc, mark_code="SDDYLG", product_models=["AB-Y5"],
+                                         commitment_signed=True, today=t - timedelta(days=10))
+    return f"申请中，等待型式检验 (#{licence.id})"

@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf.file import FileField
+from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class AllianceForm(FlaskForm):
@@ -27,3 +29,39 @@ class AdmitForm(FlaskForm):
 
 class ExpelForm(FlaskForm):
     reason = TextAreaField("清退理由", validators=[DataRequired("清退必须写明理由"), Length(max=2000)])
+
+
+class MarkForm(FlaskForm):
+    code = StringField("标志代码", validators=[DataRequired("请填写标志代码"), Length(max=32)])
+    alliance = SelectField("所属联盟", validators=[DataRequired("请选择联盟")])
+    name = StringField("标志名称", validators=[DataRequired("请填写标志名称"), Length(max=100)])
+    type = SelectField("标志类型", choices=[SelectChoice("collective", "集体商标（仅限会员）"),
+                                           SelectChoice("certification", "证明商标（符合条件即可）")])
+    registration_no = StringField("商标注册号", validators=[Optional(), Length(max=64)])
+    standard = SelectField("依据的联盟标准", validators=[Optional()])
+    fee_per_year = StringField("年使用费（元，留空为免费）", validators=[Optional(), Length(max=20)])
+    validity_years = IntegerField("许可有效期（年）", default=3,
+                                  validators=[DataRequired("请填写有效期"), NumberRange(min=1, max=10, message="1 至 10 年")])
+    image = FileField("标志图样（PNG 或 JPEG，不超过 1 MB）")
+
+
+class ApplyForm(FlaskForm):
+    firm = SelectField("申请企业", validators=[DataRequired("请选择企业")])
+    mark = SelectField("申请使用的标志", validators=[DataRequired("请选择标志")])
+    models = SelectMultipleField("许可范围（产品型号）", validators=[DataRequired("至少选择一个产品型号")])
+    commitment_signed = BooleanField("已提交签署的承诺书")
+
+
+ACTION_LABELS = {"warn": "警告", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销",
+                 "refused_sampling": "记录拒绝抽样（X5）", "misuse": "记录违规使用", "surrender": "注销（企业放弃）",
+                 "refuse": "拒绝申请"}
+
+
+class LicenceActionForm(FlaskForm):
+    action = SelectField("操作", choices=[SelectChoice(v, label) for v, label in ACTION_LABELS.items()])
+    reason = TextAreaField("理由（必填）", validators=[DataRequired("手工操作必须填写理由"), Length(max=2000)])
+
+
+class PaymentForm(FlaskForm):
+    year = IntegerField("年度", validators=[DataRequired("请填写年度"), NumberRange(min=2000, max=2100)])
+    amount = StringField("金额（元）", validators=[DataRequired("请填写金额"), Length(max=20)])

@@ -1,21 +1,30 @@
 """Alliance, firm, membership and product-model use cases (marks and licences build on these)."""
 from __future__ import annotations
 
-from datetime import date
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 from extensions import db
-from trademark.models import Alliance, Decision, Firm, Membership, MembershipStatus, ProductModel
+from trademark import rules
+from trademark.models import (
+    Alliance, Certificate, Decision, Firm, LicenceStatus, Licence, Mark, MarkType, Membership, MembershipStatus,
+    Payment, ProductModel,
+)
 from trademark.uscc import UsccError, normalize_uscc
 
 
 class FieldError(ValueError):
     """A refused input, naming the field (`field`) it concerns."""
 
-    def __init__(self, field: str, message: str, status: int = 422):
+    def __init__(self, field: str, message: str, status: int = 422, details: dict | None = None):
         super().__init__(message)
         self.field = field
         self.message = message
         self.status = status
+        self.details = details
 
 
 def _required(field: str, value: str | None, label: str, max_len: int) -> str:
@@ -182,12 +191,660 @@ def expel_member(alliance_code: str, uscc: str, reason: str, today: date, actor=
     membership.reason = reason
     record_decision(membership=membership, from_status=previous, to_status=MembershipStatus.EXPELLED,
                     kind="expel", rule="manual", reason=reason, today=today, actor=actor)
-    for hook in EXPULSION_HOOKS:
-        hook(membership, today, actor)
+    revoke_for_expulsion(membership, today, actor)
     if commit:
         db.session.commit()
     return membership
 
 
-# X10: the licences module registers the cascade that revokes the firm's licences here.
-EXPULSION_HOOKS: list = []
+
+
+# =============================================================================================
+# Marks (SPEC §2 Mark, §4 usage-rule parameters)
+
+MARK_IMAGE_MAX_BYTES = 1024 * 1024
+MARK_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+def find_mark(code: str) -> Mark | None:
+    return db.session.execute(db.select(Mark).where(Mark.code == (code or "").strip().upper())).scalar_one_or_none()
+
+
+def parse_fee(value) -> str | None:
+    """Return a yearly fee as a Decimal string, None for a free mark; refuse floats and negatives."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (bool, float)) or not isinstance(value, (str, int, Decimal)):
+        raise FieldError("fee_per_year", "使用费须以字符串形式的金额给出，如 \"5000.00\" / fee_per_year must be a decimal string")
+    try:
+        fee = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FieldError("fee_per_year", "使用费不是有效金额 / fee_per_year is not a number") from None
+    if not fee.is_finite() or fee < 0 or fee > Decimal("100000000"):
+        raise FieldError("fee_per_year", "使用费须为 0 至 1 亿元之间的金额 / fee_per_year out of range")
+    if fee == 0:
+        return None
+    return str(fee.quantize(Decimal("0.01")))
+
+
+def ruleset_of(mark: Mark) -> rules.RuleSet:
+    """Return the mark's usage-rule parameters (defaults overridden by `mark.rules`)."""
+    return rules.RuleSet.from_overrides(mark.rules or {})
+
+
+def check_rules(overrides) -> dict:
+    """Validate rule overrides; a FieldError names the bad rule and parameter."""
+    try:
+        rules.RuleSet.from_overrides(overrides)
+    except rules.RuleConfigError as err:
+        where = ".".join(x for x in ("rules", err.rule, err.field) if x)
+        raise FieldError(where, f"使用管理规则参数有误：{err} / invalid rules", details={
+            "rules": str(err), "rule": err.rule, "field": err.field}) from None
+    return {rule: dict(params) for rule, params in (overrides or {}).items()}
+
+
+def describe_rules(mark: Mark) -> list[rules.RuleDescription]:
+    """Say each usage rule of the mark in plain Chinese (rules.describe)."""
+    return rules.describe(ruleset_of(mark), mark.type, mark.fee_per_year is not None, mark.validity_years)
+
+
+def _validity(value) -> int:
+    if value is None:
+        return 3
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
+        raise FieldError("validity_years", "许可有效期须为 1 至 10 年的整数 / validity_years must be 1–10")
+    return value
+
+
+def _mark_standard(alliance: Alliance, standard_code: str | None):
+    from compliance.models import Standard
+
+    if standard_code:
+        standard = db.session.execute(db.select(Standard).where(Standard.code == standard_code.strip())).scalar_one_or_none()
+        if standard is None:
+            raise FieldError("standard", f"标准不存在：{standard_code} / unknown standard")
+        return standard
+    # Without a named standard, the alliance's own (first by code) applies.
+    return db.session.execute(db.select(Standard).where(Standard.alliance_id == alliance.id)
+                              .order_by(Standard.code)).scalars().first()
+
+
+def create_mark(*, code: str, alliance_code: str, name: str, type: str, registration_no: str | None = None,
+                standard_code: str | None = None, fee_per_year=None, validity_years: int | None = 3,
+                rules_overrides=None, commit: bool = True) -> Mark:
+    """Create a collective or certification mark with its fee, validity and usage-rule overrides."""
+    code = _required("code", code, "标志代码", 32).upper()
+    if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
+        raise FieldError("code", "标志代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only")
+    alliance = find_alliance(alliance_code)
+    if alliance is None:
+        raise FieldError("alliance", f"联盟不存在：{alliance_code} / unknown alliance", status=422)
+    name = _required("name", name, "标志名称", 100)
+    if type not in set(MarkType):
+        raise FieldError("type", "标志类型须为 collective（集体商标）或 certification（证明商标）/ type is invalid")
+    overrides = check_rules(rules_overrides or {})
+    fee = parse_fee(fee_per_year)
+    validity = _validity(validity_years)
+    if find_mark(code):
+        raise FieldError("code", f"标志代码已存在：{code} / mark code exists", status=409)
+    mark = Mark(code=code, alliance=alliance, name=name, type=type, fee_per_year=fee, validity_years=validity,
+                registration_no=(registration_no or "").strip() or None,
+                standard=_mark_standard(alliance, standard_code), rules=overrides)
+    db.session.add(mark)
+    if commit:
+        db.session.commit()
+    return mark
+
+
+def update_mark(mark_id: int, *, name: str, type: str, registration_no: str | None, standard_code: str | None,
+                fee_per_year, validity_years: int | None, rules_overrides=None, image: bytes | None = None) -> Mark:
+    """Change a mark's particulars, fee, validity, rules and (optionally) image; commit once."""
+    mark = db.session.get(Mark, mark_id)
+    if mark is None:
+        raise FieldError("id", "标志不存在 / unknown mark", status=404)
+    mark.name = _required("name", name, "标志名称", 100)
+    if type not in set(MarkType):
+        raise FieldError("type", "标志类型无效 / type is invalid")
+    mark.type = type
+    mark.registration_no = (registration_no or "").strip() or None
+    mark.fee_per_year = parse_fee(fee_per_year)
+    mark.validity_years = _validity(validity_years)
+    mark.standard = _mark_standard(mark.alliance, standard_code)
+    if rules_overrides is not None:
+        mark.rules = check_rules(rules_overrides)
+    if image:
+        mark.image, mark.image_type = check_mark_image(image)
+    db.session.commit()
+    return mark
+
+
+def check_mark_image(data: bytes) -> tuple[bytes, str]:
+    """Accept a PNG or JPEG no larger than MARK_IMAGE_MAX_BYTES; return it with its MIME type."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MARK_IMAGE_MAX_BYTES:
+        raise FieldError("image", f"图片不能超过 {MARK_IMAGE_MAX_BYTES // 1024} KB / image too large", status=413)
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            kind = img.format
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise FieldError("image", "图片无法识别，请上传 PNG 或 JPEG / not a PNG or JPEG image") from None
+    if kind not in MARK_IMAGE_TYPES:
+        raise FieldError("image", "只接受 PNG 或 JPEG 图片 / PNG or JPEG only")
+    return data, MARK_IMAGE_TYPES[kind]
+
+
+# =============================================================================================
+# Licences: application, entry (E1–E5), grant, manual actions, event and time rules
+
+LIVE = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
+OPEN = (LicenceStatus.APPLIED, *LIVE)
+
+# Called inside the grant transaction, before its single commit (certificates register here).
+AFTER_GRANT: list[Callable[[Licence, date], None]] = []
+
+
+class EntryRefused(FieldError):
+    """A grant refused because entry rules are unmet; `unmet` lists every one."""
+
+    def __init__(self, unmet: list[rules.Unmet]):
+        listed = "；".join(f"{u.rule} {u.reason}" for u in unmet)
+        super().__init__("entry", f"不符合准入条件：{listed} / entry rules not met", status=409,
+                         details=[{"rule": u.rule, "reason": u.reason} for u in unmet])
+        self.unmet = unmet
+
+
+def get_licence(licence_id: int) -> Licence:
+    licence = db.session.get(Licence, licence_id)
+    if licence is None:
+        raise FieldError("id", f"许可不存在：{licence_id} / unknown licence", status=404)
+    return licence
+
+
+def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], commitment_signed: bool,
+                      today: date, actor=None, commit: bool = True) -> Licence:
+    """File a licence application (by staff for a firm, or by the firm itself); status `applied`."""
+    firm = find_firm(uscc)
+    if firm is None:
+        raise FieldError("firm_uscc", f"企业不存在：{uscc} / unknown firm", status=422)
+    if actor is not None and actor.role == "firm" and actor.firm_id != firm.id:
+        raise FieldError("firm_uscc", "企业用户只能为本企业申请 / a firm may apply only for itself", status=403)
+    mark = find_mark(mark_code)
+    if mark is None:
+        raise FieldError("mark_code", f"标志不存在：{mark_code} / unknown mark", status=422)
+    wanted = [str(m).strip() for m in product_models or [] if str(m).strip()]
+    if not wanted:
+        raise FieldError("product_models", "许可范围至少包含一个产品型号 / product_models is empty")
+    by_name = {m.model: m for m in firm.models}
+    unknown = [m for m in wanted if m not in by_name]
+    if unknown:
+        raise FieldError("product_models", f"{firm.name} 没有型号：{'、'.join(unknown)} / unknown product models")
+    existing = db.session.execute(db.select(Licence).where(
+        Licence.firm_id == firm.id, Licence.mark_id == mark.id, Licence.status.in_(list(OPEN)))).scalars().first()
+    if existing is not None:
+        raise FieldError("mark_code", f"该企业已有此标志的许可或申请（#{existing.id}，{existing.status}）/ "
+                                      "an open licence exists", status=409)
+    licence = Licence(firm=firm, mark=mark, status=LicenceStatus.APPLIED, commitment_signed=bool(commitment_signed),
+                      applied_on=today, models=[by_name[m] for m in dict.fromkeys(wanted)])
+    db.session.add(licence)
+    db.session.flush()
+    scope = "、".join(m.model for m in licence.models)
+    record_decision(licence_id=licence.id, from_status=None, to_status=LicenceStatus.APPLIED, kind="apply",
+                    rule="manual", reason=f"申请使用{mark.name}，范围：{scope}", today=today, actor=actor)
+    if commit:
+        db.session.commit()
+    return licence
+
+
+# --- facts for the pure rules engine ---------------------------------------------------------
+
+
+def _membership_of(licence: Licence) -> Membership | None:
+    return next((m for m in licence.firm.memberships if m.alliance_id == licence.mark.alliance_id), None)
+
+
+def licence_decisions(licence: Licence) -> list[Decision]:
+    """Return the licence's whole timeline, oldest first."""
+    return list(db.session.execute(db.select(Decision).where(Decision.licence_id == licence.id)
+                                   .order_by(Decision.effective_on, Decision.id)).scalars())
+
+
+def _licence_fact(licence: Licence, decisions: list[Decision]) -> rules.LicenceFact:
+    kinds = set(rules.ActionKind)
+    return rules.LicenceFact(
+        id=licence.id, status=licence.status, mark_type=licence.mark.type,
+        scope_models=tuple(m.model for m in licence.models), granted_on=licence.granted_on,
+        expires_on=licence.expires_on, commitment_signed=licence.commitment_signed,
+        fee_per_year=Decimal(licence.mark.fee_per_year) if licence.mark.fee_per_year else None,
+        decisions=tuple(rules.DecisionFact(d.kind, d.rule, d.effective_on, tuple(d.evidence or ()), d.deadline)
+                        for d in decisions if d.kind in kinds))
+
+
+def _inspection_facts(firm_id: int) -> list[rules.InspectionFact]:
+    from inspections.models import Inspection, InspectionStatus
+
+    rows = db.session.execute(db.select(Inspection).where(
+        Inspection.firm_id == firm_id, Inspection.status == InspectionStatus.VERIFIED,
+        Inspection.outcome.in_(["pass", "fail"]))).scalars()
+    return [rules.InspectionFact(
+        id=i.id, type=i.type, product_model=i.product_model.model, standard_version_id=i.version_id,
+        standard_version_label=i.version.label, sampled_on=i.sampled_on, verified_on=i.verified_on,
+        outcome=i.outcome, failed_a=i.failed_a, failed_b=i.failed_b, failed_c=i.failed_c,
+        retest_of=i.retest_of_id) for i in rows]
+
+
+def _standard_fact(mark: Mark) -> rules.StandardFact | None:
+    from compliance.models import VersionStatus
+
+    if mark.standard is None:
+        return None
+    versions = [v for v in mark.standard.versions if v.status != VersionStatus.DRAFT]
+    versions.sort(key=lambda v: (v.effective, v.id))
+    return rules.StandardFact(mark.standard.code, tuple(
+        rules.VersionFact(v.id, v.label, v.effective, v.transition_end) for v in versions))
+
+
+def _payment_facts(licence: Licence) -> list[rules.PaymentFact]:
+    rows = db.session.execute(db.select(Payment).where(Payment.licence_id == licence.id)).scalars()
+    return [rules.PaymentFact(p.year, Decimal(p.amount), p.paid_on) for p in rows]
+
+
+def _event_facts(licence: Licence) -> list[rules.EventFact]:
+    # X5: a refused sampling recorded on any licence of the firm under this alliance's marks.
+    rows = db.session.execute(db.select(Decision).join(Licence, Decision.licence_id == Licence.id)
+                              .join(Mark, Licence.mark_id == Mark.id).where(
+        Licence.firm_id == licence.firm_id, Mark.alliance_id == licence.mark.alliance_id,
+        Decision.rule == "X5", Decision.kind.in_(["revoke", "warn"]))).scalars()
+    return [rules.EventFact(d.id, rules.EventKind.REFUSED_SAMPLING, d.effective_on) for d in rows]
+
+
+@dataclass
+class Facts:
+    licence: rules.LicenceFact
+    membership: rules.MembershipFact | None
+    inspections: list
+    payments: list
+    events: list
+    standard: rules.StandardFact | None
+    ruleset: rules.RuleSet
+    decisions: list = field(default_factory=list)
+
+
+def facts_for(licence: Licence) -> Facts:
+    """Load everything the rules engine needs about one licence."""
+    decisions = licence_decisions(licence)
+    membership = _membership_of(licence)
+    return Facts(
+        licence=_licence_fact(licence, decisions),
+        membership=None if membership is None else rules.MembershipFact(membership.status, membership.expelled_on),
+        inspections=_inspection_facts(licence.firm_id), payments=_payment_facts(licence),
+        events=_event_facts(licence), standard=_standard_fact(licence.mark), ruleset=ruleset_of(licence.mark),
+        decisions=decisions)
+
+
+def entry_check(licence: Licence, today: date) -> list[rules.Unmet]:
+    """Return the entry rules (E1–E5) the application does not meet."""
+    f = facts_for(licence)
+    return rules.check_entry(f.licence, f.membership, f.inspections, f.payments, f.standard, f.ruleset, today)
+
+
+def _store(licence: Licence, action: rules.Action, today: date, actor=None) -> Decision:
+    """Store one engine action as a Decision and move the licence to its new status."""
+    previous = licence.status
+    decision = record_decision(licence_id=licence.id, from_status=previous, to_status=action.to_status,
+                               kind=action.kind, rule=action.rule, reason=action.reason, today=today,
+                               actor=actor, evidence=action.evidence, deadline=action.deadline)
+    licence.status = action.to_status
+    if action.kind == rules.ActionKind.SUSPEND and previous != LicenceStatus.SUSPENDED:
+        licence.suspended_on = today
+    elif action.kind == rules.ActionKind.REINSTATE:
+        licence.suspended_on = None
+    elif action.to_status in rules.FINAL_STATUSES:
+        licence.ended_on = today
+    return decision
+
+
+def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
+    """Grant an application that meets every entry rule, or raise EntryRefused listing the unmet ones."""
+    licence = get_licence(licence_id)
+    if licence.status != LicenceStatus.APPLIED:
+        raise FieldError("status", f"只有申请中的许可可以授权，当前状态：{licence.status} / not an application",
+                         status=409)
+    f = facts_for(licence)
+    unmet = rules.check_entry(f.licence, f.membership, f.inspections, f.payments, f.standard, f.ruleset, today)
+    if unmet:
+        raise EntryRefused(unmet)
+    action = rules.grant(f.licence, unmet, today)
+    _store(licence, action, today, actor)
+    licence.granted_on = today
+    licence.expires_on = rules.expiry_date(today, licence.mark.validity_years)
+    current = f.standard.current(today) if f.standard else None
+    licence.version_id = current.id if current else None
+    licence.number = f"{licence.mark.code}-{today.year}-{licence.id:05d}"
+    for hook in list(AFTER_GRANT):
+        hook(licence, today)
+    db.session.commit()
+    return licence
+
+
+def act_on_licence(licence_id: int, action: str, reason: str, today: date, actor) -> Licence:
+    """Apply a staff action (warn, suspend, reinstate, revoke, refused_sampling, misuse, surrender, refuse)."""
+    licence = get_licence(licence_id)
+    f = facts_for(licence)
+    try:
+        result = rules.manual_action(f.licence, action, reason, today, f.ruleset)
+    except rules.RuleError as err:
+        status = 422 if action not in rules.MANUAL_ACTIONS or not (reason or "").strip() else 409
+        raise FieldError("reason" if not (reason or "").strip() else "action", str(err), status=status) from None
+    _store(licence, result, today, actor)
+    if action == "refused_sampling":
+        # X5 concerns the firm: its other licences under this alliance's marks follow at once.
+        db.session.flush()
+        others = db.session.execute(db.select(Licence).join(Mark).where(
+            Licence.firm_id == licence.firm_id, Licence.id != licence.id, Mark.alliance_id == licence.mark.alliance_id,
+            Licence.status.in_(list(LIVE)))).scalars().all()
+        for other in others:
+            evaluate_licence(other, today)
+    db.session.commit()
+    return licence
+
+
+def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision]:
+    """Run the exit rules X1–X10 and reinstatement for one licence; store the actions (no commit)."""
+    if licence.status not in LIVE:
+        return []
+    f = facts_for(licence)
+    actions = rules.evaluate(f.licence, f.membership, f.inspections, f.payments, f.events, f.standard,
+                             f.ruleset, today)
+    stored = [_store(licence, a, today, actor) for a in actions]
+    if stored:
+        db.session.flush()
+    return stored
+
+
+def apply_event_rules_for_inspection(inspection, today: date) -> None:
+    """Apply the event rules to the inspected firm's licences (runs in the verify transaction)."""
+    live = db.session.execute(db.select(Licence).where(Licence.firm_id == inspection.firm_id,
+                                                       Licence.status.in_(list(LIVE)))
+                              .order_by(Licence.id)).scalars().all()
+    for licence in live:
+        evaluate_licence(licence, today)
+
+
+def register_inspection_hook() -> None:
+    """Let verifying an inspection apply the event rules at once (once, whatever the import order)."""
+    import sys
+
+    module = sys.modules.get("inspections.services")
+    if module is None:
+        try:
+            from inspections import services as module
+        except ImportError:  # pragma: no cover - the inspections area is being built
+            return
+    hooks = getattr(module, "AFTER_VERIFY", None)
+    if hooks is not None and apply_event_rules_for_inspection not in hooks:
+        hooks.append(apply_event_rules_for_inspection)
+
+
+@dataclass
+class SweepReport:
+    today: date
+    licences: int = 0
+    memberships: int = 0
+    decisions: list = field(default_factory=list)
+
+
+def sweep(today: date) -> SweepReport:
+    """Apply the time-based rules to every licence and membership as of `today`; commit once."""
+    report = SweepReport(today)
+    # X10 catch-up: an expelled member's live licences are revoked even if the cascade was missed.
+    expelled = db.session.execute(db.select(Membership).where(Membership.status == MembershipStatus.EXPELLED)).scalars()
+    for membership in expelled:
+        report.memberships += 1
+        report.decisions.extend(revoke_for_expulsion(membership, today, None))
+    live = db.session.execute(db.select(Licence).where(Licence.status.in_(list(LIVE))).order_by(Licence.id)).scalars().all()
+    for licence in live:
+        report.licences += 1
+        report.decisions.extend(evaluate_licence(licence, today))
+    db.session.commit()
+    return report
+
+
+def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> list[Decision]:
+    """X10: revoke (or refuse) every open licence of an expelled firm for the alliance's marks."""
+    if membership.status != MembershipStatus.EXPELLED:
+        return []
+    rows = db.session.execute(db.select(Licence).join(Mark).where(
+        Licence.firm_id == membership.firm_id, Mark.alliance_id == membership.alliance_id,
+        Licence.status.in_(list(OPEN))).order_by(Licence.id)).scalars().all()
+    stored = []
+    expelled_on = membership.expelled_on or today
+    for licence in rows:
+        if not ruleset_of(licence.mark).enabled("X10"):
+            continue
+        if licence.granted_on is not None and expelled_on < licence.granted_on:
+            continue  # X10: an expulsion before the grant was judged at entry (E3)
+        why = f"企业于{expelled_on.isoformat()}被联盟清退" + (f"（{membership.reason}）" if membership.reason else "")
+        if licence.status == LicenceStatus.APPLIED:
+            action = rules.Action(rules.ActionKind.REFUSE, "X10", why + "，申请不予许可", LicenceStatus.REFUSED)
+        else:
+            action = rules.Action(rules.ActionKind.REVOKE, "X10", why + "，撤销其在本联盟标志下的许可",
+                                  LicenceStatus.REVOKED)
+        stored.append(_store(licence, action, today, actor))
+    return stored
+
+
+# --- fees (E5, X6) -----------------------------------------------------------------------------
+
+
+def fee_due_on(licence: Licence, year: int) -> date | None:
+    """Return the due day of a year's fee: the grant day in the year of grant, else 1 January."""
+    if licence.mark.fee_per_year is None or licence.granted_on is None or year < licence.granted_on.year:
+        return None
+    return licence.granted_on if year == licence.granted_on.year else date(year, 1, 1)
+
+
+def paid_for(licence: Licence, year: int) -> Decimal:
+    return sum((Decimal(p.amount) for p in db.session.execute(db.select(Payment).where(
+        Payment.licence_id == licence.id, Payment.year == year)).scalars()), Decimal(0))
+
+
+def record_payment(licence_id: int, year, amount, today: date, actor=None) -> Payment:
+    """Record a fee payment; a licence suspended only for the fee (X6) is reinstated at once."""
+    licence = get_licence(licence_id)
+    if licence.mark.fee_per_year is None:
+        raise FieldError("amount", f"{licence.mark.name}为免费授权，无需缴费 / this mark is free", status=409)
+    if licence.status not in OPEN:
+        raise FieldError("status", f"许可状态为 {licence.status}，不能缴费 / licence is closed", status=409)
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= today.year + 1:
+        raise FieldError("year", f"年度须为 2000 至 {today.year + 1} 之间的整数 / year is invalid")
+    if isinstance(amount, (bool, float)) or not isinstance(amount, (str, int, Decimal)):
+        raise FieldError("amount", "金额须为字符串形式的小数，如 \"5000.00\" / amount must be a decimal string")
+    try:
+        value = Decimal(str(amount).strip())
+    except InvalidOperation:
+        raise FieldError("amount", "金额不是有效数字 / amount is not a number") from None
+    if not value.is_finite() or value <= 0 or value > Decimal("100000000") or value != value.quantize(Decimal("0.01")):
+        raise FieldError("amount", "金额须为正数，最多两位小数 / amount must be positive with at most 2 decimals")
+    payment = Payment(licence_id=licence.id, year=year, amount=str(value.quantize(Decimal("0.01"))), paid_on=today,
+                      recorded_by_id=getattr(actor, "id", None))
+    db.session.add(payment)
+    db.session.flush()
+    evaluate_licence(licence, today)
+    db.session.commit()
+    return payment
+
+
+@dataclass
+class FeeDue:
+    licence: Licence
+    year: int
+    due_on: date
+    suspend_after: date
+    fee: Decimal
+    paid: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.fee - self.paid
+
+
+def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) -> list[FeeDue]:
+    """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
+    query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None))
+    if firm_id is not None:
+        query = query.where(Licence.firm_id == firm_id)
+    out = []
+    for licence in db.session.execute(query.order_by(Licence.id)).scalars():
+        fee = Decimal(licence.mark.fee_per_year)
+        grace = ruleset_of(licence.mark)["X6"]["grace_days"]
+        for year in range(licence.granted_on.year, today.year + 2):
+            due = fee_due_on(licence, year)
+            if due is None or due > today + timedelta(days=horizon_days):
+                continue
+            paid = paid_for(licence, year)
+            if paid < fee:
+                out.append(FeeDue(licence, year, due, due + timedelta(days=grace), fee, paid))
+    return sorted(out, key=lambda f: (f.due_on, f.licence.id))
+
+
+# --- deadlines, queues and the portal ---------------------------------------------------------
+
+
+@dataclass
+class Deadline:
+    licence: Licence
+    what: str
+    on: date
+    rule: str
+    evidence: tuple = ()
+
+    def overdue(self, today: date) -> bool:
+        return today > self.on
+
+
+def surveillance_due(licence: Licence, f: Facts | None = None) -> tuple[date, date, int | None] | None:
+    """Return (due, end of grace, last surveillance id) of the licence's next surveillance (X4)."""
+    if licence.granted_on is None or licence.status not in LIVE:
+        return None
+    f = f or facts_for(licence)
+    scope = set(f.licence.scope_models)
+    found = [i for i in f.inspections if i.type in ("surveillance", "market") and i.product_model in scope
+             and i.sampled_on >= licence.granted_on]
+    last = max(found, key=lambda i: (i.sampled_on, i.id)) if found else None
+    base = last.sampled_on if last else licence.granted_on
+    params = f.ruleset["X4"]
+    due = rules.add_months(base, params["months"])
+    return due, due + timedelta(days=params["grace_days"]), last.id if last else None
+
+
+def deadlines(licence: Licence, today: date) -> list[Deadline]:
+    """Return what the licence must do by when: rectification, retests, surveillance, fees, expiry."""
+    if licence.status not in LIVE:
+        return []
+    f = facts_for(licence)
+    out: list[Deadline] = []
+    if licence.status == LicenceStatus.SUSPENDED:
+        causes = rules.open_suspension_causes(f.licence, today)
+        for c in causes:
+            if c.rule == "X1" and c.deadline:
+                out.append(Deadline(licence, "整改期满：须通过暂停后重新抽样的监督检验，否则撤销", c.deadline, "X1",
+                                    c.evidence))
+        if causes and f.ruleset.enabled("X7"):
+            since = min(c.since for c in causes)
+            out.append(Deadline(licence, f"暂停满{f.ruleset['X7']['months']}个月仍未恢复将撤销",
+                                rules.add_months(since, f.ruleset["X7"]["months"]), "X7"))
+    for w in rules.pending_warnings(f.licence, today):
+        if w.deadline:
+            out.append(Deadline(licence, f"检验#{w.inspection_id}不合格：复检期限", w.deadline, "X2",
+                                (w.inspection_id,)))
+    due = surveillance_due(licence, f)
+    if due and f.ruleset.enabled("X4"):
+        out.append(Deadline(licence, "监督抽查到期（含宽限期截止）", due[1], "X4", (due[2],) if due[2] else ()))
+    if licence.mark.fee_per_year and f.ruleset.enabled("X6"):
+        for fee in fees_due(today, licence.firm_id):
+            if fee.licence.id == licence.id:
+                out.append(Deadline(licence, f"{fee.year}年度使用费（应缴{fee.fee}元，已缴{fee.paid}元）逾期暂停日",
+                                    fee.suspend_after, "X6"))
+    if licence.expires_on:
+        out.append(Deadline(licence, "许可有效期届满", licence.expires_on, "X9"))
+    return sorted(out, key=lambda d: d.on)
+
+
+@dataclass
+class SurveillanceRow:
+    firm: Firm
+    licence: Licence
+    models: list
+    due: date
+    grace_end: date
+    last_inspection_id: int | None
+
+    def state(self, today: date) -> str:
+        if today > self.grace_end:
+            return "overdue"
+        return "grace" if today > self.due else "due"
+
+
+@dataclass
+class Queues:
+    applications: list
+    suspensions: list
+    surveillance: list
+    retests: list
+    fees: list
+    open_retests: list
+
+
+def work_queues(today: date, horizon_days: int = 60) -> Queues:
+    """Return the staff work queues: applications, suspensions, surveillance, retests, fees."""
+    from inspections.models import Inspection, InspectionStatus
+
+    applications = []
+    for licence in db.session.execute(db.select(Licence).where(Licence.status == LicenceStatus.APPLIED)
+                                      .order_by(Licence.applied_on, Licence.id)).scalars():
+        applications.append((licence, entry_check(licence, today)))
+    suspensions, retests, surveillance = [], [], []
+    horizon = today + timedelta(days=horizon_days)
+    for licence in db.session.execute(db.select(Licence).where(Licence.status.in_(list(LIVE)))
+                                      .order_by(Licence.id)).scalars():
+        items = deadlines(licence, today)
+        if licence.status == LicenceStatus.SUSPENDED:
+            causes = [d for d in licence_decisions(licence) if d.kind == "suspend"]
+            suspensions.append((licence, causes[-1] if causes else None, [d for d in items if d.rule in ("X1", "X7")]))
+        retests.extend(d for d in items if d.rule == "X2")
+        due = surveillance_due(licence)
+        if due and due[0] <= horizon:
+            surveillance.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
+    open_retests = list(db.session.execute(db.select(Inspection).where(
+        Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED]))
+        .order_by(Inspection.id)).scalars())
+    surveillance.sort(key=lambda r: (r.due, r.firm.name))
+    return Queues(applications, suspensions, surveillance, sorted(retests, key=lambda d: d.on),
+                  fees_due(today, horizon_days=horizon_days), open_retests)
+
+
+def current_certificate(licence: Licence) -> Certificate | None:
+    """Return the licence's latest certificate that no other has superseded."""
+    return db.session.execute(db.select(Certificate).where(
+        Certificate.licence_id == licence.id, Certificate.superseded_by_id.is_(None))
+        .order_by(Certificate.id.desc())).scalars().first()
+
+
+def firm_licences(firm_id: int) -> list[Licence]:
+    return list(db.session.execute(db.select(Licence).where(Licence.firm_id == firm_id)
+                                   .order_by(Licence.id.desc())).scalars())
+
+
+def firm_inspections(firm_id: int) -> list:
+    """Return the firm's verified inspections (what a firm may see), newest first."""
+    from inspections.models import Inspection, InspectionStatus
+
+    return list(db.session.execute(db.select(Inspection).where(
+        Inspection.firm_id == firm_id,
+        Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
+        .order_by(Inspection.sampled_on.desc(), Inspection.id.desc())).scalars())
+
+
+register_inspection_hook()

@@ -1,15 +1,29 @@
-"""Staff pages for alliances, firms, memberships and product models."""
+"""Pages for alliances, firms, memberships, marks, licences, the staff work queues and the firm portal."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from accounts.access import STAFF, allow, current_actor
+from accounts.access import STAFF, allow, current_actor, public
+from accounts.models import Role
+from compliance.models import Standard
 from extensions import db
-from trademark import services
-from trademark.forms import AdmitForm, AllianceForm, ExpelForm, FirmForm, ProductModelForm
-from trademark.models import MEMBERSHIP_LABELS, Alliance, Firm
+from trademark import rules, services
+from wtforms.fields.choices import SelectChoice
+
+from trademark.forms import (
+    ACTION_LABELS,
+    AdmitForm, AllianceForm, ApplyForm, ExpelForm, FirmForm, LicenceActionForm, MarkForm, PaymentForm,
+    ProductModelForm,
+)
+from trademark.models import LICENCE_LABELS, MEMBERSHIP_LABELS, Alliance, Firm, Licence, Mark, Payment
 
 bp = Blueprint("trademark", __name__)
+# Verifying an inspection applies the event rules (imported after inspections is complete).
+services.register_inspection_hook()
+
+RULE_FIELD_LABELS = {"months": "月数", "deadline_days": "期限（天）", "count": "次数", "grace_days": "宽限期（天）"}
+KIND_LABELS = {"apply": "申请", "grant": "授权", "warn": "警告", "suspend": "暂停", "reinstate": "恢复",
+               "revoke": "撤销", "expire": "到期", "surrender": "注销", "refuse": "不予许可"}
 
 
 @bp.route("/alliances", methods=["GET", "POST"])
@@ -96,3 +110,285 @@ def firm(firm_id):
         flash(err.message, "error")
     return render_template("trademark/firm.html", firm=row, form=form, model_form=model_form, admit_form=admit_form,
                            expel_form=expel_form, labels=MEMBERSHIP_LABELS)
+
+# The public pages (verification, registry, keys) live in their own module on this blueprint.
+from trademark import public as _public_routes  # noqa: E402,F401
+
+
+
+# --- marks ------------------------------------------------------------------------------------
+
+
+def _mark_choices(form: MarkForm) -> None:
+    form.alliance.choices = [SelectChoice(a.code, f"{a.code} {a.name}") for a in
+                             db.session.execute(db.select(Alliance).order_by(Alliance.code)).scalars()]
+    form.standard.choices = [SelectChoice("", "（联盟的标准）")] + [
+        SelectChoice(st.code, f"{st.code} {st.title}") for st in db.session.execute(db.select(Standard).order_by(Standard.code)).scalars()]
+
+
+def _uploaded_image(form: MarkForm) -> bytes | None:
+    upload = form.image.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return upload.read()
+
+
+def _rules_from_form() -> dict:
+    """Read the rules table of the mark page: a checkbox and the numbers of every rule."""
+    overrides: dict = {}
+    for rule, params in rules.DEFAULT_RULES.items():
+        values: dict = {}
+        for name in params:
+            key = f"rule-{rule}-{name}"
+            if name == "enabled":
+                values[name] = key in request.form
+                continue
+            raw = (request.form.get(key) or "").strip()
+            if not raw.isdigit():
+                raise services.FieldError(f"rules.{rule}.{name}",
+                                          f"规则 {rule} 的{RULE_FIELD_LABELS.get(name, name)}须为非负整数")
+            values[name] = int(raw)
+        overrides[rule] = values
+    return overrides
+
+
+@bp.route("/marks", methods=["GET", "POST"])
+@allow(*STAFF)
+def marks():
+    form = MarkForm()
+    _mark_choices(form)
+    if form.validate_on_submit():
+        try:
+            image = _uploaded_image(form)
+            row = services.create_mark(code=form.code.data, alliance_code=form.alliance.data, name=form.name.data,
+                                       type=form.type.data, registration_no=form.registration_no.data,
+                                       standard_code=form.standard.data or None, fee_per_year=form.fee_per_year.data,
+                                       validity_years=form.validity_years.data, commit=False)
+            if image:
+                row.image, row.image_type = services.check_mark_image(image)
+            db.session.commit()
+        except services.FieldError as err:
+            db.session.rollback()
+            target = getattr(form, {"alliance": "alliance", "standard": "standard"}.get(err.field, err.field), None)
+            if target is not None and hasattr(target, "errors"):
+                target.errors = list(target.errors) + [err.message]
+            else:
+                flash(err.message, "error")
+        else:
+            flash(f"已创建标志 {row.code}，请检查使用管理规则。")
+            return redirect(url_for("trademark.mark", mark_id=row.id))
+    rows = db.session.execute(db.select(Mark).order_by(Mark.code)).scalars().all()
+    return render_template("trademark/marks.html", marks=rows, form=form)
+
+
+@bp.route("/marks/<int:mark_id>", methods=["GET", "POST"])
+@allow(*STAFF)
+def mark(mark_id):
+    row = db.session.get(Mark, mark_id) or abort(404)
+    form = MarkForm(obj=row)
+    _mark_choices(form)
+    if request.method == "GET":
+        form.alliance.data = row.alliance.code
+        form.standard.data = row.standard.code if row.standard else ""
+    form.code.data = row.code
+    form.alliance.data = row.alliance.code
+    if form.validate_on_submit():
+        try:
+            services.update_mark(row.id, name=form.name.data, type=form.type.data,
+                                 registration_no=form.registration_no.data, standard_code=form.standard.data or None,
+                                 fee_per_year=form.fee_per_year.data, validity_years=form.validity_years.data,
+                                 rules_overrides=_rules_from_form(), image=_uploaded_image(form))
+        except services.FieldError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            flash("已保存。")
+            return redirect(url_for("trademark.mark", mark_id=row.id))
+    ruleset = services.ruleset_of(row)
+    return render_template("trademark/mark.html", mark=row, form=form, rules=services.describe_rules(row),
+                           params=ruleset.to_dict(), field_labels=RULE_FIELD_LABELS)
+
+
+@bp.get("/marks/<int:mark_id>/image")
+@public
+def mark_image(mark_id):
+    # Public: the mark's image is printed on certificates and shown on the verification page.
+    row = db.session.get(Mark, mark_id)
+    if row is None or not row.image:
+        abort(404)
+    return Response(row.image, mimetype=row.image_type or "application/octet-stream",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+# --- licences ---------------------------------------------------------------------------------
+
+
+def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
+    firms = [firm] if firm else db.session.execute(db.select(Firm).order_by(Firm.name)).scalars().all()
+    form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
+    form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
+                         for m in db.session.execute(db.select(Mark).order_by(Mark.code)).scalars()]
+    form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for f in firms for m in f.models]
+
+
+def _apply(form: ApplyForm):
+    return services.apply_for_licence(uscc=form.firm.data, mark_code=form.mark.data, product_models=form.models.data,
+                                      commitment_signed=form.commitment_signed.data, today=date.today(),
+                                      actor=current_actor())
+
+
+@bp.route("/licences", methods=["GET", "POST"])
+@allow(*STAFF)
+def licences():
+    form = ApplyForm()
+    _apply_choices(form)
+    if form.validate_on_submit():
+        try:
+            row = _apply(form)
+        except services.FieldError as err:
+            flash(err.message, "error")
+        else:
+            flash(f"已登记许可申请 #{row.id}。")
+            return redirect(url_for("trademark.licence", licence_id=row.id))
+    status = request.args.get("status") or ""
+    query = db.select(Licence).order_by(Licence.id.desc())
+    if status in LICENCE_LABELS:
+        query = query.where(Licence.status == status)
+    rows = db.session.execute(query.limit(500)).scalars().all()
+    return render_template("trademark/licences.html", licences=rows, form=form, status=status, labels=LICENCE_LABELS)
+
+
+def _licence_page(row: Licence, template: str, **extra):
+    today = date.today()
+    payments = db.session.execute(db.select(Payment).where(Payment.licence_id == row.id)
+                                  .order_by(Payment.year, Payment.id)).scalars().all()
+    unmet = services.entry_check(row, today) if row.status == "applied" else []
+    return render_template(template, licence=row, decisions=services.licence_decisions(row),
+                           deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
+                           certificate=services.current_certificate(row), labels=LICENCE_LABELS,
+                           kinds=KIND_LABELS, today=today, **extra)
+
+
+@bp.get("/licences/<int:licence_id>")
+@allow(*STAFF)
+def licence(licence_id):
+    row = db.session.get(Licence, licence_id) or abort(404)
+    return _licence_page(row, "trademark/licence.html", action_form=LicenceActionForm(prefix="act"),
+                         payment_form=PaymentForm(prefix="pay", year=date.today().year,
+                                                  amount=row.mark.fee_per_year or ""))
+
+
+@bp.post("/licences/<int:licence_id>/grant")
+@allow(*STAFF)
+def grant(licence_id):
+    row = db.session.get(Licence, licence_id) or abort(404)
+    try:
+        services.grant_licence(row.id, date.today(), current_actor())
+    except services.EntryRefused as err:
+        flash("不予授权，未满足的准入条件：" + "；".join(f"{u.rule} {u.reason}" for u in err.unmet), "error")
+    except services.FieldError as err:
+        flash(err.message, "error")
+    else:
+        flash(f"已授权，许可编号 {row.number}。")
+    return redirect(url_for("trademark.licence", licence_id=row.id))
+
+
+@bp.post("/licences/<int:licence_id>/action")
+@allow(*STAFF)
+def licence_action(licence_id):
+    row = db.session.get(Licence, licence_id) or abort(404)
+    form = LicenceActionForm(prefix="act")
+    if not form.validate_on_submit():
+        flash("手工操作必须选择操作并填写理由。", "error")
+    else:
+        try:
+            services.act_on_licence(row.id, form.action.data, form.reason.data, date.today(), current_actor())
+        except services.FieldError as err:
+            flash(err.message, "error")
+        else:
+            flash(f"已{ACTION_LABELS[form.action.data]}。")
+    return redirect(url_for("trademark.licence", licence_id=row.id))
+
+
+@bp.post("/licences/<int:licence_id>/payments")
+@allow(*STAFF)
+def payment(licence_id):
+    row = db.session.get(Licence, licence_id) or abort(404)
+    form = PaymentForm(prefix="pay")
+    if not form.validate_on_submit():
+        flash("请填写年度和金额。", "error")
+    else:
+        try:
+            services.record_payment(row.id, form.year.data, form.amount.data, date.today(), current_actor())
+        except services.FieldError as err:
+            flash(err.message, "error")
+        else:
+            flash(f"已登记 {form.year.data} 年度缴费 {form.amount.data} 元。")
+    return redirect(url_for("trademark.licence", licence_id=row.id))
+
+
+@bp.get("/queues")
+@allow(*STAFF)
+def queues():
+    from flask import current_app
+
+    today = date.today()
+    create = next((e for e in ("inspections.new", "inspections.create") if e in current_app.view_functions), None)
+    return render_template("trademark/queues.html", q=services.work_queues(today), today=today,
+                           create_endpoint=create, labels=LICENCE_LABELS)
+
+
+# --- the firm portal (read-only, own firm only) -------------------------------------------------
+
+
+def _own_firm() -> Firm | None:
+    actor = current_actor()
+    return actor.firm if actor is not None and actor.role == Role.FIRM else None
+
+
+@bp.get("/portal")
+@allow(Role.FIRM)
+def portal():
+    firm = _own_firm()
+    today = date.today()
+    licences_ = services.firm_licences(firm.id) if firm else []
+    form = ApplyForm(prefix="apply")
+    if firm:
+        _apply_choices(form, firm)
+    items = [d for lic in licences_ for d in services.deadlines(lic, today)]
+    return render_template("trademark/portal.html", firm=firm, licences=licences_, labels=LICENCE_LABELS,
+                           inspections=services.firm_inspections(firm.id) if firm else [],
+                           deadlines=sorted(items, key=lambda d: d.on), today=today, form=form,
+                           fees=services.fees_due(today, firm.id) if firm else [])
+
+
+@bp.post("/portal/apply")
+@allow(Role.FIRM)
+def portal_apply():
+    firm = _own_firm()
+    form = ApplyForm(prefix="apply")
+    if firm is None:
+        abort(404)
+    _apply_choices(form, firm)
+    form.firm.data = firm.uscc  # a firm applies only for itself
+    if not form.validate_on_submit():
+        flash("请选择标志和至少一个产品型号。", "error")
+        return redirect(url_for("trademark.portal"))
+    try:
+        row = _apply(form)
+    except services.FieldError as err:
+        flash(err.message, "error")
+        return redirect(url_for("trademark.portal"))
+    flash(f"已提交许可申请 #{row.id}，等待协会审查。")
+    return redirect(url_for("trademark.portal_licence", licence_id=row.id))
+
+
+@bp.get("/portal/licences/<int:licence_id>")
+@allow(Role.FIRM)
+def portal_licence(licence_id):
+    firm = _own_firm()
+    row = db.session.get(Licence, licence_id)
+    # Another firm's licence is answered as not found: a firm must not learn of others.
+    if row is None or firm is None or row.firm_id != firm.id:
+        abort(404)
+    return _licence_page(row, "trademark/portal_licence.html", firm=firm)
