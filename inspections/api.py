@@ -1,9 +1,16 @@
-"""JSON API for stations (inspections build on this)."""
-from flask import Blueprint, jsonify
+"""JSON API for stations and inspections (SPEC §6)."""
+from __future__ import annotations
 
-from accounts.access import STAFF, allow
+from datetime import date
+
+from flask import Blueprint, Response, jsonify, request
+
+from accounts.access import STAFF, allow, current_actor
+from accounts.models import Role
 from api import ApiError, error_responses, field, json_body
 from inspections import services
+from inspections.models import Inspection
+from inspections.services import Entry, InspectionError, Sampling
 from trademark.services import FieldError
 
 bp = Blueprint("inspections_api", __name__, url_prefix="/api/v1")
@@ -29,14 +36,357 @@ def create_station():
     return jsonify(station_json(row)), 201
 
 
+# --- inspections -------------------------------------------------------------------------------
+
+
+def _api_error(err: InspectionError) -> ApiError:
+    return ApiError(err.status, err.message, err.details)
+
+
+def _user(user) -> dict | None:
+    return None if user is None else {"username": user.username, "name": user.name}
+
+
+def inspection_json(row: Inspection, *, full: bool = True) -> dict:
+    """Return an inspection as the API shows it, with the verdict judged by the engine."""
+    body = {
+        "id": row.id, "number": row.number, "status": row.status, "type": row.type,
+        "firm": {"uscc": row.firm.uscc, "name": row.firm.name},
+        "product_model": row.product_model.model,
+        "standard": {"code": row.version.standard.code, "version": row.version.label},
+        "station": row.station.code,
+        "retest_of": row.retest_of_id, "supersedes": row.supersedes_id, "revision": row.revision,
+        "revision_reason": row.revision_reason, "lock_version": row.lock_version,
+        "sampling": {"date": row.sampled_on.isoformat(), "place": row.place, "lot_no": row.lot_no,
+                     "lot_size": row.lot_size, "sample_size": row.sample_size, "seal_no": row.seal_no,
+                     "samplers": row.samplers},
+        "submitted_by": _user(row.submitted_by),
+        "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,
+        "verified_by": _user(row.verified_by),
+        "verified_on": row.verified_on.isoformat() if row.verified_on else None,
+    }
+    if full:
+        body["sample_plan"] = services.sample_plan(row)
+        body["verdict"] = services.judge(row).to_dict()
+        body["results"] = [{"clause": r.clause_number, "unit": r.unit, "value": r.value,
+                            "nonconforming": r.nonconforming, "entered_by": r.entered_by.username if r.entered_by else None,
+                            "entered_at": r.entered_at.isoformat()} for r in row.results]
+        body["revisions"] = [{"id": r.id, "revision": r.revision, "status": r.status} for r in services.revisions(row)]
+        allowed, reason = services.retest_status(row, date.today())
+        body["retest"] = {"allowed": allowed, "reason": reason}
+    else:
+        body["outcome"] = row.outcome
+    return body
+
+
+def _parse_date(value, name: str) -> date:
+    if not isinstance(value, str):
+        raise ApiError(422, f"字段 {name} 应为日期 YYYY-MM-DD / {name} must be a date", {name: "date expected"})
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ApiError(422, f"字段 {name} 不是有效日期 YYYY-MM-DD / {name} is not a valid date",
+                       {name: "YYYY-MM-DD"}) from None
+
+
+def _optional_text(data: dict, name: str, prefix: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ApiError(422, f"字段 {prefix}{name} 应为文本 / {prefix}{name} must be a string", {prefix + name: "string"})
+    return value
+
+
+def parse_sampling(data) -> Sampling:
+    if not isinstance(data, dict):
+        raise ApiError(422, "缺少抽样记录 sampling / missing field sampling", {"sampling": "required"})
+    if "date" not in data:
+        raise ApiError(422, "缺少抽样日期 sampling.date / missing field sampling.date", {"sampling.date": "required"})
+    lot_size = data.get("lot_size")
+    if lot_size is not None and (isinstance(lot_size, bool) or not isinstance(lot_size, int)):
+        if isinstance(lot_size, str) and lot_size.strip().isdigit():
+            lot_size = int(lot_size)
+        else:
+            raise ApiError(422, "批量 sampling.lot_size 应为整数 / sampling.lot_size must be an integer",
+                           {"sampling.lot_size": "integer expected"})
+    samplers = data.get("samplers")
+    if isinstance(samplers, list):
+        samplers = "、".join(str(s) for s in samplers)
+    return Sampling(sampled_on=_parse_date(data["date"], "sampling.date"), place=data.get("place") or "factory",
+                    lot_no=_optional_text(data, "lot_no", "sampling."), lot_size=lot_size,
+                    seal_no=_optional_text(data, "seal_no", "sampling."),
+                    samplers=samplers if samplers is None or isinstance(samplers, str) else str(samplers))
+
+
+@bp.get("/inspections")
+@allow()
+def list_inspections():
+    rows = services.list_inspections(current_actor(), request.args.get("status"))
+    return jsonify({"inspections": [inspection_json(r, full=False) for r in rows]})
+
+
+@bp.post("/inspections")
+@allow(Role.TECHNICIAN, *STAFF)
+def create_inspection():
+    data = json_body()
+    retest_of = data.get("retest_of")
+    if retest_of is not None and (isinstance(retest_of, bool) or not isinstance(retest_of, int)):
+        raise ApiError(422, "retest_of 应为原检验编号（整数）/ retest_of must be an inspection id", {"retest_of": "integer"})
+    try:
+        row = services.create_inspection(
+            type=field(data, "type") if retest_of is None else (data.get("type") or "retest"),
+            firm_uscc=field(data, "firm_uscc"), product_model=field(data, "product_model"),
+            standard_code=field(data, "standard_code", required=retest_of is None),
+            standard_version=None if data.get("standard_version") is None else str(data["standard_version"]),
+            station_code=field(data, "station_code"), retest_of=retest_of,
+            sampling=parse_sampling(data.get("sampling")), actor=current_actor(), today=date.today())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return jsonify({"id": row.id, "status": row.status, "sample_plan": services.sample_plan(row),
+                    "lock_version": row.lock_version}), 201
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@allow()
+def get_inspection(inspection_id):
+    try:
+        return jsonify(inspection_json(services.get_inspection(inspection_id, current_actor())))
+    except InspectionError as err:
+        raise _api_error(err) from None
+
+
+def parse_entries(items) -> list[Entry]:
+    if not isinstance(items, list):
+        raise ApiError(422, "results 应为列表 / results must be a list", {"results": "list expected"})
+    entries = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("clause"), str):
+            raise ApiError(422, f"results[{i}] 应为含 clause 的对象 / results[{i}] needs a clause",
+                           {f"results[{i}].clause": "required"})
+        unit = item.get("unit")
+        if unit is not None and (isinstance(unit, bool) or not isinstance(unit, int)):
+            raise ApiError(422, f"results[{i}].unit 应为整数（从 1 起）/ unit must be an integer",
+                           {f"results[{i}].unit": "integer"})
+        entries.append(Entry(clause=item["clause"], unit=unit, value=item.get("value"),
+                             nonconforming=item.get("nonconforming")))
+    return entries
+
+
+def _lock_version(data: dict | None = None) -> int | None:
+    value = (data or {}).get("lock_version", request.headers.get("If-Match"))
+    if value is None:
+        return None
+    try:
+        return int(str(value).strip('"W/ '))
+    except ValueError:
+        raise ApiError(422, "lock_version 应为整数 / lock_version must be an integer", {"lock_version": "integer"}) from None
+
+
+@bp.put("/inspections/<int:inspection_id>/results")
+@allow(Role.TECHNICIAN)
+def put_results(inspection_id):
+    data = json_body()
+    entries = parse_entries(data.get("results"))
+    try:
+        verdict = services.save_results(inspection_id, entries, current_actor(), lock_version=_lock_version(data))
+    except InspectionError as err:
+        raise _api_error(err) from None
+    row = services.get_inspection(inspection_id, current_actor())
+    return jsonify({"id": row.id, "status": row.status, "lock_version": row.lock_version, "verdict": verdict.to_dict()})
+
+
+@bp.post("/inspections/<int:inspection_id>/results.csv")
+@allow(Role.TECHNICIAN)
+def import_results(inspection_id):
+    try:
+        text = request.get_data().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApiError(400, "CSV 须为 UTF-8 编码 / the CSV must be UTF-8") from None
+    try:
+        verdict, count = services.import_csv(inspection_id, text, current_actor(), lock_version=_lock_version())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return jsonify({"id": inspection_id, "imported": count, "verdict": verdict.to_dict()})
+
+
+@bp.get("/inspections/<int:inspection_id>/results-template.csv")
+@allow()
+def results_template(inspection_id):
+    try:
+        row = services.get_inspection(inspection_id, current_actor())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return Response(services.csv_template(row), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=results-{row.number}.csv"})
+
+
+def _reason() -> str:
+    data = json_body() if request.data else {}
+    return data.get("reason") if isinstance(data.get("reason"), str) else ""
+
+
+@bp.post("/inspections/<int:inspection_id>/submit")
+@allow(Role.TECHNICIAN)
+def submit(inspection_id):
+    try:
+        verdict = services.submit(inspection_id, current_actor())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return jsonify({"id": inspection_id, "status": "submitted", "verdict": verdict.to_dict()})
+
+
+@bp.post("/inspections/<int:inspection_id>/verify")
+@allow(Role.REVIEWER)
+def verify(inspection_id):
+    try:
+        row = services.verify_inspection(inspection_id, current_actor(), date.today())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return jsonify(inspection_json(row))
+
+
+@bp.post("/inspections/<int:inspection_id>/return")
+@allow(Role.REVIEWER)
+def return_to_draft(inspection_id):
+    try:
+        row = services.return_to_draft(inspection_id, current_actor(), _reason())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return jsonify({"id": row.id, "status": row.status})
+
+
+@bp.post("/inspections/<int:inspection_id>/revise")
+@allow(Role.TECHNICIAN, Role.REVIEWER)
+def revise(inspection_id):
+    try:
+        row = services.revise(inspection_id, current_actor(), _reason())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return jsonify({"id": row.id, "status": row.status, "revision": row.revision, "supersedes": row.supersedes_id}), 201
+
+
+@bp.get("/inspections/<int:inspection_id>/report.pdf")
+@allow()
+def report(inspection_id):
+    try:
+        pdf, name = services.report_pdf(inspection_id, current_actor(), date.today())
+    except InspectionError as err:
+        raise _api_error(err) from None
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------
+
+_OBJ = {"type": "object"}
+_ID = [{"name": "inspection_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def _json(description: str, schema: dict | None = None) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema or _OBJ}}}
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+VERDICT_SCHEMA = {"type": "object", "required": ["outcome", "failed", "clauses"], "properties": {
+    "outcome": {"type": "string", "enum": ["pass", "fail", "incomplete"]},
+    "failed": {"type": "object", "properties": {c: {"type": "integer"} for c in "ABC"}},
+    "reason": {"type": "string"},
+    "clauses": {"type": "array", "items": {"type": "object", "properties": {
+        "number": {"type": "string"}, "category": {"type": "string", "enum": ["A", "B", "C"]},
+        "outcome": {"type": "string", "enum": ["pass", "fail", "missing"]},
+        "values": {"type": "array", "items": {"type": "string"}},
+        "rounded": {"type": "array", "items": {"type": "string"}},
+        "requirement": {"type": "string"}, "reason": {"type": "string"}}}}}}
+
+RESULTS_BODY = {"type": "object", "required": ["results"], "properties": {
+    "lock_version": {"type": "integer", "description": "the version the client loaded; a stale one gets 409"},
+    "results": {"type": "array", "items": {"type": "object", "required": ["clause"], "properties": {
+        "clause": {"type": "string"}, "unit": {"type": "integer", "minimum": 1},
+        "value": {"oneOf": [{"type": "string"}, {"type": "boolean"}, {"type": "null"}],
+                  "description": "decimal as a string, a boolean, or null to clear"},
+        "nonconforming": {"type": "integer", "minimum": 0}}}}}}
+
+CREATE_BODY = {"type": "object", "required": ["type", "firm_uscc", "product_model", "station_code", "sampling"],
+               "properties": {
+                   "type": {"type": "string", "enum": ["type", "surveillance", "market", "factory", "retest"]},
+                   "firm_uscc": {"type": "string"}, "product_model": {"type": "string"},
+                   "standard_code": {"type": "string"}, "standard_version": {"type": "string"},
+                   "station_code": {"type": "string"}, "retest_of": {"type": "integer"},
+                   "sampling": {"type": "object", "required": ["date"], "properties": {
+                       "date": {"type": "string", "format": "date"},
+                       "place": {"type": "string", "enum": ["factory", "market"]},
+                       "lot_no": {"type": "string"}, "lot_size": {"type": "integer"}, "seal_no": {"type": "string"},
+                       "samplers": {"type": "string"}}}}}
+
+INSPECTION_SCHEMA = {"type": "object", "required": ["id", "status", "verdict"], "properties": {
+    "id": {"type": "integer"}, "status": {"type": "string"}, "verdict": VERDICT_SCHEMA,
+    "lock_version": {"type": "integer"}, "sample_plan": _OBJ}}
+
+_REASON = {"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"reason": {"type": "string"}}}}}}
+
 OPENAPI_PATHS = {
     "/stations": {"post": {
         "summary": "Create a test station",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["code", "name"], "properties": {
-                "code": {"type": "string"}, "name": {"type": "string"}, "accreditation": {"type": "string"},
-                "scope": {"type": "array", "items": {"type": "string"}}}}}}},
-        "responses": {"201": {"description": "the station", "content": {"application/json": {"schema": {"type": "object"}}}},
-                      **error_responses(400, 401, 403, 409, 422)},
+        "requestBody": _body({"type": "object", "required": ["code", "name"], "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "accreditation": {"type": "string"},
+            "scope": {"type": "array", "items": {"type": "string"}}}}),
+        "responses": {"201": _json("the station"), **error_responses(400, 401, 403, 409, 422)},
     }},
+    "/inspections": {
+        "get": {"summary": "List the inspections the caller may see",
+                "parameters": [{"name": "status", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": _json("inspections", {"type": "object", "properties": {
+                    "inspections": {"type": "array", "items": _OBJ}}}), **error_responses(401)}},
+        "post": {"summary": "Open an inspection (a retest with retest_of)", "requestBody": _body(CREATE_BODY),
+                 "responses": {"201": _json("the draft", {"type": "object", "required": ["id", "status", "sample_plan"],
+                                                          "properties": {"id": {"type": "integer"},
+                                                                         "status": {"type": "string"},
+                                                                         "sample_plan": _OBJ}}),
+                               **error_responses(400, 401, 403, 409, 422)}},
+    },
+    "/inspections/{inspection_id}": {"get": {
+        "summary": "An inspection with its live verdict", "parameters": _ID,
+        "responses": {"200": _json("the inspection", INSPECTION_SCHEMA), **error_responses(401, 403, 404)}}},
+    "/inspections/{inspection_id}/results": {"put": {
+        "summary": "Save draft results (merged; null clears) and get the verdict preview", "parameters": _ID,
+        "requestBody": _body(RESULTS_BODY),
+        "responses": {"200": _json("verdict preview", {"type": "object", "properties": {
+            "verdict": VERDICT_SCHEMA, "lock_version": {"type": "integer"}}}),
+            **error_responses(400, 401, 403, 404, 409, 422)}}},
+    "/inspections/{inspection_id}/results.csv": {"post": {
+        "summary": "Import results from CSV (clause,unit,value), all or nothing", "parameters": _ID,
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        "responses": {"200": _json("imported", {"type": "object", "properties": {
+            "imported": {"type": "integer"}, "verdict": VERDICT_SCHEMA}}),
+            **error_responses(400, 401, 403, 404, 409, 422)}}},
+    "/inspections/{inspection_id}/results-template.csv": {"get": {
+        "summary": "CSV template with the clause numbers", "parameters": _ID,
+        "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                      **error_responses(401, 404)}}},
+    "/inspections/{inspection_id}/submit": {"post": {
+        "summary": "Submit a complete draft (technician)", "parameters": _ID,
+        "responses": {"200": _json("submitted", {"type": "object", "properties": {"status": {"type": "string"},
+                                                                                  "verdict": VERDICT_SCHEMA}}),
+                      **error_responses(401, 403, 404, 409)}}},
+    "/inspections/{inspection_id}/verify": {"post": {
+        "summary": "Verify as a reviewer who is not the submitter (four eyes)", "parameters": _ID,
+        "responses": {"200": _json("verified", INSPECTION_SCHEMA), **error_responses(401, 403, 404, 409)}}},
+    "/inspections/{inspection_id}/return": {"post": {
+        "summary": "Return a submitted inspection to the technician with a reason", "parameters": _ID,
+        "requestBody": _REASON,
+        "responses": {"200": _json("returned"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+    "/inspections/{inspection_id}/revise": {"post": {
+        "summary": "Open a revision of a verified inspection, with a reason", "parameters": _ID,
+        "requestBody": _REASON,
+        "responses": {"201": _json("the new draft revision"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+    "/inspections/{inspection_id}/report.pdf": {"get": {
+        "summary": "Inspection report (检验报告) PDF", "parameters": _ID,
+        "responses": {"200": {"description": "PDF", "content": {"application/pdf": {
+            "schema": {"type": "string", "format": "binary"}}}}, **error_responses(401, 404)}}},
 }

@@ -35,6 +35,24 @@ class InspectionStatus(enum.StrEnum):
     SUPERSEDED = "superseded"  # a verified inspection replaced by a revision
 
 
+INSPECTION_STATUS_LABELS = {
+    InspectionStatus.DRAFT: "草稿",
+    InspectionStatus.SUBMITTED: "已提交待审核",
+    InspectionStatus.VERIFIED: "已审核",
+    InspectionStatus.SUPERSEDED: "已被修订替代",
+}
+
+INSPECTION_TYPE_LABELS = {
+    "type": "型式检验",
+    "surveillance": "监督抽查",
+    "retest": "复检",
+    "market": "市场抽样",
+    "factory": "出厂检验",
+}
+
+PLACE_LABELS = {"factory": "工厂", "market": "市场"}
+
+
 class Inspection(db.Model):
     """One sampling inspection; verified rows never change, a correction is a new revision."""
 
@@ -87,6 +105,11 @@ class Inspection(db.Model):
     results = relationship("Result", back_populates="inspection", cascade="all, delete-orphan",
                            order_by="Result.id")
 
+    @property
+    def number(self) -> str:
+        """Return the report number printed on the PDF and shown on pages."""
+        return f"{self.station.code}-{self.id:06d}" + (f"-R{self.revision}" if self.revision > 1 else "")
+
 
 class Result(db.Model):
     """One clause's result on one sample unit: a decimal string, a boolean, or a nonconforming count."""
@@ -105,3 +128,21 @@ class Result(db.Model):
 
     inspection = relationship(Inspection, back_populates="results")
     entered_by = relationship("User")
+
+
+class SwitchingRecord(db.Model):
+    """GB/T 2828.1 9.3 switching state of one firm's product model in one clause category."""
+
+    __tablename__ = "switching_records"
+    __table_args__ = (UniqueConstraint("product_model_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_model_id: Mapped[int] = mapped_column(ForeignKey("product_models.id"), index=True)
+    category: Mapped[str] = mapped_column(String(1))
+    severity: Mapped[str] = mapped_column(String(16), default="normal")
+    recent: Mapped[list] = mapped_column(JSON, default=list)  # lot outcomes since the last switch, True = accepted
+    rejected_while_tightened: Mapped[int] = mapped_column(default=0)
+    last_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    product_model = relationship("ProductModel")

@@ -1,0 +1,107 @@
+// Keyboard result entry (检验结果录入): check each value as it is typed, save it to the server
+// when the field is left, and show the clause outcome and the verdict the server's engine reaches.
+// No judging happens here: this file only checks the shape of what was typed.
+(function () {
+  "use strict";
+  var form = document.getElementById("entry");
+  if (!form) { return; }
+  var tokenMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = tokenMeta ? tokenMeta.getAttribute("content") : "";
+  var inputs = Array.prototype.slice.call(form.querySelectorAll("input.value"));
+  var conflict = document.getElementById("conflict");
+  var lockVersion = parseInt(form.dataset.lockVersion, 10);
+  var WORDS = { pass: "合格", fail: "不合格", missing: "—", incomplete: "结果不完整" };
+  var YES_NO = ["1", "0", "y", "n", "yes", "no", "true", "false", "是", "否", "合格", "不合格"];
+  var queue = Promise.resolve();
+
+  function messageCell(input) { return input.closest("tr").querySelector("td.message"); }
+
+  function show(input, message) {
+    messageCell(input).textContent = message || "";
+    input.classList.toggle("invalid", !!message);
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+  }
+
+  // Shape checks only; limits and impossible values are the server's to judge.
+  function shapeProblem(input) {
+    var text = input.value.replace(/[\uff10-\uff19\uff0e]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+    }).trim();
+    if (text === "") { return ""; }
+    var kind = input.dataset.kind;
+    if (kind === "boolean") {
+      return YES_NO.indexOf(text.toLowerCase()) >= 0 ? "" : "请填 1（是）或 0（否）";
+    }
+    if (text.indexOf(",") >= 0 || text.indexOf("，") >= 0) { return "请使用小数点“.”而不是逗号"; }
+    if (kind === "attribute") {
+      return /^\d+$/.test(text) ? "" : "不合格品数应为非负整数";
+    }
+    if (/^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/.test(text)) { return "请写成普通小数，不用科学计数法"; }
+    return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? "" : "“" + text + "”不是有效的数值";
+  }
+
+  function showVerdict(verdict) {
+    verdict.clauses.forEach(function (c) {
+      var cell = form.querySelector('[data-outcome-for="' + CSS.escape(c.number) + '"]');
+      if (!cell) { return; }
+      cell.textContent = WORDS[c.outcome] || c.outcome;
+      cell.className = "outcome " + c.outcome;
+      cell.title = c.reason;
+    });
+    var outcome = document.getElementById("verdict-outcome");
+    outcome.textContent = WORDS[verdict.outcome] || verdict.outcome;
+    outcome.className = verdict.outcome;
+    ["A", "B", "C"].forEach(function (c) { document.getElementById("failed-" + c).textContent = verdict.failed[c]; });
+    document.getElementById("verdict-reason").textContent = verdict.reason;
+  }
+
+  function save(input) {
+    var body = JSON.stringify({
+      lock_version: lockVersion,
+      results: [{ clause: input.dataset.clause, unit: parseInt(input.dataset.unit, 10), value: input.value }]
+    });
+    // One save at a time, so each carries the lock version the previous one returned.
+    queue = queue.then(function () {
+      body = JSON.parse(body); body.lock_version = lockVersion; body = JSON.stringify(body);
+      return fetch(form.dataset.saveUrl, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (data) { return { status: response.status, data: data }; });
+      }).then(function (reply) {
+        if (reply.status === 200) {
+          lockVersion = reply.data.lock_version;
+          show(input, "");
+          input.classList.add("saved");
+          showVerdict(reply.data.verdict);
+        } else if (reply.status === 409) {
+          conflict.textContent = reply.data.error.message;
+          conflict.hidden = false;
+          show(input, "未保存");
+        } else {
+          var problems = (reply.data.error.details || {}).problems || [];
+          show(input, problems.length ? problems[0].message : reply.data.error.message);
+        }
+      }).catch(function () { show(input, "网络错误，未保存"); });
+    });
+  }
+
+  inputs.forEach(function (input, index) {
+    input.addEventListener("input", function () {
+      input.classList.remove("saved");
+      show(input, shapeProblem(input));
+    });
+    input.addEventListener("change", function () {
+      if (!shapeProblem(input)) { save(input); }
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") { return; }
+      event.preventDefault();
+      var next = inputs[index + (event.shiftKey ? -1 : 1)];
+      if (next) { next.focus(); next.select(); } else { document.getElementById("done").focus(); }
+    });
+  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  var firstEmpty = inputs.filter(function (i) { return i.value === ""; })[0] || inputs[0];
+  if (firstEmpty) { firstEmpty.focus(); }
+}());
