@@ -78,22 +78,105 @@ def field(data: dict, name: str, kind: type | tuple = str, required: bool = True
     return value
 
 
+def _discard_unfinished_work() -> None:
+    # A refused or failed request must leave nothing half-written behind in the session.
+    from extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be what failed
+        app_logger().exception("rollback after an error failed")
+
+
+def app_logger():
+    from flask import current_app
+
+    return current_app.logger
+
+
+def _limit_text(limit: int | None) -> str:
+    if not limit:
+        return ""
+    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+# Row ids are INTEGER columns (32-bit on PostgreSQL): a larger id in a URL cannot exist.
+MAX_ID = 2**31 - 1
+
+
+def register_request_guards(app) -> None:
+    """Refuse oversized API bodies (413 JSON) and out-of-range ids (404) before any view runs."""
+    import io
+
+    from flask import abort
+
+    @app.before_request
+    def _body_size():
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if not is_api_request() or not limit:
+            return
+        too_large = ApiError(413, f"请求体过大，上限 {_limit_text(limit)} / request body too large",
+                             {"max_bytes": limit})
+        if (request.content_length or 0) > limit:
+            raise too_large
+        if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+            # A chunked body has no length up front; werkzeug would silently cut it at the limit.
+            raw = request.environ["wsgi.input"].read(limit + 1)
+            if len(raw) > limit:
+                raise too_large
+            request.environ["wsgi.input"] = io.BytesIO(raw)
+
+    @app.before_request
+    def _no_nul_characters():
+        # PostgreSQL text cannot hold NUL; refuse it at the door instead of failing at the database (500).
+        values = list(request.args.values()) + [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+        if is_api_request():
+            body = request.get_data(cache=True) if request.content_length else b""
+            found = b"\x00" in body or b"\\u0000" in body or any("\x00" in v for v in values)
+        else:
+            if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                    "application/x-www-form-urlencoded", "multipart/form-data"):
+                values += list(request.form.values())
+            found = any("\x00" in v for v in values)
+        if found:
+            if is_api_request():
+                raise ApiError(422, "文本中不能含有 NUL 字符 / text must not contain NUL characters")
+            abort(400, "文本中不能含有 NUL 字符")
+
+    @app.before_request
+    def _id_range():
+        if any(isinstance(v, int) and not isinstance(v, bool) and v > MAX_ID for v in (request.view_args or {}).values()):
+            if is_api_request():
+                raise ApiError(404, "不存在 / not found")
+            abort(404)
+
+
 def register_error_handlers(app) -> None:
     """Answer API errors as JSON and never as an HTML page."""
 
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
+        _discard_unfinished_work()
         return error_response(err.status, err.message, err.details, err.code)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         if is_api_request():
-            return error_response(err.code or 500, err.description or err.name)
+            _discard_unfinished_work()
+            details = {"max_bytes": app.config.get("MAX_CONTENT_LENGTH")} if err.code == 413 else None
+            return error_response(err.code or 500, err.description or err.name, details)
+        if err.code == 413:
+            from flask import render_template
+
+            limit = _limit_text(app.config.get("MAX_CONTENT_LENGTH"))
+            message = f"上传的文件或提交的内容太大（上限 {limit}），请压缩或拆分后重试。"
+            return render_template("error.html", code=413, message=message), 413
         return err
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        _discard_unfinished_work()
         if is_api_request():
             return error_response(500, "服务器内部错误 / internal error", code="internal")
         from flask import render_template
@@ -131,7 +214,7 @@ def build_openapi(paths: dict) -> dict:
     }
 
 
-API_MODULES = ("compliance.api", "inspections.api", "trademark.api")
+API_MODULES = ("compliance.api", "inspections.api", "trademark.api", "trademark.public")
 
 
 def _openapi_view():
@@ -147,7 +230,25 @@ def _openapi_view():
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
     document = build_openapi(paths)
     document["components"]["schemas"].update(schemas)
+    _add_common_errors(document)
     return jsonify(document)
+
+
+# Any operation may answer with these (the conventions above): a missing or bad token, a
+# malformed or oversized body, a wrong method on an existing path, a rate limit.
+COMMON_ERRORS = (400, 401, 403, 404, 405, 413, 415, 422, 429)
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def _add_common_errors(document: dict) -> None:
+    common = error_responses(*COMMON_ERRORS)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, response in common.items():
+                responses.setdefault(code, response)
 
 
 _openapi_view.access = "public"

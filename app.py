@@ -1,7 +1,9 @@
 """AllianceMark (联盟标志授权系统): the application factory."""
 from __future__ import annotations
 
+import logging
 import os
+import re
 from pathlib import Path
 
 from flask import Flask, request, session
@@ -13,7 +15,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config or {})
+    register_log_masking(app)
     register_extensions(app)
+    register_audit(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
@@ -58,8 +62,57 @@ def configure(app: Flask, overrides: dict) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(overrides)
-    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in ("", DEV_SECRET):
-        raise RuntimeError("SECRET_KEY must be set to a real secret in production")
+    # Cookies travel only over HTTPS when the site is served over HTTPS (the public base URL says so).
+    https = app.config["PUBLIC_BASE_URL"].lower().startswith("https://")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in overrides:
+            app.config[key] = https
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    secret = app.config["SECRET_KEY"] or ""
+    if app.config["ENV_NAME"] == "production" and (secret == DEV_SECRET or len(secret) < 16):
+        raise RuntimeError("SECRET_KEY must be set to a real secret (16+ characters) in production")
+
+
+# Secrets that must never reach a log line, whoever logs it (app, werkzeug, gunicorn, SQLAlchemy echo).
+_SECRET_PATTERNS = (
+    (re.compile(r"(?i)(\b(?:proxy-)?authorization\b[\"']?\s*[:=,]\s*[\"']?)(?:bearer|basic|token)?\s*[^\s\"',;&)]+"),
+     r"\1***"),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1***"),
+    (re.compile(r"(?i)([\"']?\b(?:password|passwd|new_password|secret(?:_key)?|api_key|access_token|token|csrf_token)"
+                r"\b[\"']?\s*[:=]\s*)(\"[^\"]*\"|'[^']*'|[^\s&,;)]+)"), r"\1***"),
+    (re.compile(r"\b(?:scrypt|pbkdf2)(?::[\w]+)*\$[^\s'\",)]+"), "***"),  # werkzeug password hashes
+    (re.compile(r"(?i)(session=)[^\s;,]+"), r"\1***"),
+)
+
+
+def mask_secrets(message: str) -> str:
+    for pattern, replacement in _SECRET_PATTERNS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def register_log_masking(app: Flask) -> None:
+    """Mask tokens, passwords and Authorization headers in every log record, whichever logger made it."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "masks_secrets", False):
+        return
+
+    def masked_record(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the logger's problem, not ours
+            return record
+        cleaned = mask_secrets(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None:
+            # Exception texts quote what they failed on; format them now so the mask applies to them too.
+            record.exc_text = mask_secrets(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    masked_record.masks_secrets = True
+    logging.setLogRecordFactory(masked_record)
 
 
 def select_locale() -> str:
@@ -92,6 +145,13 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
 
+def register_audit(app: Flask) -> None:
+    """Record every ORM write in the hash-chained audit trail (accounts.audit)."""
+    from accounts import audit
+
+    audit.install()
+
+
 def register_blueprints(app: Flask) -> None:
     import api
     from accounts import views as accounts_views
@@ -117,6 +177,7 @@ def register_error_handlers(app: Flask) -> None:
     import api
 
     api.register_error_handlers(app)
+    api.register_request_guards(app)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -131,7 +192,6 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
-
 
 
 def register_template_helpers(app: Flask) -> None:

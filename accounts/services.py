@@ -12,6 +12,8 @@ from extensions import db
 MIN_PASSWORD_LENGTH = 8
 LOCKOUT_AFTER = 5
 LOCKOUT_FOR = timedelta(minutes=15)
+# Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
 
 class AccountError(ValueError):
@@ -81,6 +83,7 @@ def authenticate(username: str, password: str, now: datetime | None = None) -> U
     now = now or utcnow()
     user = db.session.execute(db.select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
     if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
         raise AccountError("用户名或密码错误 / wrong username or password")
     if user.locked_until and user.locked_until > now:
         raise AccountError("登录失败次数过多，账户已临时锁定，请15分钟后再试 / account locked for 15 minutes")

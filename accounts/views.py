@@ -29,6 +29,9 @@ def login():
         try:
             user = services.authenticate(form.username.data, form.password.data)
         except services.AccountError as err:
+            # Who and from where, never the password: the log masking is a second line, not the first.
+            current_app.logger.warning("login refused for user %r from %s", (form.username.data or "")[:64],
+                                       request.remote_addr)
             form.password.errors.append(str(err))
         else:
             login_user(user)

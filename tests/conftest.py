@@ -56,6 +56,7 @@ def _schema(database_url, tmp_path_factory):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        db.engine.dispose()
     yield
 
 
@@ -77,6 +78,8 @@ def app(database_url, _schema, tmp_path):
         db.session.rollback()
         _empty_all_tables()
         db.session.remove()
+        # Close the pool's connections now: a garbage-collected psycopg connection warns (an error here).
+        db.engine.dispose()
 
 
 @pytest.fixture
