@@ -113,17 +113,20 @@ def register_request_guards(app) -> None:
     @app.before_request
     def _body_size():
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        if not is_api_request() or not limit:
+        if request.method in ("GET", "HEAD", "OPTIONS") or not limit or not is_api_request():
             return
-        too_large = ApiError(413, f"请求体过大，上限 {_limit_text(limit)} / request body too large",
-                             {"max_bytes": limit})
+
+        def too_large():
+            return ApiError(413, f"请求体过大，上限 {_limit_text(limit)} / request body too large",
+                            {"max_bytes": limit})
+
         if (request.content_length or 0) > limit:
-            raise too_large
+            raise too_large()
         if request.content_length is None and request.environ.get("wsgi.input_terminated"):
             # A chunked body has no length up front; werkzeug would silently cut it at the limit.
             raw = request.environ["wsgi.input"].read(limit + 1)
             if len(raw) > limit:
-                raise too_large
+                raise too_large()
             request.environ["wsgi.input"] = io.BytesIO(raw)
 
     @app.before_request

@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_log_masking(app)
     register_extensions(app)
     register_audit(app)
+    register_verify_cache(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
@@ -50,8 +51,10 @@ def configure(app: Flask, overrides: dict) -> None:
         KEYS_DIR=os.environ.get("ALLIANCEMARK_KEYS_DIR", str(Path(app.instance_path) / "keys")),
         UPLOAD_DIR=os.environ.get("ALLIANCEMARK_UPLOAD_DIR", str(Path(app.instance_path) / "uploads")),
         RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL", "memory://"),
-        RATELIMIT_HEADERS_ENABLED=True,
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)),
+        # Public verification: how stale a status may be at most, and how often scans are written.
+        VERIFY_EPOCH_CHECK_SECONDS=float(os.environ.get("VERIFY_EPOCH_CHECK_SECONDS", 1.0)),
+        SCAN_FLUSH_SECONDS=float(os.environ.get("SCAN_FLUSH_SECONDS", 1.0)),
         BABEL_DEFAULT_LOCALE="zh",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(app.root_path) / "translations"),
         LANGUAGES={"zh": "中文", "en": "English"},
@@ -150,6 +153,13 @@ def register_audit(app: Flask) -> None:
     from accounts import audit
 
     audit.install()
+
+
+def register_verify_cache(app: Flask) -> None:
+    """Let writes invalidate the public verification cache (trademark.verify_cache)."""
+    from trademark import verify_cache
+
+    verify_cache.install()
 
 
 def register_blueprints(app: Flask) -> None:

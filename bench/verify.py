@@ -39,7 +39,7 @@ def seed(n: int, env: dict, tokens_file: Path) -> None:
 
 
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
-    factory = "app:create_app({'VERIFY_RATE_LIMIT': '100000000/minute', 'REGISTRY_RATE_LIMIT': '100000000/minute'})"
+    factory = os.environ.get('BENCH_FACTORY') or "app:create_app({'VERIFY_RATE_LIMIT': '100000000/minute', 'REGISTRY_RATE_LIMIT': '100000000/minute'})"
     proc = subprocess.Popen([str(Path(PY).parent / "gunicorn"), "-w", str(workers), "-k", "sync",
                              "-b", f"127.0.0.1:{port}", "--log-level", "warning", factory],
                             env=env, cwd=ROOT, start_new_session=True)
@@ -121,7 +121,7 @@ def measure(n: int, args, env: dict) -> dict:
         for name, paths in (("healthz", ["/healthz"]),
                             ("page", [f"/V/{t}" for t in tokens]),
                             ("json", [f"/api/v1/verify/{t}" for t in tokens])):
-            load(args.port, paths, 2, args.connections, args.threads)  # warm-up
+            load(args.port, paths, args.warmup, args.connections, args.threads)  # warm-up
             results[name] = load(args.port, paths, args.duration, args.connections, args.threads)
     finally:
         stop_server(proc)
@@ -133,6 +133,7 @@ def main() -> None:
     parser.add_argument("--licences", type=int, nargs="+", default=[1000, 100000])
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (max 60)")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=6, help="seconds of load before each measurement")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=8765)

@@ -45,6 +45,10 @@ def make_app(database_url: str, tmp_path, **overrides):
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "PUBLIC_BASE_URL": "HTTP://LOCALHOST",
         "SECRET_KEY": "test-secret",
+        # The verification cache stays on but checks the database on every scan, and scans are
+        # written in the request, so every test sees exactly what it wrote.
+        "VERIFY_EPOCH_CHECK_SECONDS": 0,
+        "SCAN_FLUSH_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config)

@@ -16,6 +16,7 @@ import io
 import ipaddress
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -27,7 +28,7 @@ from sqlalchemy.orm import aliased
 
 from accounts.models import utcnow
 from extensions import db
-from trademark import services
+from trademark import services, verify_cache
 from compliance.models import Standard, StandardVersion
 from inspections.models import Inspection, InspectionStatus
 from trademark.models import (
@@ -128,16 +129,25 @@ class _Keys:
 _keys_cache: dict[str, _Keys] = {}
 
 
+_KEYS_CHECK_SECONDS = 1.0  # how late a process may notice a retired or compromised key
+_keys_checked: dict[str, float] = {}
+
+
 def published_keys() -> _Keys:
-    """Return the public keys of KEYS_DIR, re-read only when keys.json changes."""
+    """Return the public keys of KEYS_DIR, re-read only when keys.json changes (checked each second)."""
     directory = current_app.config["KEYS_DIR"]
+    cached = _keys_cache.get(directory)
+    now = time.monotonic()
+    every = min(_KEYS_CHECK_SECONDS, float(current_app.config.get("VERIFY_EPOCH_CHECK_SECONDS", 1.0)))
+    if cached is not None and now - _keys_checked.get(directory, float("-inf")) < every:
+        return cached
+    _keys_checked[directory] = now
     path = os.path.join(directory, KeyStore.METADATA)
     try:
         st = os.stat(path)
         version = (path, st.st_mtime_ns, st.st_size, st.st_ino)
     except FileNotFoundError:
         version = (path, None)
-    cached = _keys_cache.get(directory)
     if cached is not None and cached.version == version:
         return cached
     keys = {} if version[1] is None else KeyStore(directory).public_keys()
@@ -342,9 +352,7 @@ class Verification:
             "surveillance": None if not self.surveillance_on else
             {"date": iso(self.surveillance_on), "verdict": self.surveillance_outcome},
             "decisions": [{"date": iso(h.on), "what": h.what, "reason": h.reason} for h in self.history],
-            "scans": {"count": self.scan_count,
-                      "first_at": self.first_scan_at.isoformat(timespec="seconds") + "Z"
-                      if self.first_scan_at else None},
+            "scans": scans_json(self),
         })
         return out
 
@@ -357,6 +365,7 @@ class Client:
     agent_family: str | None
 
 
+@functools.lru_cache(maxsize=4096)
 def ip_prefix(address: str | None) -> str | None:
     """Reduce an address to its /24 (IPv4) or /48 (IPv6) network."""
     try:
@@ -416,7 +425,8 @@ def _record(text_: str) -> tuple[date, str, str, int]:
 
 _MAIN = (
     select(Certificate.id, Certificate.licence_id, Certificate.token, Certificate.issued_on, Certificate.expires_on,
-           Certificate.superseded_by_id, _new.serial.label("new_serial"), _new.token.label("new_token"),
+           Certificate.superseded_by_id, Certificate.scan_count, Certificate.first_scan_at,
+           _new.serial.label("new_serial"), _new.token.label("new_token"),
            Licence.status, Licence.suspended_on, Licence.ended_on, Licence.expires_on.label("licence_expires_on"),
            Licence.firm_id, Firm.name.label("firm_name"), Firm.uscc, Firm.address, Mark.code.label("mark_code"),
            Mark.name.label("mark_name"), Alliance.name.label("alliance_name"),
@@ -467,7 +477,7 @@ def lookup(token: str, today: date) -> Verification:
     v = Verification(status, token, certificate_id=row.id, certificate_no=claims.certificate_no,
                      firm_name=row.firm_name, uscc=row.uscc, address=row.address, mark_code=row.mark_code,
                      mark_name=row.mark_name, issued_on=row.issued_on, expires_on=row.expires_on,
-                     licence_status=row.status)
+                     licence_status=row.status, scan_count=row.scan_count, first_scan_at=row.first_scan_at)
     v.standard_code, v.standard_version, v.alliance_name = row.standard_code, row.version_label, row.alliance_name
     if row.superseded_by_id is not None:
         v.superseded_by, v.superseded_by_url = row.new_serial, verify_url_for(row.new_token)
@@ -493,40 +503,54 @@ def lookup(token: str, today: date) -> Verification:
     return v
 
 
-_PG_SCAN = text("""
-WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS s),
-u AS (UPDATE certificates SET scan_count = scan_count + 1, first_scan_at = COALESCE(first_scan_at, :now)
-      WHERE id = :cid RETURNING scan_count, first_scan_at),
-i AS (INSERT INTO scans (certificate_id, at, ip_prefix, agent_family, outcome)
-      VALUES (:cid, :now, :ip, :agent, :outcome))
-SELECT (SELECT s FROM cfg) AS s, (SELECT scan_count FROM u) AS scan_count,
-       (SELECT first_scan_at FROM u) AS first_scan_at
-""")
+def verify_and_log(token: str, today: date, now: datetime, client: Client) -> tuple[Verification, dict]:
+    """Verify a scanned token and log the scan (counted on the certificate).
 
-
-def verify_and_log(token: str, today: date, now: datetime, client: Client) -> Verification:
-    """Verify a scanned token and log the scan (counted on the certificate); one commit."""
-    v = lookup(token, today)
-    values = {"cid": v.certificate_id, "now": now, "ip": client.ip_prefix, "agent": client.agent_family,
-              "outcome": str(v.status)}
-    if db.engine.dialect.name == "postgresql":
-        # One round trip: count, log, and do not wait for the WAL flush at commit (a scan lost in a
-        # crash costs nothing; waiting for the disk on every scan costs a lot).
-        counted = db.session.execute(_PG_SCAN, values).first()
-    else:
-        counted = None
-        if v.certificate_id is not None:
-            counted = db.session.execute(
-                update(Certificate).where(Certificate.id == v.certificate_id)
-                .values(scan_count=Certificate.scan_count + 1,
-                        first_scan_at=func.coalesce(Certificate.first_scan_at, now))
-                .returning(Certificate.scan_count, Certificate.first_scan_at)).first()
-        db.session.execute(insert(Scan).values(certificate_id=v.certificate_id, at=now, ip_prefix=client.ip_prefix,
-                                               agent_family=client.agent_family, outcome=str(v.status)))
-    if v.certificate_id is not None:
+    The lookup goes through the per-process cache of `trademark.verify_cache`, which the
+    database invalidates on any change a verification could show. Also return the cache entry's
+    memo, where callers keep renderings that do not depend on the scan count.
+    """
+    config = current_app.config
+    engine = db.engine
+    token = normalise_token(token)
+    every = float(config.get("VERIFY_EPOCH_CHECK_SECONDS", 1.0))
+    flush_every = float(config.get("SCAN_FLUSH_SECONDS", 1.0))
+    # The key table is part of the key: compromising a key changes what every token of it shows.
+    key = (token, today, published_keys().version)
+    entry = verify_cache.cache_for(engine).get(key, engine, every, lambda: lookup(token, today))
+    cid = entry.verification.certificate_id
+    scan = {"certificate_id": cid, "at": now, "ip_prefix": client.ip_prefix,
+            "agent_family": client.agent_family, "outcome": str(entry.verification.status)}
+    if flush_every > 0:
+        verify_cache.buffer_for(engine, flush_every).add(scan)
+        return verify_cache.served(entry, now, counted_in_db=False), entry.memo
+    v = verify_cache.served(entry, now, counted_in_db=True)
+    counted = None
+    if cid is not None:
+        counted = db.session.execute(
+            update(Certificate).where(Certificate.id == cid)
+            .values(scan_count=Certificate.scan_count + 1, first_scan_at=func.coalesce(Certificate.first_scan_at, now))
+            .returning(Certificate.scan_count, Certificate.first_scan_at)).first()
         v.scan_count, v.first_scan_at = counted.scan_count, counted.first_scan_at
+    db.session.execute(insert(Scan).values(**scan))
     db.session.commit()
-    return v
+    return v, entry.memo
+
+
+def scans_json(v: Verification) -> dict:
+    return {"count": v.scan_count,
+            "first_at": v.first_scan_at.isoformat(timespec="seconds") + "Z" if v.first_scan_at else None}
+
+
+SCANS_MARK = "\x00scans\x00"
+
+
+def scans_text(v: Verification) -> str:
+    """The scan facts of the page, the only part that changes from one scan to the next."""
+    text_ = f"本证书已被核验 {int(v.scan_count)} 次"
+    if v.first_scan_at:
+        text_ += f"，首次核验 {v.first_scan_at.strftime('%Y-%m-%d %H:%M')}（UTC）"
+    return text_ + "。"
 
 
 # --- scans and clones ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-27 17:39:42.571322
+Create Date: 2026-11-27 18:01:28.863721
 
 """
 from alembic import op
@@ -66,6 +66,11 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stations')),
     sa.UniqueConstraint('code', name=op.f('uq_stations_code'))
+    )
+    op.create_table('status_epoch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_status_epoch'))
     )
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -466,6 +471,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_memberships_firm_id'))
 
     op.drop_table('memberships')
+    op.drop_table('status_epoch')
     op.drop_table('stations')
     with op.batch_alter_table('firms', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_firms_name'))
