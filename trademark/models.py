@@ -1,5 +1,4 @@
 """Alliances, firms, memberships, product models, marks, licences, decisions and certificates."""
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, LargeBinary, String, Table, Text, UniqueConstraint
@@ -8,14 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from accounts.models import utcnow
 from extensions import db
 
-
-class MembershipStatus(enum.StrEnum):
-    APPLICANT = "applicant"
-    MEMBER = "member"
-    SUSPENDED = "suspended"
-    EXPELLED = "expelled"
-    WITHDRAWN = "withdrawn"
-
+# The closed vocabularies are the rules engine's own: one definition for the core and the storage.
+from trademark.rules import LicenceStatus, MarkType, MembershipStatus  # noqa: F401  (re-exported)
 
 MEMBERSHIP_LABELS = {
     MembershipStatus.APPLICANT: "申请中",
@@ -103,19 +96,6 @@ class Decision(db.Model):
     membership = relationship(Membership)
 
 
-class MarkType(enum.StrEnum):
-    COLLECTIVE = "collective"
-    CERTIFICATION = "certification"
-
-
-class LicenceStatus(enum.StrEnum):
-    APPLIED = "applied"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    SURRENDERED = "surrendered"
-    REFUSED = "refused"
 
 
 LICENCE_LABELS = {
