@@ -6,7 +6,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-.venv/bin/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || .venv/bin/pybabel compile -q -d translations
+.venv/bin/pybabel compile -d translations >/dev/null
 export FLASK_APP=app
 .venv/bin/flask --app app db upgrade
 .venv/bin/flask --app app seed-demo

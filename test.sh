@@ -7,7 +7,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-.venv/bin/pybabel compile -q -d translations
+.venv/bin/pybabel compile -d translations >/dev/null
 # The browser tests drive Debian's chromium (never a downloaded browser).
 if ! [ -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then
