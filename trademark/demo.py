@@ -10,6 +10,7 @@ from compliance import services as catalogue
 from extensions import db
 from inspections import services as stations
 from trademark import services
+from trademark.models import LICENCE_LABELS
 from trademark.uscc import check_character
 
 STANDARDS_DIR = Path(__file__).resolve().parent.parent / "compliance" / "demo_standards"
@@ -152,7 +153,7 @@ def _licensed(firm_index: int, mark: str, models: list[str], granted: date, fee:
 
 
 def _has_licence(firm_index: int) -> bool:
-    from trademark.models import Licence
+    from trademark.models import LICENCE_LABELS, Licence
 
     firm = services.find_firm(FIRMS[firm_index][1])
     return db.session.execute(db.select(Licence.id).where(Licence.firm_id == firm.id)).first() is not None
@@ -195,7 +196,7 @@ def _revoked_after_repeated_failures(t: date) -> str:
     first = _inspect(2, "HD-100", t - timedelta(days=200), values=LOCK_B_FAIL)
     services.sweep(first.verified_on + timedelta(days=31))
     _inspect(2, "HD-100", t - timedelta(days=120), values=LOCK_A_FAIL)
-    return f"{licence.status} ({licence.number})"
+    return f"{LICENCE_LABELS[licence.status]} X3 ({licence.number})"
 
 
 def _certified_non_member(t: date) -> str:

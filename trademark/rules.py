@@ -595,13 +595,7 @@ def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
     verdicts = _verdicts(_visible(licence, inspections, today))
     unmet = []
     for model in licence.scope_models:
-        good = [v for v in verdicts
-                if v.inspection.product_model == model
-                and v.inspection.type == InspectionType.TYPE
-                and v.inspection.standard_version_id == current.id
-                and v.outcome == Outcome.PASS
-                and today <= add_months(v.inspection.sampled_on, months)]
-        if good:
+        if _e2_passing(verdicts, model, current, months, today):
             continue
         older = [v for v in verdicts if v.inspection.product_model == model
                  and v.inspection.type == InspectionType.TYPE]
@@ -617,6 +611,32 @@ def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
         unmet.append(Unmet("E2", f"型号{model}：{why}（须有{months}个月内抽样、"
                                  f"依据现行{current.label}版标准并经审核合格的型式检验）"))
     return unmet
+
+
+def _e2_passing(verdicts, model: str, current: VersionFact, months: int, today: date) -> list:
+    """The verified, passed type inspections of `model` that satisfy E2 today, newest last."""
+    return [v for v in verdicts
+            if v.inspection.product_model == model
+            and v.inspection.type == InspectionType.TYPE
+            and v.inspection.standard_version_id == current.id
+            and v.outcome == Outcome.PASS
+            and today <= add_months(v.inspection.sampled_on, months)]
+
+
+def entry_evidence(licence: LicenceFact, inspections: Iterable[InspectionFact], standard: StandardFact | None,
+                   ruleset: RuleSet, today: date) -> tuple[int, ...]:
+    """Return the ids of the type inspections a grant rests on (E2): the latest passing one per model."""
+    current = standard.current(today) if standard is not None else None
+    if current is None:
+        return ()
+    verdicts = _verdicts(_visible(licence, inspections, today))
+    evidence = []
+    for model in licence.scope_models:
+        passing = _e2_passing(verdicts, model, current, ruleset["E2"]["months"], today)
+        if passing:
+            latest = max(passing, key=lambda v: (v.inspection.sampled_on, v.inspection.id))
+            evidence.append(latest.inspection.id)
+    return tuple(sorted(set(evidence)))
 
 
 def _paid_amount(payments: Iterable[PaymentFact], year: int, today: date) -> Decimal:
@@ -1070,15 +1090,15 @@ def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
     return Action(ActionKind.REFUSE, MANUAL, reason, LicenceStatus.REFUSED)
 
 
-def grant(licence: LicenceFact, unmet: Sequence[Unmet], today: date) -> Action:
+def grant(licence: LicenceFact, unmet: Sequence[Unmet], today: date, evidence: tuple[int, ...] = ()) -> Action:
     """Return the grant of an application that meets every entry rule, or raise ``RuleError``."""
     if licence.status != LicenceStatus.APPLIED:
         raise RuleError(f"许可当前{_STATUS_WORDS[licence.status]}，只有申请中的许可可以授权")
     if unmet:
         listed = "；".join(f"{u.rule} {u.reason}" for u in unmet)
         raise RuleError(f"不符合准入条件：{listed}")
-    return Action(ActionKind.GRANT, MANUAL, f"{_d(today)}审查符合全部准入条件（E1–E5），予以授权",
-                  LicenceStatus.ACTIVE)
+    return Action(ActionKind.GRANT, MANUAL, f"{_d(today)} 审查符合全部准入条件（E1–E5），予以授权",
+                  LicenceStatus.ACTIVE, evidence=evidence)
 
 
 def apply_actions(licence: LicenceFact, actions: Iterable[Action], today: date,

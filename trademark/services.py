@@ -515,7 +515,8 @@ def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     unmet = rules.check_entry(f.licence, f.membership, f.inspections, f.payments, f.standard, f.ruleset, today)
     if unmet:
         raise EntryRefused(unmet)
-    action = rules.grant(f.licence, unmet, today)
+    evidence = rules.entry_evidence(f.licence, f.inspections, f.standard, f.ruleset, today)
+    action = rules.grant(f.licence, unmet, today, evidence)
     _store(licence, action, today, actor)
     licence.granted_on = today
     licence.expires_on = rules.expiry_date(today, licence.mark.validity_years)

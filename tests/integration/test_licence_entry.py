@@ -85,3 +85,12 @@ def test_a_firm_may_hold_only_one_open_licence_per_mark(world):
     with pytest.raises(services.FieldError) as err:
         application(firm, "ZSSJ-MARK")
     assert err.value.status == 409
+
+
+def test_the_grant_decision_names_the_type_inspection_it_rests_on(world):
+    firm = make_member_firm(7, TODAY - timedelta(days=400))
+    older = lock_inspection(firm, TODAY - timedelta(days=60), type="type", sampled_on=TODAY - timedelta(days=70))
+    latest = lock_inspection(firm, TODAY - timedelta(days=5), type="type", sampled_on=TODAY - timedelta(days=20))
+    licence = services.grant_licence(application(firm, "ZSSJ-MARK").id, TODAY)
+    grant = [d for d in services.licence_decisions(licence) if d.kind == "grant"][0]
+    assert grant.evidence == [latest.id] and older.id not in grant.evidence
