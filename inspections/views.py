@@ -84,6 +84,11 @@ def new():
             form.product.data = f"{original.firm.uscc}::{original.product_model.model}"
             form.station_code.data = original.station.code
             form.lot_size.data = original.lot_size
+    elif request.method == "GET":
+        # Work queues link here with the type and product filled in ("create surveillance inspection").
+        for field in (form.type, form.product):
+            if request.args.get(field.name) in {value for value, *_rest in field.iter_choices()}:
+                field.data = request.args[field.name]
     if form.validate_on_submit():
         uscc, _, model = form.product.data.partition("::")
         try:

@@ -91,3 +91,17 @@ def test_a_technician_of_another_station_gets_not_found(app, people):
     from tests.builders import bearer
 
     assert app.test_client().get(f"/api/v1/inspections/{row.id}", headers=bearer("fs-tech1")).status_code == 404
+
+
+def test_the_new_inspection_page_takes_the_type_and_product_from_the_work_queue_link(app, client):
+    from tests.builders import make_firm, make_product_model, make_standard, make_station, make_user, login
+
+    make_standard()
+    make_station()
+    firm = make_firm(5)
+    make_product_model(firm, "ZS-500")
+    make_user("staff-q", "staff")
+    login(client, "staff-q")
+    page = client.get(f"/inspections/new?type=surveillance&product={firm.uscc}::ZS-500").get_data(as_text=True)
+    assert f'value="{firm.uscc}::ZS-500" selected' in page or f'selected value="{firm.uscc}::ZS-500"' in page
+    assert 'value="surveillance" selected' in page or 'selected value="surveillance"' in page
