@@ -43,13 +43,19 @@ def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
     proc = subprocess.Popen([str(Path(PY).parent / "gunicorn"), "-w", str(workers), "-k", "sync",
                              "-b", f"127.0.0.1:{port}", "--log-level", "warning", factory],
                             env=env, cwd=ROOT, start_new_session=True)
+    wait_until_up(proc, port)
+    return proc
+
+
+def wait_until_up(proc: subprocess.Popen, port: int) -> None:
+    """Wait (30 s at most) for /healthz to answer, or stop the server and give up."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
-                return proc
+                return
         except OSError:
             time.sleep(0.2)
     stop_server(proc)

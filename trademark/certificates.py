@@ -678,16 +678,21 @@ def search_registry(q: str, limit: int = 50) -> list[RegistryRow]:
     if len(q) < 2:
         return []
     upper = q.upper()
-    by_certificate = select(Certificate.licence_id).where(Certificate.serial == upper).scalar_subquery()
+    # First the few matching licences, each way on its own (exact numbers by index, the name by one
+    # scan of the firms table), then their details: one OR across joined tables misleads the planner.
+    firms = select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == upper)).limit(limit * 4)
+    ids = set(db.session.execute(select(Licence.id).where(Licence.firm_id.in_(firms))).scalars())
+    ids.update(db.session.execute(select(Licence.id).where(Licence.number == upper)).scalars())
+    ids.update(db.session.execute(select(Certificate.licence_id).where(Certificate.serial == upper)).scalars())
+    if not ids:
+        return []
     current = aliased(Certificate)
     rows = db.session.execute(
         select(Firm.name, Firm.uscc, Mark.name.label("mark_name"), Licence.number, Licence.status,
                Licence.expires_on, current.serial)
         .join(Firm, Firm.id == Licence.firm_id).join(Mark, Mark.id == Licence.mark_id)
         .outerjoin(current, (current.licence_id == Licence.id) & current.superseded_by_id.is_(None))
-        .where(Licence.status.in_(list(services.LIVE)),
-               Firm.name.contains(q, autoescape=True) | (Firm.uscc == upper) | (Licence.number == upper)
-               | (Licence.id == by_certificate))
+        .where(Licence.id.in_(sorted(ids)), Licence.status.in_(list(services.LIVE)))
         .order_by(Firm.name, Licence.number).limit(limit)).all()
     return [RegistryRow(r.name, r.uscc, r.mark_name, r.number, r.serial, r.status, r.expires_on) for r in rows]
 
