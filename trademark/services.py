@@ -271,7 +271,7 @@ def _mark_standard(alliance: Alliance, standard_code: str | None):
 
 def create_mark(*, code: str, alliance_code: str, name: str, type: str, registration_no: str | None = None,
                 standard_code: str | None = None, fee_per_year=None, validity_years: int | None = 3,
-                rules_overrides=None, commit: bool = True) -> Mark:
+                rules_overrides=None, image: bytes | None = None, commit: bool = True) -> Mark:
     """Create a collective or certification mark with its fee, validity and usage-rule overrides."""
     code = _required("code", code, "标志代码", 32).upper()
     if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
@@ -290,6 +290,8 @@ def create_mark(*, code: str, alliance_code: str, name: str, type: str, registra
     mark = Mark(code=code, alliance=alliance, name=name, type=type, fee_per_year=fee, validity_years=validity,
                 registration_no=(registration_no or "").strip() or None,
                 standard=_mark_standard(alliance, standard_code), rules=overrides)
+    if image:
+        mark.image, mark.image_type = check_mark_image(image)
     db.session.add(mark)
     if commit:
         db.session.commit()

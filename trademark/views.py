@@ -159,16 +159,11 @@ def marks():
     _mark_choices(form)
     if form.validate_on_submit():
         try:
-            image = _uploaded_image(form)
             row = services.create_mark(code=form.code.data, alliance_code=form.alliance.data, name=form.name.data,
                                        type=form.type.data, registration_no=form.registration_no.data,
                                        standard_code=form.standard.data or None, fee_per_year=form.fee_per_year.data,
-                                       validity_years=form.validity_years.data, commit=False)
-            if image:
-                row.image, row.image_type = services.check_mark_image(image)
-            db.session.commit()
+                                       validity_years=form.validity_years.data, image=_uploaded_image(form))
         except services.FieldError as err:
-            db.session.rollback()
             target = getattr(form, {"alliance": "alliance", "standard": "standard"}.get(err.field, err.field), None)
             if target is not None and hasattr(target, "errors"):
                 target.errors = list(target.errors) + [err.message]
