@@ -1,7 +1,7 @@
 """JSON API for alliances, firms, memberships, product models, marks and licences."""
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
@@ -141,7 +141,7 @@ def _visible_licence(licence_id: int) -> Licence:
 
 
 def licence_json(licence) -> dict:
-    from trademark.tokens import verify_url
+    from trademark.certificates import verify_url_for
 
     certificate = services.current_certificate(licence)
     return {
@@ -157,7 +157,8 @@ def licence_json(licence) -> dict:
                        "at": d.at.isoformat(timespec="seconds") + "Z"}
                       for d in services.licence_decisions(licence)],
         "certificate_no": certificate.serial if certificate else None,
-        "verify_url": verify_url(current_app.config["PUBLIC_BASE_URL"], certificate.token) if certificate else None,
+        # The same URL the certificate's QR carries (scheme and host upper-cased for alphanumeric mode).
+        "verify_url": verify_url_for(certificate.token) if certificate else None,
     }
 
 

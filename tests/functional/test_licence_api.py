@@ -126,3 +126,15 @@ def test_the_openapi_document_lists_the_licence_endpoints(client):
     for path in ("/marks", "/licences", "/licences/{id}", "/licences/{id}/grant", "/licences/{id}/actions",
                  "/licences/{id}/payments"):
         assert path in paths
+
+
+def test_the_licence_api_gives_the_same_verify_url_as_the_certificate_qr(app, client):
+    from tests.builders import make_certified_licence, staff_user
+    from trademark.certificates import verify_url_for
+
+    app.config["PUBLIC_BASE_URL"] = "https://mark.example.org"
+    licence, certificate = make_certified_licence()
+    staff_user()
+    body = client.get(f"/api/v1/licences/{licence.id}", headers=bearer("staff-cert")).json
+    assert body["verify_url"] == verify_url_for(certificate.token)
+    assert body["verify_url"].startswith("HTTPS://MARK.EXAMPLE.ORG/V/")
