@@ -443,6 +443,11 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def readmission_from(expelled_on: date, months: int) -> date:
+    """E3: the first day a firm expelled on `expelled_on` may come back."""
+    return add_months(expelled_on, months)
+
+
 def expiry_date(granted_on: date, validity_years: int) -> date:
     """Return the last valid day of a licence granted on ``granted_on``."""
     return add_months(granted_on, 12 * validity_years) - timedelta(days=1)
@@ -569,7 +574,7 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
 
     if ruleset.enabled("E3") and membership is not None and membership.expelled_on is not None:
         months = ruleset["E3"]["months"]
-        until = add_months(membership.expelled_on, months)
+        until = readmission_from(membership.expelled_on, months)
         if membership.expelled_on <= today < until:
             unmet.append(Unmet("E3", f"该企业于{_d(membership.expelled_on)}被联盟清退，"
                                      f"{months}个月内（{_d(until)}前）不得申请"))

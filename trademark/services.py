@@ -118,8 +118,9 @@ def add_product_model(uscc: str, model: str, category: str, *, commit: bool = Tr
     return row
 
 
-# E3: an expelled firm may not come back for this long (months); the mark's rule may say otherwise.
-DEFAULT_COOL_OFF_MONTHS = 24
+# E3: an expelled firm may not rejoin the alliance for the default cool-off; a mark's own E3 setting
+# applies again when the firm applies for that mark.
+DEFAULT_COOL_OFF_MONTHS = rules.DEFAULT_RULES["E3"]["months"]
 
 
 def admit_member(alliance_code: str, uscc: str, today: date, actor=None, *, commit: bool = True) -> Membership:
@@ -137,10 +138,7 @@ def admit_member(alliance_code: str, uscc: str, today: date, actor=None, *, comm
     elif membership.status == MembershipStatus.MEMBER:
         raise FieldError("uscc", "该企业已是会员 / already a member", status=409)
     elif membership.status == MembershipStatus.EXPELLED and membership.expelled_on:
-        months = (today.year - membership.expelled_on.year) * 12 + today.month - membership.expelled_on.month
-        if today.day < membership.expelled_on.day:
-            months -= 1
-        if months < DEFAULT_COOL_OFF_MONTHS:
+        if today < rules.readmission_from(membership.expelled_on, DEFAULT_COOL_OFF_MONTHS):
             raise FieldError("uscc", f"该企业于 {membership.expelled_on} 被清退，{DEFAULT_COOL_OFF_MONTHS}个月内不得重新入会"
                                      f" / expelled firms may not re-enter for {DEFAULT_COOL_OFF_MONTHS} months", status=409)
     previous = membership.status
