@@ -310,6 +310,11 @@ class RetestPolicy:
     def __post_init__(self) -> None:
         object.__setattr__(self, "categories", _enum_tuple(Category, self.categories))
 
+    def describe(self) -> str:
+        """Say the policy as a standard would: which failures, what sample, how long."""
+        return (f"{'、'.join(self.categories)} 类不合格可复检，样本加倍（×{self.sample_factor}），"
+                f"{self.deadline_days} 天内")
+
 
 @dataclass(frozen=True)
 class VerdictRule:
@@ -323,6 +328,10 @@ class VerdictRule:
             a if isinstance(a, CategoryCounts) else CategoryCounts.of(a) for a in self.pass_if_any
         )
         object.__setattr__(self, "pass_if_any", alternatives)
+
+    def describe(self) -> str:
+        """Say the rule in the words the verdicts use: “A=0，B≤1，C≤1”或“…” 时合格."""
+        return "“" + "”或“".join(_alternative_text(a) for a in self.pass_if_any) + "”时判为合格"
 
     def holding_alternative(self, failed: Mapping[str, int]) -> CategoryCounts | None:
         """Return the first alternative the failure counts satisfy, or None."""

@@ -335,3 +335,12 @@ def test_a_boolean_clause_refuses_a_number():
     spec = make_clause(kind="boolean", comparator=None, limit=None, expected=True)
     with pytest.raises(InputError):
         judge_clause(spec, (Measurement(1, Decimal("1")),))
+
+
+def test_a_verdict_rule_and_its_retest_policy_describe_themselves_in_the_verdicts_words():
+    from compliance.engine import RetestPolicy, VerdictRule
+
+    rule = VerdictRule(pass_if_any=({"A": 0, "B": 0, "C": 0}, {"A": 0, "B": 1, "C": 1}),
+                       retest=RetestPolicy(categories=("B", "C"), sample_factor=2, deadline_days=30))
+    assert rule.describe() == "“A=0，B=0，C=0”或“A=0，B≤1，C≤1”时判为合格"
+    assert rule.retest.describe() == "B、C 类不合格可复检，样本加倍（×2），30 天内"
