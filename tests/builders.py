@@ -98,15 +98,6 @@ def lock_entries(inspection, overrides=None):
     return inspections.entries_for(inspection, {**LOCK_PASS, **(overrides or {})})
 
 
-def forget_actor_between_requests(app):
-    """Drop the cached actor after each request: tests share one app context, so `g` outlives a request."""
-    from flask import g
-
-    @app.teardown_request
-    def _forget(_exc=None):
-        g.pop("actor", None)
-
-
 # --- marks, licences and verified inspections (trademark licences) ------------------------------
 
 LICENCE_LOCK_PASS = {"5.1": True, "5.2": "6500", "5.3": "0.01", "5.4": "22", "5.5": "3500", "5.6": "6500", "5.7": True,

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 
+import flask_babel
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from app import create_app
@@ -51,7 +53,16 @@ def make_app(database_url: str, tmp_path, **overrides):
         "SCAN_FLUSH_SECONDS": 0,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+
+    @app.teardown_request
+    def _forget_request_state(_exc=None):
+        # The `app` fixture holds one app context across requests (so tests can use the session), and
+        # extensions keep per-request state on `g`: Flask-Login its user, Flask-Babel the locale.
+        g.pop("_login_user", None)
+        flask_babel.refresh()
+
+    return app
 
 
 @pytest.fixture(scope="session")

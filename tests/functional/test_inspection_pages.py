@@ -2,13 +2,12 @@
 import pytest
 
 from inspections import services
-from tests.builders import (forget_actor_between_requests, lock_entries, login, make_alliance, make_firm,
+from tests.builders import (lock_entries, login, make_alliance, make_firm,
                             make_inspection, make_product_model, make_station, make_standard, make_station_people)
 
 
 @pytest.fixture
 def people(app):
-    forget_actor_between_requests(app)
     make_alliance()
     make_standard()
     make_station()

@@ -1,13 +1,12 @@
 """The inspection flow through the JSON API, as a station's systems and curl use it."""
 import pytest
 
-from tests.builders import (LOCK_PASS, bearer, forget_actor_between_requests, make_alliance, make_firm, make_product_model, make_standard,
+from tests.builders import (LOCK_PASS, bearer, make_alliance, make_firm, make_product_model, make_standard,
                             make_station, make_station_people)
 
 
 @pytest.fixture
 def world(app):
-    forget_actor_between_requests(app)
     make_alliance()
     make_standard()
     make_station()

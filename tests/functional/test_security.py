@@ -19,16 +19,6 @@ XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-def forget_actor_between_requests(app):
-    """Tests share one app context, so `g` (our actor, Flask-Login's user) would outlive a request."""
-    from flask import g
-
-    @app.teardown_request
-    def _forget(_exc=None):
-        g.pop("actor", None)
-        g.pop("_login_user", None)
-
-
 def session_cookie(response) -> str:
     cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert cookies, response.headers
@@ -71,7 +61,6 @@ def assert_security_headers(response, where):
 
 @pytest.fixture
 def world(app):
-    forget_actor_between_requests(app)
     return make_world()
 
 
@@ -266,7 +255,6 @@ def test_sql_echo_does_not_leak_password_hashes(app, caplog):
 # --- escaping -----------------------------------------------------------------------------------
 
 def test_a_script_in_a_firm_name_or_standard_title_is_escaped_on_every_page(app):
-    forget_actor_between_requests(app)
     world = make_world(firm_name=XSS, standard_title=XSS)
     make_firm(5, name=XSS + "二号")
     clients = {}
