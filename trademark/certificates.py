@@ -6,8 +6,9 @@
 - the signing keys (a `KeyStore` in KEYS_DIR, or ALLIANCEMARK_SIGNING_KEY).
 
 Verification is the hot path (every scan of every product): it verifies a token once per key-table
-version (cached), reads the certificate by its unique serial in one joined query plus three small
-indexed ones, and logs the scan with one counter update and one insert.
+version (cached), reads the certificate by its unique serial in one joined query, keeps that in the
+per-process cache of `trademark.verify_cache` until the database says something changed, and hands
+the scan to a buffer written once a second.
 """
 from __future__ import annotations
 
@@ -517,12 +518,12 @@ def verify_and_log(token: str, today: date, now: datetime, client: Client) -> tu
     flush_every = float(config.get("SCAN_FLUSH_SECONDS", 1.0))
     # The key table is part of the key: compromising a key changes what every token of it shows.
     key = (token, today, published_keys().version)
-    entry = verify_cache.cache_for(engine).get(key, engine, every, lambda: lookup(token, today))
+    entry = verify_cache.cache_for(current_app).get(key, engine, every, lambda: lookup(token, today))
     cid = entry.verification.certificate_id
     scan = {"certificate_id": cid, "at": now, "ip_prefix": client.ip_prefix,
             "agent_family": client.agent_family, "outcome": str(entry.verification.status)}
     if flush_every > 0:
-        verify_cache.buffer_for(engine, flush_every).add(scan)
+        verify_cache.buffer_for(current_app, engine, flush_every).add(scan)
         return verify_cache.served(entry, now, counted_in_db=False), entry.memo
     v = verify_cache.served(entry, now, counted_in_db=True)
     counted = None

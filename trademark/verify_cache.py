@@ -135,14 +135,11 @@ class VerificationCache:
             self._checked_at = float("-inf")
 
 
-_caches: dict[str, VerificationCache] = {}
-
-
-def cache_for(engine: Engine) -> VerificationCache:
-    key = engine.url.render_as_string(hide_password=True)
-    cache = _caches.get(key)
+def cache_for(app) -> VerificationCache:
+    """Return the app's cache (kept in `app.extensions`, so each app and its database have their own)."""
+    cache = app.extensions.get("alliancemark.verify_cache")
     if cache is None:
-        cache = _caches.setdefault(key, VerificationCache())
+        cache = app.extensions.setdefault("alliancemark.verify_cache", VerificationCache())
     return cache
 
 
@@ -229,22 +226,25 @@ class ScanBuffer:
         return len(rows)
 
 
-_buffers: dict[str, ScanBuffer] = {}
+_buffers: list[ScanBuffer] = []  # every buffer started in this process, flushed at exit
 _buffers_lock = threading.Lock()
 
 
-def buffer_for(engine: Engine, interval: float) -> ScanBuffer:
-    key = engine.url.render_as_string(hide_password=True)
-    with _buffers_lock:
-        buffer = _buffers.get(key)
-        if buffer is None or buffer._pid != os.getpid():  # a forked child starts its own thread
-            buffer = _buffers[key] = ScanBuffer(engine, interval)
-        return buffer
+def buffer_for(app, engine: Engine, interval: float) -> ScanBuffer:
+    """Return the app's scan buffer in this process (a forked worker starts its own thread)."""
+    buffer = app.extensions.get("alliancemark.scan_buffer")
+    if buffer is None or buffer._pid != os.getpid():
+        with _buffers_lock:
+            buffer = app.extensions.get("alliancemark.scan_buffer")
+            if buffer is None or buffer._pid != os.getpid():
+                buffer = app.extensions["alliancemark.scan_buffer"] = ScanBuffer(engine, interval)
+                _buffers.append(buffer)
+    return buffer
 
 
 @atexit.register
 def _flush_all() -> None:
-    for buffer in list(_buffers.values()):
+    for buffer in list(_buffers):
         if buffer._pid == os.getpid():
             try:
                 buffer.flush()

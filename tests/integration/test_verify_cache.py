@@ -42,7 +42,7 @@ def test_buffered_scans_are_counted_on_the_page_at_once_and_written_on_flush(app
         body = client.get(f"/api/v1/verify/{certificate.token}").json
     assert body["status"] == "valid" and body["scans"]["count"] == 3
     assert db.session.execute(db.select(db.func.count()).select_from(Scan)).scalar() == 0
-    written = verify_cache.buffer_for(db.engine, 3600).flush()
+    written = verify_cache.buffer_for(app, db.engine, 3600).flush()
     assert written == 3
     db.session.expire_all()
     assert db.session.get(Certificate, certificate.id).scan_count == 3
@@ -51,7 +51,7 @@ def test_buffered_scans_are_counted_on_the_page_at_once_and_written_on_flush(app
 
 def test_a_failed_flush_keeps_the_scans_for_the_next_one(app, monkeypatch):
     _licence, certificate = make_certified_licence()
-    buffer = verify_cache.buffer_for(db.engine, 3600)
+    buffer = verify_cache.buffer_for(app, db.engine, 3600)
     buffer.flush()
     buffer.add({"certificate_id": certificate.id, "at": datetime(2026, 1, 1), "ip_prefix": "10.0.0.0/24",
                 "agent_family": "wechat", "outcome": "valid"})
