@@ -196,6 +196,20 @@ ERROR_SCHEMA = {
 }
 
 
+def json_response(description: str, schema: dict | None = None) -> dict:
+    """An OpenAPI response with a JSON body (any object unless `schema` says more)."""
+    return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
+
+
+def json_request(schema: dict) -> dict:
+    """An OpenAPI required JSON request body."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def object_schema(required: list[str], properties: dict) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
 def error_responses(*codes: int) -> dict:
     return {str(c): {"description": ERROR_CODES.get(c, "error"),
                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
-from api import ApiError, error_responses, field, json_body
+from api import ApiError, error_responses, field, json_body, json_request, json_response
 from inspections import services
 from inspections.models import Inspection
 from inspections.services import Entry, InspectionError, Sampling
@@ -284,14 +284,6 @@ _OBJ = {"type": "object"}
 _ID = [{"name": "inspection_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
 
-def _json(description: str, schema: dict | None = None) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema or _OBJ}}}
-
-
-def _body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
 VERDICT_SCHEMA = {"type": "object", "required": ["outcome", "failed", "clauses"], "properties": {
     "outcome": {"type": "string", "enum": ["pass", "fail", "incomplete"]},
     "failed": {"type": "object", "properties": {c: {"type": "integer"} for c in "ABC"}},
@@ -333,18 +325,18 @@ _REASON = {"required": False, "content": {"application/json": {"schema": {
 OPENAPI_PATHS = {
     "/stations": {"post": {
         "summary": "Create a test station",
-        "requestBody": _body({"type": "object", "required": ["code", "name"], "properties": {
+        "requestBody": json_request({"type": "object", "required": ["code", "name"], "properties": {
             "code": {"type": "string"}, "name": {"type": "string"}, "accreditation": {"type": "string"},
             "scope": {"type": "array", "items": {"type": "string"}}}}),
-        "responses": {"201": _json("the station"), **error_responses(400, 401, 403, 409, 422)},
+        "responses": {"201": json_response("the station"), **error_responses(400, 401, 403, 409, 422)},
     }},
     "/inspections": {
         "get": {"summary": "List the inspections the caller may see",
                 "parameters": [{"name": "status", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": _json("inspections", {"type": "object", "properties": {
+                "responses": {"200": json_response("inspections", {"type": "object", "properties": {
                     "inspections": {"type": "array", "items": _OBJ}}}), **error_responses(401)}},
-        "post": {"summary": "Open an inspection (a retest with retest_of)", "requestBody": _body(CREATE_BODY),
-                 "responses": {"201": _json("the draft", {"type": "object", "required": ["id", "status", "sample_plan"],
+        "post": {"summary": "Open an inspection (a retest with retest_of)", "requestBody": json_request(CREATE_BODY),
+                 "responses": {"201": json_response("the draft", {"type": "object", "required": ["id", "status", "sample_plan"],
                                                           "properties": {"id": {"type": "integer"},
                                                                          "status": {"type": "string"},
                                                                          "sample_plan": _OBJ}}),
@@ -352,17 +344,17 @@ OPENAPI_PATHS = {
     },
     "/inspections/{inspection_id}": {"get": {
         "summary": "An inspection with its live verdict", "parameters": _ID,
-        "responses": {"200": _json("the inspection", INSPECTION_SCHEMA), **error_responses(401, 403, 404)}}},
+        "responses": {"200": json_response("the inspection", INSPECTION_SCHEMA), **error_responses(401, 403, 404)}}},
     "/inspections/{inspection_id}/results": {"put": {
         "summary": "Save draft results (merged; null clears) and get the verdict preview", "parameters": _ID,
-        "requestBody": _body(RESULTS_BODY),
-        "responses": {"200": _json("verdict preview", {"type": "object", "properties": {
+        "requestBody": json_request(RESULTS_BODY),
+        "responses": {"200": json_response("verdict preview", {"type": "object", "properties": {
             "verdict": VERDICT_SCHEMA, "lock_version": {"type": "integer"}}}),
             **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/inspections/{inspection_id}/results.csv": {"post": {
         "summary": "Import results from CSV (clause,unit,value), all or nothing", "parameters": _ID,
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
-        "responses": {"200": _json("imported", {"type": "object", "properties": {
+        "responses": {"200": json_response("imported", {"type": "object", "properties": {
             "imported": {"type": "integer"}, "verdict": VERDICT_SCHEMA}}),
             **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/inspections/{inspection_id}/results-template.csv": {"get": {
@@ -371,20 +363,20 @@ OPENAPI_PATHS = {
                       **error_responses(401, 404)}}},
     "/inspections/{inspection_id}/submit": {"post": {
         "summary": "Submit a complete draft (technician)", "parameters": _ID,
-        "responses": {"200": _json("submitted", {"type": "object", "properties": {"status": {"type": "string"},
+        "responses": {"200": json_response("submitted", {"type": "object", "properties": {"status": {"type": "string"},
                                                                                   "verdict": VERDICT_SCHEMA}}),
                       **error_responses(401, 403, 404, 409)}}},
     "/inspections/{inspection_id}/verify": {"post": {
         "summary": "Verify as a reviewer who is not the submitter (four eyes)", "parameters": _ID,
-        "responses": {"200": _json("verified", INSPECTION_SCHEMA), **error_responses(401, 403, 404, 409)}}},
+        "responses": {"200": json_response("verified", INSPECTION_SCHEMA), **error_responses(401, 403, 404, 409)}}},
     "/inspections/{inspection_id}/return": {"post": {
         "summary": "Return a submitted inspection to the technician with a reason", "parameters": _ID,
         "requestBody": _REASON,
-        "responses": {"200": _json("returned"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+        "responses": {"200": json_response("returned"), **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/inspections/{inspection_id}/revise": {"post": {
         "summary": "Open a revision of a verified inspection, with a reason", "parameters": _ID,
         "requestBody": _REASON,
-        "responses": {"201": _json("the new draft revision"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+        "responses": {"201": json_response("the new draft revision"), **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/inspections/{inspection_id}/report.pdf": {"get": {
         "summary": "Inspection report (检验报告) PDF", "parameters": _ID,
         "responses": {"200": {"description": "PDF", "content": {"application/pdf": {

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
-from api import ApiError, error_responses, field, json_body
+from api import ApiError, error_responses, field, json_body, json_request, json_response, object_schema
 from trademark import services
 from trademark.models import Licence
 
@@ -225,12 +225,7 @@ def record_payment(licence_id):
 
 
 def _body(required: list[str], props: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": required, "properties": props}}}}
-
-
-def _created(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"type": "object"}}}}
+    return json_request(object_schema(required, props))
 
 
 _S = {"type": "string"}
@@ -238,26 +233,26 @@ _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer
 OPENAPI_PATHS = {
     "/alliances": {"post": {"summary": "Create an alliance", "requestBody": _body(
         ["code", "name"], {"code": _S, "name": _S, "secretariat": _S}),
-        "responses": {"201": _created("the alliance"), **error_responses(400, 401, 403, 409, 422)}}},
+        "responses": {"201": json_response("the alliance"), **error_responses(400, 401, 403, 409, 422)}}},
     "/firms": {"post": {"summary": "Create a firm (USCC checked per GB 32100-2015)", "requestBody": _body(
         ["name", "uscc"], {"name": _S, "uscc": _S, "address": _S, "contact": _S}),
-        "responses": {"201": _created("the firm"), **error_responses(400, 401, 403, 409, 422)}}},
+        "responses": {"201": json_response("the firm"), **error_responses(400, 401, 403, 409, 422)}}},
     "/firms/{uscc}": {"get": {"summary": "A firm", "parameters": [
         {"name": "uscc", "in": "path", "required": True, "schema": _S}],
-        "responses": {"200": _created("the firm"), **error_responses(401, 403, 404)}}},
+        "responses": {"200": json_response("the firm"), **error_responses(401, 403, 404)}}},
     "/firms/{uscc}/models": {"post": {"summary": "Add a product model", "parameters": [
         {"name": "uscc", "in": "path", "required": True, "schema": _S}],
         "requestBody": _body(["model", "category"], {"model": _S, "category": _S}),
-        "responses": {"201": _created("the model"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+        "responses": {"201": json_response("the model"), **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/alliances/{code}/members": {"post": {"summary": "Admit a member", "parameters": [
         {"name": "code", "in": "path", "required": True, "schema": _S}],
         "requestBody": _body(["uscc"], {"uscc": _S}),
-        "responses": {"201": _created("the membership"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+        "responses": {"201": json_response("the membership"), **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/alliances/{code}/members/{uscc}/expel": {"post": {"summary": "Expel a member (清退)", "parameters": [
         {"name": "code", "in": "path", "required": True, "schema": _S},
         {"name": "uscc", "in": "path", "required": True, "schema": _S}],
         "requestBody": _body(["reason"], {"reason": _S}),
-        "responses": {"200": _created("the membership"), **error_responses(400, 401, 403, 404, 409, 422)}}},
+        "responses": {"200": json_response("the membership"), **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/marks": {"post": {"summary": "Create a mark; `rules` overrides the usage-rule defaults by rule id",
                         "requestBody": _body(["code", "alliance", "name", "type"], {
                             "code": _S, "alliance": _S, "name": _S,
@@ -267,26 +262,26 @@ OPENAPI_PATHS = {
                             "validity_years": {"type": "integer"},
                             "rules": {"type": "object", "example": {"X1": {"deadline_days": 60},
                                                                    "E3": {"enabled": False}}}}),
-                        "responses": {"201": _created("the mark with every rule and its sentence"),
+                        "responses": {"201": json_response("the mark with every rule and its sentence"),
                                       **error_responses(400, 401, 403, 409, 422)}}},
     "/marks/{code}": {"get": {"summary": "A mark", "parameters": [
         {"name": "code", "in": "path", "required": True, "schema": _S}],
-        "responses": {"200": _created("the mark"), **error_responses(401, 403, 404)}}},
+        "responses": {"200": json_response("the mark"), **error_responses(401, 403, 404)}}},
     "/licences": {"post": {"summary": "Apply for a licence (staff for a firm, or a firm user for itself)",
                            "requestBody": _body(["firm_uscc", "mark_code", "product_models"], {
                                "firm_uscc": _S, "mark_code": _S,
                                "product_models": {"type": "array", "items": _S},
                                "commitment_signed": {"type": "boolean"}}),
-                           "responses": {"201": _created("{id, status: applied}"),
+                           "responses": {"201": json_response("{id, status: applied}"),
                                          **error_responses(400, 401, 403, 409, 422)}}},
     "/licences/{id}": {"get": {"summary": "A licence with its decisions, certificate number and verify URL",
                                "parameters": [_ID],
-                               "responses": {"200": _created("{status, decisions: [{from, to, rule, reason, at}], "
+                               "responses": {"200": json_response("{status, decisions: [{from, to, rule, reason, at}], "
                                                              "certificate_no, verify_url}"),
                                              **error_responses(401, 403, 404)}}},
     "/licences/{id}/grant": {"post": {"summary": "Grant (entry rules E1–E5), or 409 with details [{rule, reason}]",
                                       "parameters": [_ID],
-                                      "responses": {"200": _created("the licence"),
+                                      "responses": {"200": json_response("the licence"),
                                                     **error_responses(401, 403, 404, 409)}}},
     "/licences/{id}/actions": {"post": {"summary": "A staff action with a reason", "parameters": [_ID],
                                         "requestBody": _body(["action", "reason"], {
@@ -294,13 +289,13 @@ OPENAPI_PATHS = {
                                                 "warn", "suspend", "reinstate", "revoke", "refused_sampling",
                                                 "misuse", "surrender", "refuse"]},
                                             "reason": _S}),
-                                        "responses": {"200": _created("the licence"),
+                                        "responses": {"200": json_response("the licence"),
                                                       **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/licences/{id}/payments": {"post": {"summary": "Record a fee payment (amount as a decimal string)",
                                          "parameters": [_ID],
                                          "requestBody": _body(["year", "amount"], {
                                              "year": {"type": "integer"}, "amount": _S}),
-                                         "responses": {"201": _created("the payment"),
+                                         "responses": {"201": json_response("the payment"),
                                                        **error_responses(400, 401, 403, 404, 409, 422)}}},
 }
 
