@@ -443,6 +443,25 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def fee_due_on(granted_on: date | None, year: int) -> date | None:
+    """E5/X6: a year's fee falls due on the grant day in the year of grant, then on 1 January."""
+    if granted_on is None or year < granted_on.year:
+        return None
+    return granted_on if year == granted_on.year else date(year, 1, 1)
+
+
+def surveillance_due(granted_on: date | None, last: InspectionFact | None, months: int,
+                     grace_days: int) -> tuple[date, date] | None:
+    """X4: when the next surveillance is due and when its grace ends, counted from the grant or the last one."""
+    base = granted_on
+    if last is not None and (base is None or last.sampled_on >= base):
+        base = last.sampled_on
+    if base is None:
+        return None
+    due = add_months(base, months)
+    return due, due + timedelta(days=grace_days)
+
+
 def readmission_from(expelled_on: date, months: int) -> date:
     """E3: the first day a firm expelled on `expelled_on` may come back."""
     return add_months(expelled_on, months)
@@ -538,6 +557,16 @@ def _verdicts(visible: Sequence[InspectionFact]) -> list[_Verdict]:
     return out
 
 
+def _latest_surveillance(verdicts: Iterable[_Verdict]) -> InspectionFact | None:
+    found = [v.inspection for v in verdicts if v.inspection.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET)]
+    return max(found, key=lambda i: (i.sampled_on, i.id)) if found else None
+
+
+def last_surveillance(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date) -> InspectionFact | None:
+    """X4: the latest verified surveillance or market inspection of the licence's scope by `today`."""
+    return _latest_surveillance(_verdicts(_visible(licence, inspections, today)))
+
+
 def _describe_inspection(i: InspectionFact) -> str:
     return (f"检验#{i.id}（型号{i.product_model}，{_d(i.sampled_on)}抽样，"
             f"依据{i.standard_version_label}版）")
@@ -583,7 +612,7 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
         unmet.append(Unmet("E4", "尚未提交已签署的承诺书"))
 
     if ruleset.enabled("E5") and licence.paid:
-        paid = _paid_amount(payments, today.year, today)
+        paid = paid_amount(payments, today.year, today)
         if paid < licence.fee_per_year:
             unmet.append(Unmet("E5", f"{today.year}年度使用费应缴{licence.fee_per_year}元，"
                                      f"已缴{paid}元"))
@@ -644,7 +673,8 @@ def entry_evidence(licence: LicenceFact, inspections: Iterable[InspectionFact], 
     return tuple(sorted(set(evidence)))
 
 
-def _paid_amount(payments: Iterable[PaymentFact], year: int, today: date) -> Decimal:
+def paid_amount(payments: Iterable[PaymentFact], year: int, today: date) -> Decimal:
+    """What was paid towards `year`'s fee by `today`."""
     return sum((p.amount for p in payments if p.year == year and p.paid_on <= today),
                Decimal(0))
 
@@ -872,21 +902,14 @@ class _Context:
                           "未取得合格的复检结果", (i.id,)))
         return out
 
-    def _last_surveillance(self) -> InspectionFact | None:
-        found = [v.inspection for v in self.all_verdicts
-                 if v.inspection.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET)]
-        return max(found, key=lambda i: (i.sampled_on, i.id)) if found else None
-
     def _x4_overdue(self) -> tuple[date, InspectionFact | None] | None:
-        last = self._last_surveillance()
-        base = self.licence.granted_on
-        if last is not None and (base is None or last.sampled_on >= base):
-            base = last.sampled_on
-        if base is None:
+        last = _latest_surveillance(self.all_verdicts)
+        schedule = surveillance_due(self.licence.granted_on, last, self.param("X4", "months"),
+                                    self.param("X4", "grace_days"))
+        if schedule is None:
             return None
-        due = add_months(base, self.param("X4", "months")) + timedelta(
-            days=self.param("X4", "grace_days"))
-        return (due, last) if self.today > due else None
+        _due, grace_end = schedule
+        return (grace_end, last) if self.today > grace_end else None
 
     def _x4(self) -> list[Action]:
         overdue = self._x4_overdue()
@@ -911,9 +934,9 @@ class _Context:
         grace = timedelta(days=self.param("X6", "grace_days"))
         out = []
         for year in range(granted.year, self.today.year + 1):
-            due = granted if year == granted.year else date(year, 1, 1)
+            due = fee_due_on(granted, year)
             if (self.today > due + grace
-                    and _paid_amount(self.payments, year, self.today) < self.licence.fee_per_year):
+                    and paid_amount(self.payments, year, self.today) < self.licence.fee_per_year):
                 out.append((year, due))
         return out
 

@@ -639,18 +639,6 @@ def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> lis
 # --- fees (E5, X6) -----------------------------------------------------------------------------
 
 
-def fee_due_on(licence: Licence, year: int) -> date | None:
-    """Return the due day of a year's fee: the grant day in the year of grant, else 1 January."""
-    if licence.mark.fee_per_year is None or licence.granted_on is None or year < licence.granted_on.year:
-        return None
-    return licence.granted_on if year == licence.granted_on.year else date(year, 1, 1)
-
-
-def paid_for(licence: Licence, year: int) -> Decimal:
-    return sum((Decimal(p.amount) for p in db.session.execute(db.select(Payment).where(
-        Payment.licence_id == licence.id, Payment.year == year)).scalars()), Decimal(0))
-
-
 def record_payment(licence_id: int, year, amount, today: date, actor=None) -> Payment:
     """Record a fee payment; a licence suspended only for the fee (X6) is reinstated at once."""
     licence = get_licence(licence_id)
@@ -691,22 +679,31 @@ class FeeDue:
         return self.fee - self.paid
 
 
+def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None) -> list[FeeDue]:
+    """The licence's unpaid fees due by `today + horizon_days` (due days by rules.fee_due_on)."""
+    if licence.mark.fee_per_year is None or licence.granted_on is None:
+        return []
+    fee = Decimal(licence.mark.fee_per_year)
+    grace = ruleset_of(licence.mark)["X6"]["grace_days"]
+    payments = _payment_facts(licence) if payments is None else payments
+    out = []
+    for year in range(licence.granted_on.year, today.year + 2):
+        due = rules.fee_due_on(licence.granted_on, year)
+        if due is None or due > today + timedelta(days=horizon_days):
+            continue
+        paid = rules.paid_amount(payments, year, date.max)  # every payment recorded for that year
+        if paid < fee:
+            out.append(FeeDue(licence, year, due, due + timedelta(days=grace), fee, paid))
+    return out
+
+
 def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) -> list[FeeDue]:
     """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
     query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None))
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
-    out = []
-    for licence in db.session.execute(query.order_by(Licence.id)).scalars():
-        fee = Decimal(licence.mark.fee_per_year)
-        grace = ruleset_of(licence.mark)["X6"]["grace_days"]
-        for year in range(licence.granted_on.year, today.year + 2):
-            due = fee_due_on(licence, year)
-            if due is None or due > today + timedelta(days=horizon_days):
-                continue
-            paid = paid_for(licence, year)
-            if paid < fee:
-                out.append(FeeDue(licence, year, due, due + timedelta(days=grace), fee, paid))
+    out = [fee for licence in db.session.execute(query.order_by(Licence.id)).scalars()
+           for fee in _fees_of(licence, today, horizon_days)]
     return sorted(out, key=lambda f: (f.due_on, f.licence.id))
 
 
@@ -725,26 +722,23 @@ class Deadline:
         return today > self.on
 
 
-def surveillance_due(licence: Licence, f: Facts | None = None) -> tuple[date, date, int | None] | None:
+def surveillance_due(licence: Licence, today: date, f: Facts | None = None) -> tuple[date, date, int | None] | None:
     """Return (due, end of grace, last surveillance id) of the licence's next surveillance (X4)."""
     if licence.granted_on is None or licence.status not in LIVE:
         return None
     f = f or facts_for(licence)
-    scope = set(f.licence.scope_models)
-    found = [i for i in f.inspections if i.type in ("surveillance", "market") and i.product_model in scope
-             and i.sampled_on >= licence.granted_on]
-    last = max(found, key=lambda i: (i.sampled_on, i.id)) if found else None
-    base = last.sampled_on if last else licence.granted_on
+    last = rules.last_surveillance(f.licence, f.inspections, today)
     params = f.ruleset["X4"]
-    due = rules.add_months(base, params["months"])
-    return due, due + timedelta(days=params["grace_days"]), last.id if last else None
+    due, grace_end = rules.surveillance_due(licence.granted_on, last, params["months"], params["grace_days"])
+    counted = last is not None and last.sampled_on >= licence.granted_on  # else it counts from the grant
+    return due, grace_end, last.id if counted else None
 
 
-def deadlines(licence: Licence, today: date) -> list[Deadline]:
+def deadlines(licence: Licence, today: date, f: Facts | None = None) -> list[Deadline]:
     """Return what the licence must do by when: rectification, retests, surveillance, fees, expiry."""
     if licence.status not in LIVE:
         return []
-    f = facts_for(licence)
+    f = f or facts_for(licence)
     out: list[Deadline] = []
     if licence.status == LicenceStatus.SUSPENDED:
         causes = rules.open_suspension_causes(f.licence, today)
@@ -760,14 +754,13 @@ def deadlines(licence: Licence, today: date) -> list[Deadline]:
         if w.deadline:
             out.append(Deadline(licence, f"检验#{w.inspection_id}不合格：复检期限", w.deadline, "X2",
                                 (w.inspection_id,)))
-    due = surveillance_due(licence, f)
+    due = surveillance_due(licence, today, f)
     if due and f.ruleset.enabled("X4"):
         out.append(Deadline(licence, "监督抽查到期（含宽限期截止）", due[1], "X4", (due[2],) if due[2] else ()))
     if licence.mark.fee_per_year and f.ruleset.enabled("X6"):
-        for fee in fees_due(today, licence.firm_id):
-            if fee.licence.id == licence.id:
-                out.append(Deadline(licence, f"{fee.year}年度使用费（应缴{fee.fee}元，已缴{fee.paid}元）逾期暂停日",
-                                    fee.suspend_after, "X6"))
+        for fee in _fees_of(licence, today, 60, f.payments):
+            out.append(Deadline(licence, f"{fee.year}年度使用费（应缴{fee.fee}元，已缴{fee.paid}元）逾期暂停日",
+                                fee.suspend_after, "X6"))
     if licence.expires_on:
         out.append(Deadline(licence, "许可有效期届满", licence.expires_on, "X9"))
     return sorted(out, key=lambda d: d.on)
@@ -810,12 +803,13 @@ def work_queues(today: date, horizon_days: int = 60) -> Queues:
     horizon = today + timedelta(days=horizon_days)
     for licence in db.session.execute(db.select(Licence).where(Licence.status.in_(list(LIVE)))
                                       .order_by(Licence.id)).scalars():
-        items = deadlines(licence, today)
+        f = facts_for(licence)  # once per licence: deadlines and the surveillance row share it
+        items = deadlines(licence, today, f)
         if licence.status == LicenceStatus.SUSPENDED:
-            causes = [d for d in licence_decisions(licence) if d.kind == "suspend"]
+            causes = [d for d in f.decisions if d.kind == "suspend"]
             suspensions.append((licence, causes[-1] if causes else None, [d for d in items if d.rule in ("X1", "X7")]))
         retests.extend(d for d in items if d.rule == "X2")
-        due = surveillance_due(licence)
+        due = surveillance_due(licence, today, f)
         if due and due[0] <= horizon:
             surveillance.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
     open_retests = list(db.session.execute(db.select(Inspection).where(
