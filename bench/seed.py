@@ -58,7 +58,7 @@ def seed(licences: int, today: date) -> dict:
     from extensions import db
     from trademark import certificates as certs
     from trademark import services
-    from trademark.models import Certificate, Decision, Firm, Licence, Mark, ProductModel, licence_models
+    from trademark.models import Certificate, Decision, Firm, Licence, ProductModel, licence_models
     from trademark.tokens import Claims, sign_token
     from trademark.uscc import check_character
 

@@ -24,7 +24,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import String, cast, distinct, func, insert, select, text, update
+from sqlalchemy import String, cast, distinct, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from accounts.models import utcnow

@@ -153,7 +153,7 @@ def _licensed(firm_index: int, mark: str, models: list[str], granted: date, fee:
 
 
 def _has_licence(firm_index: int) -> bool:
-    from trademark.models import LICENCE_LABELS, Licence
+    from trademark.models import Licence
 
     firm = services.find_firm(FIRMS[firm_index][1])
     return db.session.execute(db.select(Licence.id).where(Licence.firm_id == firm.id)).first() is not None

@@ -22,7 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import DateTime, Integer, column, event, func, insert, select, update, values
