@@ -18,13 +18,13 @@ import ipaddress
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import String, cast, distinct, func, insert, select, update
+from sqlalchemy import String, bindparam, cast, distinct, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from accounts.models import utcnow
@@ -441,6 +441,9 @@ _MAIN = (
     .outerjoin(Standard, Standard.id == StandardVersion.standard_id)
     .outerjoin(_new, _new.id == Certificate.superseded_by_id)
 )
+# Built once with a bound parameter: a statement built per call costs SQLAlchemy more to key for
+# its compiled cache than the database spends answering it (measured: 1.3 ms against 0.5 ms).
+_BY_SERIAL = _MAIN.where(Certificate.serial == bindparam("serial"))
 
 
 def _live_status(row, today: date) -> VerifyStatus:
@@ -469,7 +472,7 @@ def lookup(token: str, today: date) -> Verification:
     if key_status == KeyStatus.COMPROMISED:
         # Anyone holding that key could have signed this: show nothing from it but the number.
         return Verification(VerifyStatus.REISSUE_REQUIRED, token, certificate_no=claims.certificate_no)
-    row = db.session.execute(_MAIN.where(Certificate.serial == claims.certificate_no)).first()
+    row = db.session.connection().execute(_BY_SERIAL, {"serial": claims.certificate_no}).first()
     if row is None or row.token != token or row.uscc != claims.uscc:
         return Verification(VerifyStatus.NOT_GENUINE, token)
     status = _live_status(row, today)
@@ -518,14 +521,15 @@ def verify_and_log(token: str, today: date, now: datetime, client: Client) -> tu
     flush_every = float(config.get("SCAN_FLUSH_SECONDS", 1.0))
     # The key table is part of the key: compromising a key changes what every token of it shows.
     key = (token, today, published_keys().version)
-    entry = verify_cache.cache_for(current_app).get(key, engine, every, lambda: lookup(token, today))
+    cache = verify_cache.cache_for(current_app)
+    entry = cache.get(key, engine, every, lambda: lookup(token, today))
     cid = entry.verification.certificate_id
     scan = {"certificate_id": cid, "at": now, "ip_prefix": client.ip_prefix,
             "agent_family": client.agent_family, "outcome": str(entry.verification.status)}
     if flush_every > 0:
         verify_cache.buffer_for(current_app, engine, flush_every).add(scan)
-        return verify_cache.served(entry, now, counted_in_db=False), entry.memo
-    v = verify_cache.served(entry, now, counted_in_db=True)
+        return cache.served(entry, now), entry.memo
+    v = replace(entry.verification)
     counted = None
     if cid is not None:
         counted = db.session.execute(

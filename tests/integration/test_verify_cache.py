@@ -63,3 +63,37 @@ def test_a_failed_flush_keeps_the_scans_for_the_next_one(app, monkeypatch):
         pass
     monkeypatch.setattr(buffer.engine, "begin", real_begin)
     assert buffer.flush() == 1
+
+
+def _scan_count(client, token) -> int:
+    return client.get(f"/api/v1/verify/{token}").json["scans"]["count"]
+
+
+def test_a_flush_brings_in_the_scans_other_processes_wrote(app):
+    _licence, certificate = make_certified_licence()
+    app.config.update(SCAN_FLUSH_SECONDS=3600, VERIFY_EPOCH_CHECK_SECONDS=3600)
+    client = app.test_client()
+    assert [_scan_count(client, certificate.token) for _ in range(2)] == [1, 2]
+    # Another worker flushes 5 scans of the same certificate: plain SQL, nothing this process sees.
+    with db.engine.begin() as conn:
+        conn.execute(db.update(Certificate).where(Certificate.id == certificate.id)
+                     .values(scan_count=Certificate.scan_count + 5))
+    assert _scan_count(client, certificate.token) == 3  # served from the cache: ours only, for now
+    assert verify_cache.buffer_for(app, db.engine, 3600).flush() == 3
+    # The flush read back the total, so the next scan counts everyone's: 3 ours + 5 theirs + this one.
+    assert _scan_count(client, certificate.token) == 9
+
+
+def test_scans_buffered_before_the_cache_was_dropped_are_not_counted_twice(app):
+    licence, certificate = make_certified_licence()
+    app.config.update(SCAN_FLUSH_SECONDS=3600, VERIFY_EPOCH_CHECK_SECONDS=0)
+    client = app.test_client()
+    for _ in range(3):
+        _scan_count(client, certificate.token)
+    # A write a verification shows drops every cached entry; the 3 scans are still in the buffer.
+    services.act_on_licence(licence.id, "suspend", "整改期内暂停", date.today(), staff_user())
+    assert _scan_count(client, certificate.token) == 1  # the database knows none yet, the new entry one
+    assert verify_cache.buffer_for(app, db.engine, 3600).flush() == 4
+    db.session.expire_all()
+    assert db.session.get(Certificate, certificate.id).scan_count == 4
+    assert _scan_count(client, certificate.token) == 5
