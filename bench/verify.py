@@ -7,9 +7,10 @@ For each size: re-create the tables and seed N licences (bench/seed.py, refuses 
 name lacks "bench"/"test"), start gunicorn on 127.0.0.1 against that database, then measure with
 the same load generator (wrk when installed, else a bounded Python thread pool over http.client),
 on the same server: `/healthz`, `/V/<token>` and `/api/v1/verify/<token>`, each warmed up, then
-taking turns in --rounds slices of the --duration (rotating the order), the tokens drawn at random from 1 000 seeded certificates (so the index is really used and the
-scan counters do not all hit one row). Every verification request logs a scan, as in production;
-the rate limit stays on but is raised far above the load.
+taking turns in --rounds slices of the --duration (rotating the order), the tokens drawn at
+random from 1 000 seeded certificates (so the index is really used and the scan counters do not
+all hit one row). Every verification request logs a scan, as in production; the rate limit
+stays on but is raised far above the load.
 
 Targets: page >= 0.5 x healthz, JSON >= 0.7 x healthz; ratios at 1 000 within 20% of 100 000.
 """
