@@ -1,6 +1,6 @@
 """Certificates per second: `render_certificate` against a plain ReportLab + qrcode baseline.
 
-    .venv/bin/python bench/certificates.py [--count 200] [--warmup 20]
+    .venv/bin/python bench/certificates.py [--count 200] [--warmup 20] [--rounds 4]
 
 The baseline is what one would write first: `qrcode.make(url)` (PIL image, qrcode's own mask
 search), `drawImage` of it and of the mark image, and `drawString` of the same text in the same
@@ -8,7 +8,7 @@ embedded font (registered once). Both render the same sequence of distinct certi
 its own number, token and URL), so no per-URL cache helps either side.
 
 Each measurement runs in its own fresh process, so neither side inherits the other's fonts,
-caches or ReportLab settings. The baseline runs with ReportLab's defaults, and once more with
+caches or ReportLab settings, and the three take turns (--rounds, --count split among them). The baseline runs with ReportLab's defaults, and once more with
 binary streams (`rl_config.useA85 = 0`, which `render_certificate` sets) to show how much of the
 gap that one setting explains.
 """
@@ -141,20 +141,30 @@ def _measure(which: str, count: int, warmup: int) -> tuple[float, int]:
     start = time.perf_counter()
     for data in certificates[warmup:]:
         size += len(render(data))
-    elapsed = time.perf_counter() - start
-    return count / elapsed, size // count
+    return time.perf_counter() - start, size
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=4, help="turns the three take, --count split among them")
     args = parser.parse_args()
+    rounds = max(1, min(args.rounds, args.count))
+    per_round = args.count // rounds
     ctx = multiprocessing.get_context("spawn")
-    results = {}
+    names = ["baseline", "ours", "baseline-binary"]
+    totals = {which: [0.0, 0, 0] for which in names}  # seconds, bytes, certificates
+    # The three take turns in a rotating order, each turn in a fresh process, so a slow minute
+    # of the machine falls on all of them alike rather than on whichever ran then.
     with ctx.Pool(1, maxtasksperchild=1) as pool:
-        for which in ("baseline", "ours", "baseline-binary"):
-            results[which] = pool.apply(_measure, (which, args.count, args.warmup))
+        for r in range(rounds):
+            for which in names[r % 3:] + names[:r % 3]:
+                elapsed, size = pool.apply(_measure, (which, per_round, args.warmup))
+                totals[which][0] += elapsed
+                totals[which][1] += size
+                totals[which][2] += per_round
+    results = {which: (n / elapsed, size // n) for which, (elapsed, size, n) in totals.items()}
     for which, (rate, size) in results.items():
         print(f"{which:16s} {rate:7.1f} certificates/s   {size / 1024:6.1f} KiB each")
     print(f"ratio ours/baseline:        {results['ours'][0] / results['baseline'][0]:.2f}x")
