@@ -528,7 +528,7 @@ def verify_and_log(token: str, today: date, now: datetime, client: Client) -> tu
             "agent_family": client.agent_family, "outcome": str(entry.verification.status)}
     if flush_every > 0:
         verify_cache.buffer_for(current_app, engine, flush_every).add(scan)
-        return cache.served(entry, now), entry.memo
+        return cache.served(entry, now, engine), entry.memo
     v = replace(entry.verification)
     counted = None
     if cid is not None:

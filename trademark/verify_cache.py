@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 20_000
 MAX_AGE_SECONDS = 600.0  # re-read anyway now and then, in case a write bypassed the ORM (and the epoch)
+# A process learns other processes' scans of a certificate when it flushes its own; one that has
+# not scanned it for a while re-reads just the count (one row by primary key) at this age.
+COUNTS_MAX_AGE_SECONDS = 30.0
 
 
 def _watched_classes():
@@ -91,6 +94,7 @@ def read_epoch(engine: Engine) -> int:
 class _Entry:
     verification: object  # certificates.Verification; its scan facts are moved on by every flush
     expires_at: float  # monotonic time after which it is read again even if nothing moved the epoch
+    counted_at: float  # monotonic time its scan facts were last read from the database
     pending: int = 0  # scans served from this entry that no flush has written yet
     pending_first_at: datetime | None = None
     memo: dict = field(default_factory=dict)  # renderings of the verification (page, JSON) without its scans
@@ -126,15 +130,18 @@ class VerificationCache:
                 self._entries.move_to_end(key)
                 return entry
         # Spread the re-reads out, so that entries filled together do not all expire in one second.
-        entry = _Entry(load(), now + MAX_AGE_SECONDS * random.uniform(0.5, 1.0))
+        entry = _Entry(load(), now + MAX_AGE_SECONDS * random.uniform(0.5, 1.0), now)
         with self._lock:
             self._entries[key] = entry
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
         return entry
 
-    def served(self, entry: _Entry, now: datetime):
+    def served(self, entry: _Entry, now: datetime, engine: Engine):
         """Return a copy of the entry's verification with this (not yet written) scan counted."""
+        cid = entry.verification.certificate_id
+        if cid is not None and time.monotonic() - entry.counted_at > COUNTS_MAX_AGE_SECONDS:
+            self._recount(entry, cid, engine)
         with self._lock:
             entry.pending += 1
             if entry.pending_first_at is None:
@@ -143,6 +150,19 @@ class VerificationCache:
         v = copy.copy(base)  # half the cost of dataclasses.replace, on every scan
         v.scan_count, v.first_scan_at = (base.scan_count or 0) + pending, base.first_scan_at or first
         return v
+
+    def _recount(self, entry: _Entry, cid: int, engine: Engine) -> None:
+        from trademark.models import Certificate
+
+        with engine.connect() as conn:
+            row = conn.execute(select(Certificate.scan_count, Certificate.first_scan_at)
+                               .where(Certificate.id == cid)).first()
+        with self._lock:
+            entry.counted_at = time.monotonic()
+            if row is not None:
+                # What this process has served but not yet written stays pending on top.
+                entry.verification = replace(entry.verification, scan_count=row.scan_count,
+                                             first_scan_at=row.first_scan_at)
 
     def written(self, totals: dict[int, tuple[int, int, datetime | None]]) -> None:
         """Take in what a flush wrote: per certificate, (scans written, count now, first scan).
@@ -156,6 +176,7 @@ class VerificationCache:
                 if got is not None:
                     written, count, first = got
                     entry.verification = replace(entry.verification, scan_count=count, first_scan_at=first)
+                    entry.counted_at = time.monotonic()
                     # Scans written that were served before this entry was filled were never pending here.
                     entry.pending = max(0, entry.pending - written)
                     if entry.pending == 0:

@@ -97,3 +97,17 @@ def test_scans_buffered_before_the_cache_was_dropped_are_not_counted_twice(app):
     db.session.expire_all()
     assert db.session.get(Certificate, certificate.id).scan_count == 4
     assert _scan_count(client, certificate.token) == 5
+
+
+def test_a_process_that_has_not_flushed_for_a_while_re_reads_the_count(app, monkeypatch):
+    _licence, certificate = make_certified_licence()
+    app.config.update(SCAN_FLUSH_SECONDS=3600, VERIFY_EPOCH_CHECK_SECONDS=3600)
+    client = app.test_client()
+    assert _scan_count(client, certificate.token) == 1
+    with db.engine.begin() as conn:  # another worker's flush of 5 scans
+        conn.execute(db.update(Certificate).where(Certificate.id == certificate.id)
+                     .values(scan_count=Certificate.scan_count + 5))
+    assert _scan_count(client, certificate.token) == 2  # fresh enough: ours only
+    monkeypatch.setattr(verify_cache, "COUNTS_MAX_AGE_SECONDS", 0.0)
+    # Too old now: the count is read again, with this process's 2 unwritten scans and this one on top.
+    assert _scan_count(client, certificate.token) == 8
