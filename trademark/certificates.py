@@ -530,7 +530,6 @@ def verify_and_log(token: str, today: date, now: datetime, client: Client) -> tu
         verify_cache.buffer_for(current_app, engine, flush_every).add(scan)
         return cache.served(entry, now, engine), entry.memo
     v = replace(entry.verification)
-    counted = None
     if cid is not None:
         counted = db.session.execute(
             update(Certificate).where(Certificate.id == cid)
