@@ -7,18 +7,23 @@ import re
 from pathlib import Path
 
 from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from infra.clock import DEFAULT_TIMEZONE, check_zone
 
 DEV_SECRET = "dev-only-not-secret"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, error handlers, CLI."""
+    """Build the app: config, extensions, events, blueprints, error handlers, CLI."""
     app = Flask(__name__, instance_relative_config=True)
     configure(app, config or {})
+    register_proxies(app)
     register_log_masking(app)
     register_extensions(app)
     register_audit(app)
     register_verify_cache(app)
+    register_events(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
@@ -63,8 +68,15 @@ def configure(app: Flask, overrides: dict) -> None:
         SESSION_COOKIE_SECURE=os.environ.get("PUBLIC_BASE_URL", "").lower().startswith("https"),
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
+        TIMEZONE=DEFAULT_TIMEZONE,
+        TRUSTED_PROXIES=0,
     )
+    # SPEC §12: every setting can come from the environment, ALLIANCEMARK_<NAME> setting <NAME>
+    # (values parsed as JSON where they are JSON: numbers, booleans, lists).
+    app.config.from_prefixed_env("ALLIANCEMARK")
     app.config.update(overrides)
+    check_zone(app.config["TIMEZONE"])
+    app.config["TRUSTED_PROXIES"] = trusted_proxies(app.config["TRUSTED_PROXIES"])
     # Cookies travel only over HTTPS when the site is served over HTTPS (the public base URL says so).
     https = app.config["PUBLIC_BASE_URL"].lower().startswith("https://")
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
@@ -74,6 +86,24 @@ def configure(app: Flask, overrides: dict) -> None:
     secret = app.config["SECRET_KEY"] or ""
     if app.config["ENV_NAME"] == "production" and (secret == DEV_SECRET or len(secret) < 16):
         raise RuntimeError("SECRET_KEY must be set to a real secret (16+ characters) in production")
+
+
+def trusted_proxies(value) -> int:
+    """Read ALLIANCEMARK_TRUSTED_PROXIES: how many reverse proxies stand in front (0 to 5)."""
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise RuntimeError(f"ALLIANCEMARK_TRUSTED_PROXIES must be a whole number, not {value!r}") from None
+    if not 0 <= count <= 5:
+        raise RuntimeError("ALLIANCEMARK_TRUSTED_PROXIES must be between 0 and 5")
+    return count
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind N trusted proxies, take the client's address and scheme from X-Forwarded-For/-Proto (SPEC §12)."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 # Secrets that must never reach a log line, whoever logs it (app, werkzeug, gunicorn, SQLAlchemy echo).
@@ -121,14 +151,18 @@ def register_log_masking(app: Flask) -> None:
 def select_locale() -> str:
     from flask import current_app
 
+    languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang") or session.get("lang")
-    if wanted in current_app.config["LANGUAGES"]:
+    if wanted in languages:
         return wanted
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    # SPEC §5: the pages follow Accept-Language, Chinese unless the browser prefers English.
+    return request.accept_languages.best_match(list(languages), default=current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def register_extensions(app: Flask) -> None:
-    from extensions import babel, csrf, db, limiter, login_manager, migrate
+    from accounts.models import User
+    from infra.db import db
+    from infra.extensions import babel, csrf, limiter, login_manager, migrate
 
     db.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
@@ -141,50 +175,75 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录。"
 
-    from accounts.models import User
-
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id))
 
 
 def register_audit(app: Flask) -> None:
-    """Record every ORM write in the hash-chained audit trail (accounts.audit)."""
-    from accounts import audit
+    """Record every ORM write in the hash-chained audit trail (infra.audit), naming who made it."""
+    from accounts.access import current_actor_name
+    from infra import audit
 
-    audit.install()
+    audit.install(actor_name=current_actor_name)
 
 
 def register_verify_cache(app: Flask) -> None:
-    """Let writes invalidate the public verification cache (trademark.verify_cache)."""
-    from trademark import verify_cache
+    """Let writes invalidate the public verification cache (certificates.cache)."""
+    from certificates import cache
 
-    verify_cache.install()
+    cache.install()
+
+
+def register_events(app: Flask) -> None:
+    """Subscribe each area's handlers to what the other areas announce (infra.events)."""
+    from certificates import services as certificates
+    from infra import events
+    from inspections.events import InspectionVerified
+    from parties.events import FirmExpelled, MembershipChanged
+    from trademark import services as trademark
+    from trademark.events import LicenceGranted
+
+    events.install(app, {
+        InspectionVerified: [trademark.on_inspection_verified],   # X1–X3, X8 for the firm's licences
+        LicenceGranted: [certificates.on_licence_granted],        # the first certificate
+        MembershipChanged: [trademark.on_membership_changed],     # the decision trail
+        FirmExpelled: [trademark.on_firm_expelled],               # X10
+    })
+    # Read side: the licence pages name the current certificate as the certificates area describes it.
+    app.extensions[trademark.CERTIFICATE_OF] = certificates.summary_of
 
 
 def register_blueprints(app: Flask) -> None:
-    import api
     from accounts import views as accounts_views
+    from certificates import api as certificates_api
+    from certificates import views as certificates_views
     from compliance import api as compliance_api
     from compliance import views as compliance_views
+    from infra import api
+    from infra.extensions import csrf
     from inspections import api as inspections_api
     from inspections import views as inspections_views
+    from parties import api as parties_api
+    from parties import views as parties_views
     from trademark import api as trademark_api
     from trademark import views as trademark_views
-    from extensions import csrf
 
-    for module in (accounts_views, compliance_views, inspections_views, trademark_views):
+    for module in (accounts_views, parties_views, compliance_views, inspections_views, trademark_views,
+                   certificates_views):
         app.register_blueprint(module.bp)
-    for module in (compliance_api, inspections_api, trademark_api):
+    api_modules = (parties_api, compliance_api, inspections_api, trademark_api, certificates_api)
+    for module in api_modules:
         # The API authenticates with bearer tokens only (accounts.access), so CSRF does not apply.
         csrf.exempt(module.bp)
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
+    api.register_openapi(app, api_modules)
 
 
 def register_error_handlers(app: Flask) -> None:
-    import api
+    from infra import api
 
     api.register_error_handlers(app)
     api.register_request_guards(app)
@@ -205,20 +264,25 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from accounts.access import current_actor
+    from infra import clock
+
     @app.context_processor
     def _template_globals():
-        from accounts.access import current_actor
-
         return {"actor": current_actor(), "lang": select_locale()}
 
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
+    # Times shown to people: the alliance's local time, to the minute (SPEC §2).
+    app.jinja_env.filters["localtime"] = clock.format_time
 
 
 def register_cli(app: Flask) -> None:
     from accounts import cli as accounts_cli
+    from certificates import cli as certificates_cli
     from compliance import cli as compliance_cli
+    from infra import cli as infra_cli
     from inspections import cli as inspections_cli
     from trademark import cli as trademark_cli
 
-    for module in (accounts_cli, compliance_cli, inspections_cli, trademark_cli):
+    for module in (infra_cli, accounts_cli, compliance_cli, inspections_cli, trademark_cli, certificates_cli):
         module.register(app)

@@ -11,8 +11,10 @@ from flask import abort, request
 from flask_login import current_user
 
 from accounts.models import ApiToken, Role, User
-from api import ApiError, is_api_request
-from extensions import db, login_manager
+from infra.api import is_api_request
+from infra.db import db
+from infra.extensions import login_manager
+from infra.errors import AppError
 
 PUBLIC = "public"
 ANY_USER = "any_user"
@@ -65,11 +67,11 @@ def allow(*roles: str):
             actor = current_actor()
             if actor is None:
                 if is_api_request():
-                    raise ApiError(401, "需要登录或 API 令牌 / authentication required")
+                    raise AppError(401, "需要登录或 API 令牌 / authentication required")
                 return login_manager.unauthorized()
             if roles and actor.role not in roles:
                 if is_api_request():
-                    raise ApiError(403, "无权执行此操作 / your role may not do this")
+                    raise AppError(403, "无权执行此操作 / your role may not do this")
                 abort(403)
             return view(*args, **kwargs)
 
@@ -77,3 +79,15 @@ def allow(*roles: str):
         return guarded
 
     return decorate
+
+
+def current_actor_name() -> str:
+    """Return the username of the request's actor, `anonymous` without one; `cli` or `system` outside requests."""
+    from flask import has_request_context
+
+    if has_request_context():
+        actor = current_actor()
+        return actor.username if actor is not None else "anonymous"
+    import click
+
+    return "cli" if click.get_current_context(silent=True) is not None else "system"

@@ -1,17 +1,14 @@
 """Users, roles and API tokens."""
 import enum
 import hashlib
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from infra.clock import utcnow
+from infra.db import db
 
 
 class Role(enum.StrEnum):

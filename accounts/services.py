@@ -1,100 +1,112 @@
 """Account use cases: create users, issue API tokens, check passwords."""
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts.models import ApiToken, Role, User, utcnow
-from extensions import db
+from sqlalchemy import column, select, table
+
+from accounts.models import ApiToken, Role, User
+from infra.clock import utcnow
+from infra.db import db, transaction, use_case
+from infra.errors import AppError
 
 MIN_PASSWORD_LENGTH = 8
 LOCKOUT_AFTER = 5
 LOCKOUT_FOR = timedelta(minutes=15)
-# Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
 
-class AccountError(ValueError):
-    """A refused account operation, with a message naming the field."""
+@functools.cache
+def dummy_hash() -> str:
+    """A hash checked when the username is unknown, so a wrong name costs as long as a wrong password."""
+    return generate_password_hash("not-a-real-password-0")
 
 
 def check_password_strength(password: str) -> None:
     """Refuse passwords shorter than 8 characters or made of one kind of character."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少{MIN_PASSWORD_LENGTH}位 / password: at least {MIN_PASSWORD_LENGTH} characters")
+        raise AppError(422, f"密码至少{MIN_PASSWORD_LENGTH}位 / password: at least {MIN_PASSWORD_LENGTH} characters")
     kinds = [any(c.isdigit() for c in password), any(c.isalpha() for c in password),
              any(not c.isalnum() for c in password)]
     if sum(kinds) < 2:
-        raise AccountError("密码须包含字母、数字或符号中至少两类 / password: mix letters, digits or symbols")
+        raise AppError(422, "密码须包含字母、数字或符号中至少两类 / password: mix letters, digits or symbols")
 
 
+# Accounts sit below every other area (each view asks them who is calling), so they name the
+# tables a user points to instead of importing those areas' models.
+_STATIONS = table("stations", column("id"), column("code"))
+_FIRMS = table("firms", column("id"), column("uscc"))
+_ALLIANCES = table("alliances", column("id"), column("code"))
+
+
+def _id_of(rows, key: str, value: str) -> int | None:
+    return db.session.execute(select(rows.c.id).where(rows.c[key] == value)).scalar_one_or_none()
+
+
+@use_case
 def create_user(username: str, role: str, password: str, *, station_code: str | None = None,
-                firm_uscc: str | None = None, display_name: str | None = None,
-                commit: bool = True) -> User:
+                firm_uscc: str | None = None, display_name: str | None = None) -> User:
     """Create a user with a hashed password, tied to a station or firm where the role needs one."""
-    from inspections.models import Station
-    from trademark.models import Firm
-
     username = (username or "").strip()
     if not username:
-        raise AccountError("用户名不能为空 / username is required")
+        raise AppError(422, "用户名不能为空 / username is required")
     if role not in set(Role):
-        raise AccountError(f"角色无效：{role}（可选 {', '.join(Role)}）/ role is invalid")
+        raise AppError(422, f"角色无效：{role}（可选 {', '.join(Role)}）/ role is invalid")
     if db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none():
-        raise AccountError(f"用户名已存在：{username} / username is taken")
+        raise AppError(422, f"用户名已存在：{username} / username is taken")
     check_password_strength(password)
     user = User(username=username, role=role, display_name=display_name,
                 password_hash=generate_password_hash(password))
     if role in (Role.TECHNICIAN, Role.REVIEWER):
         if not station_code:
-            raise AccountError("检测员和审核员必须指定检测站 --station / station is required for this role")
-        station = db.session.execute(db.select(Station).where(Station.code == station_code)).scalar_one_or_none()
-        if station is None:
-            raise AccountError(f"检测站不存在：{station_code} / unknown station")
-        user.station = station
+            raise AppError(422, "检测员和审核员必须指定检测站 --station / station is required for this role")
+        user.station_id = _id_of(_STATIONS, "code", station_code.strip())
+        if user.station_id is None:
+            raise AppError(422, f"检测站不存在：{station_code} / unknown station", field="station")
     if role == Role.FIRM:
         if not firm_uscc:
-            raise AccountError("企业用户必须指定企业 --firm / firm is required for this role")
-        firm = db.session.execute(db.select(Firm).where(Firm.uscc == firm_uscc.strip().upper())).scalar_one_or_none()
-        if firm is None:
-            raise AccountError(f"企业不存在：{firm_uscc} / unknown firm")
-        user.firm = firm
+            raise AppError(422, "企业用户必须指定企业 --firm / firm is required for this role")
+        user.firm_id = _id_of(_FIRMS, "uscc", firm_uscc.strip().upper())
+        if user.firm_id is None:
+            raise AppError(422, f"企业不存在：{firm_uscc} / unknown firm", field="firm")
     db.session.add(user)
-    if commit:
-        db.session.commit()
     return user
 
 
+@use_case
 def issue_token(username: str) -> str:
     """Create a new API token for the user and return it; only its hash is stored."""
     user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        raise AccountError(f"用户不存在：{username} / unknown user")
+        raise AppError(422, f"用户不存在：{username} / unknown user")
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token)))
-    db.session.commit()
     return token
 
 
 def authenticate(username: str, password: str, now: datetime | None = None) -> User:
     """Return the user for these credentials; lock the account after repeated failures."""
     now = now or utcnow()
-    user = db.session.execute(db.select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        raise AccountError("用户名或密码错误 / wrong username or password")
-    if user.locked_until and user.locked_until > now:
-        raise AccountError("登录失败次数过多，账户已临时锁定，请15分钟后再试 / account locked for 15 minutes")
-    if not user.is_active or not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= LOCKOUT_AFTER:
-            user.locked_until = now + LOCKOUT_FOR
+    with transaction():  # a failure is counted (committed) before it is reported
+        user = db.session.execute(db.select(User).where(User.username == (username or "").strip())).scalar_one_or_none()
+        if user is None:
+            check_password_hash(dummy_hash(), password or "")
+            refused = "用户名或密码错误 / wrong username or password"
+        elif user.locked_until and user.locked_until > now:
+            refused = "登录失败次数过多，账户已临时锁定，请15分钟后再试 / account locked for 15 minutes"
+        elif not user.is_active or not check_password_hash(user.password_hash, password or ""):
+            user.failed_logins += 1
+            if user.failed_logins >= LOCKOUT_AFTER:
+                user.locked_until = now + LOCKOUT_FOR
+                user.failed_logins = 0
+            refused = "用户名或密码错误 / wrong username or password"
+        else:
             user.failed_logins = 0
-        db.session.commit()
-        raise AccountError("用户名或密码错误 / wrong username or password")
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.commit()
+            user.locked_until = None
+            refused = None
+    if refused:
+        raise AppError(422, refused)
     return user

@@ -8,9 +8,11 @@ from accounts import services
 from accounts.access import allow, public
 from accounts.forms import LoginForm
 from accounts.models import Role
-from extensions import limiter
+from infra.api import page_errors
+from infra.extensions import limiter
+from infra.errors import AppError
 
-bp = Blueprint("accounts", __name__)
+bp = page_errors(Blueprint("accounts", __name__))  # every AppError a view leaves is shown on the error page
 
 
 @bp.get("/healthz")
@@ -28,7 +30,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data, form.password.data)
-        except services.AccountError as err:
+        except AppError as err:
             # Who and from where, never the password: the log masking is a second line, not the first.
             current_app.logger.warning("login refused for user %r from %s", (form.username.data or "")[:64],
                                        request.remote_addr)

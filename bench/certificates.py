@@ -30,8 +30,8 @@ BASE_URL = "HTTPS://MARK.EXAMPLE.ORG"
 def make_certificates(count: int) -> list:
     from PIL import Image, ImageDraw
 
-    from trademark.certificate import CertificateData
-    from trademark.tokens import Claims, generate_key, sign_token, verify_url
+    from certificates.layout import CertificateData
+    from certificates.tokens import Claims, generate_key, sign_token, verify_url
 
     kid, key = generate_key()
     mark = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
@@ -128,7 +128,7 @@ def _measure(which: str, count: int, warmup: int) -> tuple[float, int]:
     sys.path.insert(0, str(ROOT))
     certificates = make_certificates(warmup + count)
     if which == "ours":
-        from trademark.certificate import render_certificate as render
+        from certificates.layout import render_certificate as render
     else:
         render = baseline_certificate
         if which == "baseline-binary":

@@ -54,16 +54,19 @@ def seed(licences: int, today: date) -> dict:
     """Insert `licences` firms with one licence and certificate each; return counts and timings."""
     from sqlalchemy import text
 
-    from accounts.models import utcnow
-    from extensions import db
-    from trademark import certificates as certs
+    from infra.clock import utcnow
+    from infra.db import db
+    from certificates import services as certs
+    from parties import services as parties
     from trademark import services
-    from trademark.models import Certificate, Decision, Firm, Licence, ProductModel, licence_models
-    from trademark.tokens import Claims, sign_token
-    from trademark.uscc import check_character
+    from parties.models import Firm, ProductModel
+    from trademark.models import Decision, Licence, licence_models
+    from certificates.models import Certificate
+    from certificates.tokens import Claims, sign_token
+    from parties.uscc import check_character
 
     started = time.perf_counter()
-    alliance = services.find_alliance(ALLIANCE) or services.create_alliance(ALLIANCE, "基准测试产业联盟")
+    alliance = parties.find_alliance(ALLIANCE) or parties.create_alliance(ALLIANCE, "基准测试产业联盟")
     mark = services.find_mark(MARK) or services.create_mark(
         code=MARK, alliance_code=ALLIANCE, name="基准标志", type="certification", validity_years=3)
     kid, key = certs.signing_key(utcnow())
@@ -116,7 +119,7 @@ def main() -> None:
     parser.add_argument("--tokens-out", help="write a random sample of up to 1000 tokens there, one a line")
     args = parser.parse_args()
     from app import create_app
-    from extensions import db
+    from infra.db import db
 
     app = create_app()
     with app.app_context():

@@ -2,12 +2,13 @@
 from flask import Blueprint, jsonify, request
 
 from accounts.access import STAFF, allow
-from api import ApiError, error_responses
+from infra.api import error_responses, json_errors
+from infra.errors import AppError
 from compliance import services
 from compliance.engine import requirement_text
 from compliance.sampling import SamplingError, sampling_plan
 
-bp = Blueprint("compliance_api", __name__, url_prefix="/api/v1")
+bp = json_errors(Blueprint("compliance_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
 
 
 def clause_json(clause) -> dict:
@@ -39,19 +40,15 @@ def import_standard():
     if request.is_json:
         source = request.get_json(silent=True)
         if not isinstance(source, dict):
-            raise ApiError(400, "请求体不是合法的 JSON 对象 / malformed JSON")
+            raise AppError(400, "请求体不是合法的 JSON 对象 / malformed JSON")
     else:
         try:
             source = request.get_data(as_text=False).decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ApiError(400, "请求体不是 UTF-8 文本 / body is not UTF-8") from None
+            raise AppError(400, "请求体不是 UTF-8 文本 / body is not UTF-8") from None
         if not source.strip():
-            raise ApiError(400, "请求体为空，需要 YAML 文本或 JSON / empty body")
-    try:
-        version = services.import_standard(source)
-    except services.CatalogueError as err:
-        details = [{"where": p.where, "field": p.field, "message": p.message} for p in err.problems]
-        raise ApiError(err.status, str(err), {"problems": details}) from None
+            raise AppError(400, "请求体为空，需要 YAML 文本或 JSON / empty body")
+    version = services.import_standard(source)
     return jsonify(version_json(version)), 201
 
 
@@ -60,7 +57,7 @@ def import_standard():
 def get_version(code, label):
     version = services.find_version(code, label)
     if version is None:
-        raise ApiError(404, f"标准版本不存在：{code} {label} / unknown standard version")
+        raise AppError(404, f"标准版本不存在：{code} {label} / unknown standard version")
     return jsonify(version_json(version))
 
 
@@ -70,13 +67,13 @@ def get_sampling_plan():
     args = request.args
     lot = args.get("lot_size", "")
     if not lot.strip().isdigit():
-        raise ApiError(422, "lot_size 必须是正整数 / lot_size must be a positive integer", {"lot_size": "integer expected"})
+        raise AppError(422, "lot_size 必须是正整数 / lot_size must be a positive integer", details={"lot_size": "integer expected"})
     if not args.get("aql"):
-        raise ApiError(422, "缺少 aql / aql is required", {"aql": "required"})
+        raise AppError(422, "缺少 aql / aql is required", details={"aql": "required"})
     try:
         plan = sampling_plan(int(lot), args.get("level", "II"), args["aql"], args.get("severity", "normal"))
     except SamplingError as err:
-        raise ApiError(422, str(err), {getattr(err, "field", "query"): str(err)}) from None
+        raise AppError(422, str(err), details={getattr(err, "field", "query"): str(err)}) from None
     return jsonify(plan.to_dict())
 
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from accounts.models import utcnow
-from extensions import db
+from infra.clock import utcnow
+from infra.db import db
 
 
 class VersionStatus(enum.StrEnum):

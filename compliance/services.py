@@ -4,21 +4,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from accounts.models import utcnow
+from infra.clock import utcnow
 from compliance.engine import ClauseSpec, RetestPolicy, VerdictRule
 from compliance.models import Clause, Standard, StandardVersion, VersionStatus
 from compliance.standard_file import (Problem, StandardDoc, StandardFileError, StandardStatus, dump_standard,
                                       parse_standard)
-from extensions import db
+from infra.errors import AppError
+from infra.db import db, use_case
 
 
-class CatalogueError(ValueError):
-    """A refused catalogue operation; `problems` lists each one by clause and field."""
-
-    def __init__(self, message: str, problems: list[Problem] | None = None, status: int = 422):
-        super().__init__(message)
-        self.problems = problems or []
-        self.status = status
+def _refused(message: str, problems=(), status: int = 422) -> AppError:
+    """A refused catalogue operation; `details["problems"]` lists each one by clause and field."""
+    return AppError(status, message, details={"problems": [
+        {"where": p.where, "field": p.field, "message": p.message} for p in problems]})
 
 
 def _dec(value) -> str | None:
@@ -89,27 +87,28 @@ def find_version(code: str, label: str) -> StandardVersion | None:
     return next((v for v in standard.versions if v.label == label), None)
 
 
-def import_standard(source, *, commit: bool = True) -> StandardVersion:
+@use_case
+def import_standard(source) -> StandardVersion:
     """Store a standard version from YAML text or a mapping; refuse the whole file on any problem."""
-    from trademark.models import Alliance
+    from parties.models import Alliance
 
     try:
         doc = parse_standard(source)
     except StandardFileError as err:
-        raise CatalogueError("标准文件有错误，未导入 / the standard file was refused", err.problems) from None
+        raise _refused("标准文件有错误，未导入 / the standard file was refused", err.problems) from None
     alliance = db.session.execute(db.select(Alliance).where(Alliance.code == doc.alliance)).scalar_one_or_none()
     if alliance is None:
-        raise CatalogueError("联盟不存在 / unknown alliance",
+        raise _refused("联盟不存在 / unknown alliance",
                              [Problem(where="文件", field="alliance", message=f"联盟 {doc.alliance} 不存在，请先创建联盟")])
     standard = find_standard(doc.code)
     if standard is None:
         standard = Standard(code=doc.code, title=doc.title, alliance=alliance)
         db.session.add(standard)
     elif standard.alliance_id != alliance.id:
-        raise CatalogueError("标准属于其他联盟 / standard belongs to another alliance",
+        raise _refused("标准属于其他联盟 / standard belongs to another alliance",
                              [Problem(where="文件", field="alliance", message=f"{doc.code} 已属于联盟 {standard.alliance.code}")])
     if any(v.label == doc.version for v in standard.versions):
-        raise CatalogueError(f"版本 {doc.version} 已存在 / version exists",
+        raise _refused(f"版本 {doc.version} 已存在 / version exists",
                              [Problem(where="文件", field="version", message=f"{doc.code} 的 {doc.version} 版已导入，不能覆盖")],
                              status=409)
     version = StandardVersion(
@@ -129,8 +128,6 @@ def import_standard(source, *, commit: bool = True) -> StandardVersion:
     db.session.flush()
     if doc.status != "draft":
         _publish(version)
-    if commit:
-        db.session.commit()
     return version
 
 
@@ -140,7 +137,7 @@ def _publish(version: StandardVersion) -> None:
     for other in version.standard.versions:
         if other is not version and other.status == VersionStatus.PUBLISHED:
             if other.effective > version.effective:
-                raise CatalogueError("已有更新的现行版本 / a newer version is published",
+                raise _refused("已有更新的现行版本 / a newer version is published",
                                      [Problem(where="文件", field="effective",
                                               message=f"{other.label} 版生效日期更晚，不能用旧版替代它")], status=409)
             other.status = VersionStatus.SUPERSEDED
@@ -149,18 +146,18 @@ def _publish(version: StandardVersion) -> None:
     version.published_at = now
 
 
+@use_case
 def publish(version_id: int, transition_end: date | None = None) -> StandardVersion:
     """Publish a draft version, superseding the one in force."""
     version = db.session.get(StandardVersion, version_id)
     if version is None:
-        raise CatalogueError("版本不存在 / unknown version", status=404)
+        raise _refused("版本不存在 / unknown version", status=404)
     if version.status != VersionStatus.DRAFT:
-        raise CatalogueError("只有草案可以发布 / only a draft can be published", status=409)
+        raise _refused("只有草案可以发布 / only a draft can be published", status=409)
     if transition_end is not None:
         if transition_end < version.effective:
-            raise CatalogueError("过渡期结束日期早于生效日期 / transition_end is before effective",
+            raise _refused("过渡期结束日期早于生效日期 / transition_end is before effective",
                                  [Problem(where="版本", field="transition_end", message="过渡期结束日期不能早于生效日期")])
         version.transition_end = transition_end
     _publish(version)
-    db.session.commit()
     return version

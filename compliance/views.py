@@ -3,12 +3,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from accounts.access import STAFF, allow
 from compliance import services
+from infra.api import page_errors
+from infra.errors import AppError
 from compliance.engine import requirement_text
 from compliance.forms import PublishForm, StandardUploadForm
 from compliance.models import Standard, StandardVersion, VERSION_STATUS_LABELS
-from extensions import db
+from infra.db import db
 
-bp = Blueprint("compliance", __name__, url_prefix="/standards")
+bp = page_errors(Blueprint("compliance", __name__, url_prefix="/standards"))  # every AppError a view leaves is shown on the error page
 
 
 @bp.get("/")
@@ -37,9 +39,9 @@ def upload():
         else:
             try:
                 version = services.import_standard(text)
-            except services.CatalogueError as err:
+            except AppError as err:
                 flash(str(err), "error")
-                problems = err.problems
+                problems = err.problems()
             else:
                 flash(f"已导入 {version.standard.code} {version.label} 版，共 {len(version.clauses)} 条。")
                 return redirect(url_for("compliance.version", version_id=version.id))
@@ -64,8 +66,8 @@ def publish(version_id):
     else:
         try:
             row = services.publish(version_id, form.transition_end.data)
-        except services.CatalogueError as err:
-            flash("；".join([str(err)] + [p.message for p in err.problems]), "error")
+        except AppError as err:
+            flash("；".join([str(err)] + [p["message"] for p in err.problems()]), "error")
         else:
             flash(f"{row.standard.code} {row.label} 版已发布。")
     return redirect(url_for("compliance.version", version_id=version_id))

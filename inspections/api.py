@@ -7,13 +7,14 @@ from flask import Blueprint, Response, jsonify, request
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
-from api import ApiError, error_responses, field, json_body, json_request, json_response
+from infra import clock
+from infra.api import error_responses, field, json_body, json_errors, json_request, json_response
+from infra.errors import AppError
 from inspections import services
 from inspections.models import Inspection
-from inspections.services import Entry, InspectionError, Sampling
-from trademark.services import FieldError
+from inspections.services import Entry, Sampling
 
-bp = Blueprint("inspections_api", __name__, url_prefix="/api/v1")
+bp = json_errors(Blueprint("inspections_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
 
 
 def station_json(station) -> dict:
@@ -27,20 +28,17 @@ def create_station():
     data = json_body()
     scope = field(data, "scope", list, required=False, default=[])
     if not all(isinstance(s, str) for s in scope):
-        raise ApiError(422, "scope 必须是标准号列表 / scope must be a list of standard codes", {"scope": "list of strings"})
-    try:
-        row = services.create_station(field(data, "code"), field(data, "name"),
-                                      field(data, "accreditation", required=False), scope)
-    except FieldError as err:
-        raise ApiError(err.status, err.message, {err.field: err.message}) from None
+        raise AppError(422, "scope 必须是标准号列表 / scope must be a list of standard codes", details={"scope": "list of strings"})
+    row = services.create_station(field(data, "code"), field(data, "name"),
+                                  field(data, "accreditation", required=False), scope)
     return jsonify(station_json(row)), 201
 
 
 # --- inspections -------------------------------------------------------------------------------
 
 
-def _api_error(err: InspectionError) -> ApiError:
-    return ApiError(err.status, err.message, err.details)
+def _api_error(err: AppError) -> AppError:
+    return AppError(err.status, err.message, details=err.details)
 
 
 def _user(user) -> dict | None:
@@ -72,7 +70,7 @@ def inspection_json(row: Inspection, *, full: bool = True) -> dict:
                             "nonconforming": r.nonconforming, "entered_by": r.entered_by.username if r.entered_by else None,
                             "entered_at": r.entered_at.isoformat()} for r in row.results]
         body["revisions"] = [{"id": r.id, "revision": r.revision, "status": r.status} for r in services.revisions(row)]
-        allowed, reason = services.retest_status(row, date.today())
+        allowed, reason = services.retest_status(row, clock.today())
         body["retest"] = {"allowed": allowed, "reason": reason}
     else:
         body["outcome"] = row.outcome
@@ -81,12 +79,11 @@ def inspection_json(row: Inspection, *, full: bool = True) -> dict:
 
 def _parse_date(value, name: str) -> date:
     if not isinstance(value, str):
-        raise ApiError(422, f"字段 {name} 应为日期 YYYY-MM-DD / {name} must be a date", {name: "date expected"})
+        raise AppError(422, f"字段 {name} 应为日期 YYYY-MM-DD / {name} must be a date", details={name: "date expected"})
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ApiError(422, f"字段 {name} 不是有效日期 YYYY-MM-DD / {name} is not a valid date",
-                       {name: "YYYY-MM-DD"}) from None
+        raise AppError(422, f"字段 {name} 不是有效日期 YYYY-MM-DD / {name} is not a valid date", details={name: "YYYY-MM-DD"}) from None
 
 
 def _optional_text(data: dict, name: str, prefix: str) -> str | None:
@@ -96,22 +93,21 @@ def _optional_text(data: dict, name: str, prefix: str) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        raise ApiError(422, f"字段 {prefix}{name} 应为文本 / {prefix}{name} must be a string", {prefix + name: "string"})
+        raise AppError(422, f"字段 {prefix}{name} 应为文本 / {prefix}{name} must be a string", details={prefix + name: "string"})
     return value
 
 
 def parse_sampling(data) -> Sampling:
     if not isinstance(data, dict):
-        raise ApiError(422, "缺少抽样记录 sampling / missing field sampling", {"sampling": "required"})
+        raise AppError(422, "缺少抽样记录 sampling / missing field sampling", details={"sampling": "required"})
     if "date" not in data:
-        raise ApiError(422, "缺少抽样日期 sampling.date / missing field sampling.date", {"sampling.date": "required"})
+        raise AppError(422, "缺少抽样日期 sampling.date / missing field sampling.date", details={"sampling.date": "required"})
     lot_size = data.get("lot_size")
     if lot_size is not None and (isinstance(lot_size, bool) or not isinstance(lot_size, int)):
         if isinstance(lot_size, str) and lot_size.strip().isdigit():
             lot_size = int(lot_size)
         else:
-            raise ApiError(422, "批量 sampling.lot_size 应为整数 / sampling.lot_size must be an integer",
-                           {"sampling.lot_size": "integer expected"})
+            raise AppError(422, "批量 sampling.lot_size 应为整数 / sampling.lot_size must be an integer", details={"sampling.lot_size": "integer expected"})
     samplers = data.get("samplers")
     if isinstance(samplers, list):
         samplers = "、".join(str(s) for s in samplers)
@@ -134,17 +130,14 @@ def create_inspection():
     data = json_body()
     retest_of = data.get("retest_of")
     if retest_of is not None and (isinstance(retest_of, bool) or not isinstance(retest_of, int)):
-        raise ApiError(422, "retest_of 应为原检验编号（整数）/ retest_of must be an inspection id", {"retest_of": "integer"})
-    try:
-        row = services.create_inspection(
-            type=field(data, "type") if retest_of is None else (data.get("type") or "retest"),
-            firm_uscc=field(data, "firm_uscc"), product_model=field(data, "product_model"),
-            standard_code=field(data, "standard_code", required=retest_of is None),
-            standard_version=None if data.get("standard_version") is None else str(data["standard_version"]),
-            station_code=field(data, "station_code"), retest_of=retest_of,
-            sampling=parse_sampling(data.get("sampling")), actor=current_actor(), today=date.today())
-    except InspectionError as err:
-        raise _api_error(err) from None
+        raise AppError(422, "retest_of 应为原检验编号（整数）/ retest_of must be an inspection id", details={"retest_of": "integer"})
+    row = services.create_inspection(
+        type=field(data, "type") if retest_of is None else (data.get("type") or "retest"),
+        firm_uscc=field(data, "firm_uscc"), product_model=field(data, "product_model"),
+        standard_code=field(data, "standard_code", required=retest_of is None),
+        standard_version=None if data.get("standard_version") is None else str(data["standard_version"]),
+        station_code=field(data, "station_code"), retest_of=retest_of,
+        sampling=parse_sampling(data.get("sampling")), actor=current_actor(), today=clock.today())
     return jsonify({"id": row.id, "status": row.status, "sample_plan": services.sample_plan(row),
                     "lock_version": row.lock_version}), 201
 
@@ -152,24 +145,19 @@ def create_inspection():
 @bp.get("/inspections/<int:inspection_id>")
 @allow()
 def get_inspection(inspection_id):
-    try:
-        return jsonify(inspection_json(services.get_inspection(inspection_id, current_actor())))
-    except InspectionError as err:
-        raise _api_error(err) from None
+    return jsonify(inspection_json(services.get_inspection(inspection_id, current_actor())))
 
 
 def parse_entries(items) -> list[Entry]:
     if not isinstance(items, list):
-        raise ApiError(422, "results 应为列表 / results must be a list", {"results": "list expected"})
+        raise AppError(422, "results 应为列表 / results must be a list", details={"results": "list expected"})
     entries = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("clause"), str):
-            raise ApiError(422, f"results[{i}] 应为含 clause 的对象 / results[{i}] needs a clause",
-                           {f"results[{i}].clause": "required"})
+            raise AppError(422, f"results[{i}] 应为含 clause 的对象 / results[{i}] needs a clause", details={f"results[{i}].clause": "required"})
         unit = item.get("unit")
         if unit is not None and (isinstance(unit, bool) or not isinstance(unit, int)):
-            raise ApiError(422, f"results[{i}].unit 应为整数（从 1 起）/ unit must be an integer",
-                           {f"results[{i}].unit": "integer"})
+            raise AppError(422, f"results[{i}].unit 应为整数（从 1 起）/ unit must be an integer", details={f"results[{i}].unit": "integer"})
         entries.append(Entry(clause=item["clause"], unit=unit, value=item.get("value"),
                              nonconforming=item.get("nonconforming")))
     return entries
@@ -182,7 +170,7 @@ def _lock_version(data: dict | None = None) -> int | None:
     try:
         return int(str(value).strip('"W/ '))
     except ValueError:
-        raise ApiError(422, "lock_version 应为整数 / lock_version must be an integer", {"lock_version": "integer"}) from None
+        raise AppError(422, "lock_version 应为整数 / lock_version must be an integer", details={"lock_version": "integer"}) from None
 
 
 @bp.put("/inspections/<int:inspection_id>/results")
@@ -190,10 +178,7 @@ def _lock_version(data: dict | None = None) -> int | None:
 def put_results(inspection_id):
     data = json_body()
     entries = parse_entries(data.get("results"))
-    try:
-        verdict = services.save_results(inspection_id, entries, current_actor(), lock_version=_lock_version(data))
-    except InspectionError as err:
-        raise _api_error(err) from None
+    verdict = services.save_results(inspection_id, entries, current_actor(), lock_version=_lock_version(data))
     row = services.get_inspection(inspection_id, current_actor())
     return jsonify({"id": row.id, "status": row.status, "lock_version": row.lock_version, "verdict": verdict.to_dict()})
 
@@ -204,21 +189,15 @@ def import_results(inspection_id):
     try:
         text = request.get_data().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ApiError(400, "CSV 须为 UTF-8 编码 / the CSV must be UTF-8") from None
-    try:
-        verdict, count = services.import_csv(inspection_id, text, current_actor(), lock_version=_lock_version())
-    except InspectionError as err:
-        raise _api_error(err) from None
+        raise AppError(400, "CSV 须为 UTF-8 编码 / the CSV must be UTF-8") from None
+    verdict, count = services.import_csv(inspection_id, text, current_actor(), lock_version=_lock_version())
     return jsonify({"id": inspection_id, "imported": count, "verdict": verdict.to_dict()})
 
 
 @bp.get("/inspections/<int:inspection_id>/results-template.csv")
 @allow()
 def results_template(inspection_id):
-    try:
-        row = services.get_inspection(inspection_id, current_actor())
-    except InspectionError as err:
-        raise _api_error(err) from None
+    row = services.get_inspection(inspection_id, current_actor())
     return Response(services.csv_template(row), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=results-{row.number}.csv"})
 
@@ -231,50 +210,35 @@ def _reason() -> str:
 @bp.post("/inspections/<int:inspection_id>/submit")
 @allow(Role.TECHNICIAN)
 def submit(inspection_id):
-    try:
-        verdict = services.submit(inspection_id, current_actor())
-    except InspectionError as err:
-        raise _api_error(err) from None
+    verdict = services.submit(inspection_id, current_actor())
     return jsonify({"id": inspection_id, "status": "submitted", "verdict": verdict.to_dict()})
 
 
 @bp.post("/inspections/<int:inspection_id>/verify")
 @allow(Role.REVIEWER)
 def verify(inspection_id):
-    try:
-        row = services.verify_inspection(inspection_id, current_actor(), date.today())
-    except InspectionError as err:
-        raise _api_error(err) from None
+    row = services.verify_inspection(inspection_id, current_actor(), clock.today())
     return jsonify(inspection_json(row))
 
 
 @bp.post("/inspections/<int:inspection_id>/return")
 @allow(Role.REVIEWER)
 def return_to_draft(inspection_id):
-    try:
-        row = services.return_to_draft(inspection_id, current_actor(), _reason())
-    except InspectionError as err:
-        raise _api_error(err) from None
+    row = services.return_to_draft(inspection_id, current_actor(), _reason())
     return jsonify({"id": row.id, "status": row.status})
 
 
 @bp.post("/inspections/<int:inspection_id>/revise")
 @allow(Role.TECHNICIAN, Role.REVIEWER)
 def revise(inspection_id):
-    try:
-        row = services.revise(inspection_id, current_actor(), _reason())
-    except InspectionError as err:
-        raise _api_error(err) from None
+    row = services.revise(inspection_id, current_actor(), _reason())
     return jsonify({"id": row.id, "status": row.status, "revision": row.revision, "supersedes": row.supersedes_id}), 201
 
 
 @bp.get("/inspections/<int:inspection_id>/report.pdf")
 @allow()
 def report(inspection_id):
-    try:
-        pdf, name = services.report_pdf(inspection_id, current_actor(), date.today())
-    except InspectionError as err:
-        raise _api_error(err) from None
+    pdf, name = services.report_pdf(inspection_id, current_actor(), clock.today())
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
 
 

@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from compliance.fonts import register_cjk_font, use_binary_streams
+from infra.pdf import register_cjk_font, use_binary_streams
 
 TITLE = "检验报告"
 

@@ -7,28 +7,29 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import update
 
-from accounts.models import Role, User, utcnow
+from accounts.models import Role, User
+from infra.clock import utcnow
 from compliance import engine
 from compliance.engine import (AttributeCount, ClauseKind, ClauseSpec, InputError, InspectionType, Measurement,
                                Verdict, VerdictOutcome)
 from compliance.models import Standard, StandardVersion, VersionStatus
 from compliance.sampling import SamplingError, Severity, SwitchingState, advance, sampling_plan
 from compliance.services import clause_spec, verdict_rule
-from extensions import db
+from infra.db import db, use_case
 from inspections.models import Inspection, InspectionStatus, Result, Station, SwitchingRecord
-from trademark.models import Firm
-from trademark.services import FieldError
+from parties.models import Firm
+from infra.errors import AppError
+from infra.events import publish
+from inspections.events import InspectionVerified
 
-# Hooks run after an inspection is verified, inside the same transaction (before the one commit).
 # The licence rules register themselves here (SPEC §4: verifying applies the event rules at once).
-AFTER_VERIFY: list[Callable[[Inspection, date], None]] = []
 
 STAFF_ROLES = (Role.ADMIN, Role.STAFF)
 STATION_ROLES = (Role.TECHNICIAN, Role.REVIEWER)
@@ -38,17 +39,6 @@ MAX_LOT_SIZE = 100_000_000
 MAX_VALUE_CHARS = 40  # Result.value column width
 
 
-class InspectionError(ValueError):
-    """A refused inspection operation: `status` is the HTTP status, `field` names the input at fault."""
-
-    def __init__(self, status: int, message: str, field: str | None = None, details=None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-        self.details = details if details is not None else ({field: message} if field else {})
-
-
 # --- stations ---------------------------------------------------------------------------------
 
 
@@ -56,26 +46,25 @@ def find_station(code: str) -> Station | None:
     return db.session.execute(db.select(Station).where(Station.code == (code or "").strip())).scalar_one_or_none()
 
 
-def create_station(code: str, name: str, accreditation: str | None, scope: list[str], *, commit: bool = True) -> Station:
+@use_case
+def create_station(code: str, name: str, accreditation: str | None, scope: list[str]) -> Station:
     """Create a station allowed to test the standards in `scope` (standard codes)."""
     code = (code or "").strip()
     name = (name or "").strip()
     if not code:
-        raise FieldError("code", "检测站代码不能为空 / code is required")
+        raise AppError(422, "检测站代码不能为空 / code is required", field="code")
     if not name:
-        raise FieldError("name", "检测站名称不能为空 / name is required")
+        raise AppError(422, "检测站名称不能为空 / name is required", field="name")
     if find_station(code):
-        raise FieldError("code", f"检测站代码已存在：{code} / station exists", status=409)
+        raise AppError(409, f"检测站代码已存在：{code} / station exists", field="code")
     standards = []
     for item in scope or []:
         standard = db.session.execute(db.select(Standard).where(Standard.code == item.strip())).scalar_one_or_none()
         if standard is None:
-            raise FieldError("scope", f"标准不存在：{item} / unknown standard in scope")
+            raise AppError(422, f"标准不存在：{item} / unknown standard in scope", field="scope")
         standards.append(standard)
     station = Station(code=code, name=name, accreditation=(accreditation or "").strip() or None, scope=standards)
     db.session.add(station)
-    if commit:
-        db.session.commit()
     return station
 
 
@@ -101,7 +90,7 @@ def get_inspection(inspection_id: int, actor: User | None) -> Inspection:
     row = db.session.get(Inspection, inspection_id)
     # 404 rather than 403: a technician should not learn which ids another station holds.
     if row is None or not can_see(actor, row):
-        raise InspectionError(404, f"检验不存在：{inspection_id} / inspection not found")
+        raise AppError(404, f"检验不存在：{inspection_id} / inspection not found")
     return row
 
 
@@ -260,35 +249,31 @@ def _version_for(standard_code: str, label: str | None) -> StandardVersion:
     standard = db.session.execute(db.select(Standard).where(Standard.code == (standard_code or "").strip())
                                   ).scalar_one_or_none()
     if standard is None:
-        raise InspectionError(422, f"标准不存在：{standard_code} / unknown standard", "standard_code")
+        raise AppError(422, f"标准不存在：{standard_code} / unknown standard", field="standard_code")
     if label:
         version = next((v for v in standard.versions if v.label == str(label).strip()), None)
         if version is None:
-            raise InspectionError(422, f"{standard.code} 没有 {label} 版 / unknown standard version", "standard_version")
+            raise AppError(422, f"{standard.code} 没有 {label} 版 / unknown standard version", field="standard_version")
         if version.status == VersionStatus.DRAFT:
-            raise InspectionError(422, f"{standard.code} {label} 版尚未发布，不能用于检验 / version is a draft",
-                                  "standard_version")
+            raise AppError(422, f"{standard.code} {label} 版尚未发布，不能用于检验 / version is a draft", field="standard_version")
         return version
     version = standard.current_version
     if version is None:
-        raise InspectionError(422, f"{standard.code} 没有现行版本 / no published version", "standard_code")
+        raise AppError(422, f"{standard.code} 没有现行版本 / no published version", field="standard_code")
     return version
 
 
 def _check_sampling(sampling: Sampling) -> None:
     if not isinstance(sampling.sampled_on, date):
-        raise InspectionError(422, "抽样日期无效 / sampling.date is invalid", "sampling.date")
+        raise AppError(422, "抽样日期无效 / sampling.date is invalid", field="sampling.date")
     if sampling.place not in PLACES:
-        raise InspectionError(422, "抽样地点应为 factory（工厂）或 market（市场）/ sampling.place must be factory or market",
-                              "sampling.place")
+        raise AppError(422, "抽样地点应为 factory（工厂）或 market（市场）/ sampling.place must be factory or market", field="sampling.place")
     if sampling.lot_size is not None and (isinstance(sampling.lot_size, bool) or not isinstance(sampling.lot_size, int)
                                           or not 2 <= sampling.lot_size <= MAX_LOT_SIZE):
-        raise InspectionError(422, f"批量应为 2 至 {MAX_LOT_SIZE} 的整数 / sampling.lot_size must be an integer ≥ 2",
-                              "sampling.lot_size")
+        raise AppError(422, f"批量应为 2 至 {MAX_LOT_SIZE} 的整数 / sampling.lot_size must be an integer ≥ 2", field="sampling.lot_size")
     for name, limit in (("lot_no", 64), ("seal_no", 64), ("samplers", 200)):
         if len(getattr(sampling, name) or "") > limit:
-            raise InspectionError(422, f"sampling.{name} 超过 {limit} 个字符 / sampling.{name} is too long",
-                                  f"sampling.{name}")
+            raise AppError(422, f"sampling.{name} 超过 {limit} 个字符 / sampling.{name} is too long", field=f"sampling.{name}")
 
 
 def _units_needed(specs: Sequence[ClauseSpec], inspection: Inspection) -> int:
@@ -297,10 +282,10 @@ def _units_needed(specs: Sequence[ClauseSpec], inspection: Inspection) -> int:
     return max(sizes, default=1)
 
 
+@use_case
 def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard_code: str | None,
                       station_code: str, sampling: Sampling, actor: User | None, today: date,
-                      standard_version: str | None = None, retest_of: int | None = None,
-                      commit: bool = True) -> Inspection:
+                      standard_version: str | None = None, retest_of: int | None = None) -> Inspection:
     """Open an inspection draft (SPEC §6 POST /inspections); a retest needs `retest_of`."""
     original = None
     if retest_of is not None:
@@ -310,29 +295,27 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
         allowed = "、".join(CREATABLE_TYPES)
         message = ("复检须指定原检验 retest_of / a retest needs retest_of" if type == "retest"
                    else f"检验类型应为 {allowed} / type must be one of {allowed}")
-        raise InspectionError(422, message, "retest_of" if type == "retest" else "type")
+        raise AppError(422, message, field="retest_of" if type == "retest" else "type")
     firm = db.session.execute(db.select(Firm).where(Firm.uscc == (firm_uscc or "").strip().upper())).scalar_one_or_none()
     if firm is None:
-        raise InspectionError(422, f"企业不存在：{firm_uscc} / unknown firm", "firm_uscc")
+        raise AppError(422, f"企业不存在：{firm_uscc} / unknown firm", field="firm_uscc")
     model = next((m for m in firm.models if m.model == (product_model or "").strip()), None)
     if model is None:
-        raise InspectionError(422, f"{firm.name} 没有型号 {product_model} / unknown product model", "product_model")
+        raise AppError(422, f"{firm.name} 没有型号 {product_model} / unknown product model", field="product_model")
     station = find_station(station_code)
     if station is None:
-        raise InspectionError(422, f"检测站不存在：{station_code} / unknown station", "station_code")
+        raise AppError(422, f"检测站不存在：{station_code} / unknown station", field="station_code")
     if actor is not None and actor.role in STATION_ROLES and actor.station_id != station.id:
-        raise InspectionError(403, "只能为本检测站开立检验 / you may open inspections only for your own station",
-                              "station_code")
+        raise AppError(403, "只能为本检测站开立检验 / you may open inspections only for your own station", field="station_code")
     if original is not None:
         if firm.id != original.firm_id or model.id != original.product_model_id:
-            raise InspectionError(422, "复检的企业和型号须与原检验一致 / a retest must be of the same firm and model",
-                                  "retest_of")
+            raise AppError(422, "复检的企业和型号须与原检验一致 / a retest must be of the same firm and model", field="retest_of")
         version = original.version
     else:
         version = _version_for(standard_code, standard_version)
     if version.standard not in station.scope:
-        raise InspectionError(422, f"{version.standard.code} 不在检测站 {station.code} 的检测范围内 / "
-                                   "the standard is outside the station's scope", "standard_code")
+        raise AppError(422, f"{version.standard.code} 不在检测站 {station.code} 的检测范围内 / "
+                                   "the standard is outside the station's scope", field="standard_code")
     _check_sampling(sampling)
     severity = dict(original.severity) if original is not None else switching_severity(model.id)
     inspection = Inspection(
@@ -344,28 +327,26 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
     )
     specs = required_specs(inspection)
     if not specs:
-        raise InspectionError(422, f"{version.standard.code} 没有适用于该检验类型的条款 / no clause applies", "type")
+        raise AppError(422, f"{version.standard.code} 没有适用于该检验类型的条款 / no clause applies", field="type")
     discontinued = sorted({str(s.category) for s in specs if s.kind is ClauseKind.attribute
                            and severity.get(str(s.category)) == Severity.discontinued})
     if discontinued:
         # GB/T 2828.1 9.3.4: no lot is accepted while discontinued, until the authority lets it resume.
-        raise InspectionError(409, f"该型号 {'、'.join(discontinued)} 类计数检验已暂停（GB/T 2828.1 9.3.4），"
-                                   "须由协会恢复后才能抽样 / sampling inspection is discontinued", "product_model")
+        raise AppError(409, f"该型号 {'、'.join(discontinued)} 类计数检验已暂停（GB/T 2828.1 9.3.4），"
+                                   "须由协会恢复后才能抽样 / sampling inspection is discontinued", field="product_model")
     inspection.sample_size = sampling.sample_size or _units_needed(specs, inspection)
     db.session.add(inspection)
     db.session.flush()
-    if commit:
-        db.session.commit()
     return inspection
 
 
 def _retest_original(inspection_id: int, actor: User | None, today: date) -> Inspection:
     original = db.session.get(Inspection, inspection_id) if 0 < inspection_id < 2**31 else None
     if original is None or (actor is not None and not can_see(actor, original)):
-        raise InspectionError(422, f"原检验不存在：{inspection_id} / retest_of: unknown inspection", "retest_of")
+        raise AppError(422, f"原检验不存在：{inspection_id} / retest_of: unknown inspection", field="retest_of")
     allowed, reason = retest_status(original, today)
     if not allowed:
-        raise InspectionError(409, reason, "retest_of")
+        raise AppError(409, reason, field="retest_of")
     return original
 
 
@@ -479,10 +460,10 @@ def parse_entry(inspection: Inspection, spec: ClauseSpec | None, entry: Entry) -
 
 def _editable(inspection: Inspection) -> None:
     if inspection.status == InspectionStatus.VERIFIED or inspection.status == InspectionStatus.SUPERSEDED:
-        raise InspectionError(409, "已审核的检验结果不可更改；如需更正，请以修订方式提出并说明理由 / "
+        raise AppError(409, "已审核的检验结果不可更改；如需更正，请以修订方式提出并说明理由 / "
                                    "verified results never change: open a revision with a reason")
     if inspection.status != InspectionStatus.DRAFT:
-        raise InspectionError(409, "检验已提交审核，不能再修改结果 / the inspection was submitted and is locked")
+        raise AppError(409, "检验已提交审核，不能再修改结果 / the inspection was submitted and is locked")
 
 
 def _check_entries(inspection: Inspection, entries: Sequence[Entry], first_index: int = 0) -> tuple[list, list]:
@@ -507,9 +488,8 @@ def _bump_lock(inspection: Inspection, expected: int | None) -> None:
         .values(lock_version=Inspection.lock_version + 1).execution_options(synchronize_session=False))
     if done.rowcount != 1:
         db.session.rollback()
-        raise InspectionError(409, "草稿已被他人修改（您打开的是旧版本），为避免覆盖，本次保存未生效；请刷新后重新录入 / "
-                                   "the draft was changed by someone else since you loaded it: reload and enter again",
-                              "lock_version", {"lock_version": "stale"})
+        raise AppError(409, "草稿已被他人修改（您打开的是旧版本），为避免覆盖，本次保存未生效；请刷新后重新录入 / "
+                                   "the draft was changed by someone else since you loaded it: reload and enter again", field="lock_version", details={"lock_version": "stale"})
     db.session.expire(inspection, ["lock_version"])
 
 
@@ -531,6 +511,7 @@ def _store(inspection: Inspection, parsed: Sequence[tuple], actor: User | None, 
             row.entered_at = now
 
 
+@use_case
 def save_results(inspection_id: int, entries: Sequence[Entry], actor: User | None, *,
                  lock_version: int | None = None, now: datetime | None = None) -> Verdict:
     """Store draft results (a blank value clears one) and return the verdict preview.
@@ -543,12 +524,10 @@ def save_results(inspection_id: int, entries: Sequence[Entry], actor: User | Non
     _editable(inspection)
     parsed, problems = _check_entries(inspection, entries)
     if problems:
-        raise InspectionError(422, "有结果未通过检查，均未保存 / some results were refused; nothing was saved",
-                              details={"problems": [p.to_dict() for p in problems]})
+        raise AppError(422, "有结果未通过检查，均未保存 / some results were refused; nothing was saved", details={"problems": [p.to_dict() for p in problems]})
     _bump_lock(inspection, lock_version)
     _store(inspection, parsed, actor, now or utcnow())
     verdict = judge(inspection)
-    db.session.commit()
     return verdict
 
 
@@ -609,6 +588,7 @@ def parse_csv(text: str) -> tuple[list[Entry], list[EntryProblem]]:
     return entries, problems
 
 
+@use_case
 def import_csv(inspection_id: int, text: str, actor: User | None, *, lock_version: int | None = None,
                now: datetime | None = None) -> tuple[Verdict, int]:
     """Import results from CSV, all or nothing: every bad line is listed and then nothing is stored."""
@@ -636,13 +616,11 @@ def import_csv(inspection_id: int, text: str, actor: User | None, *, lock_versio
         problems.append(EntryProblem(2, "", None, "file", "文件中没有结果 / the file holds no results"))
     if problems:
         problems.sort(key=lambda p: p.index)
-        raise InspectionError(422, f"CSV 有 {len(problems)} 处错误，未导入任何结果 / "
-                                   f"{len(problems)} problems: nothing was imported",
-                              details={"problems": [{**p.to_dict(), "line": p.index} for p in problems]})
+        raise AppError(422, f"CSV 有 {len(problems)} 处错误，未导入任何结果 / "
+                                   f"{len(problems)} problems: nothing was imported", details={"problems": [{**p.to_dict(), "line": p.index} for p in problems]})
     _bump_lock(inspection, lock_version)
     _store(inspection, parsed, actor, now or utcnow())
     verdict = judge(inspection)
-    db.session.commit()
     return verdict, len(parsed)
 
 
@@ -651,11 +629,12 @@ def import_csv(inspection_id: int, text: str, actor: User | None, *, lock_versio
 
 def _require_station_member(inspection: Inspection, actor: User | None, roles: tuple, doing: str) -> None:
     if actor is None or actor.role not in roles:
-        raise InspectionError(403, f"您的角色不能{doing} / your role may not do this")
+        raise AppError(403, f"您的角色不能{doing} / your role may not do this")
     if actor.station_id != inspection.station_id:
-        raise InspectionError(403, f"只有本检测站人员才能{doing} / only this station's people may do this")
+        raise AppError(403, f"只有本检测站人员才能{doing} / only this station's people may do this")
 
 
+@use_case
 def submit(inspection_id: int, actor: User, *, now: datetime | None = None) -> Verdict:
     """Submit a complete draft for verification by a second person (four eyes)."""
     inspection = get_inspection(inspection_id, actor)
@@ -664,50 +643,48 @@ def submit(inspection_id: int, actor: User, *, now: datetime | None = None) -> V
     verdict = judge(inspection)
     if verdict.outcome is VerdictOutcome.incomplete:
         # SPEC §3: an incomplete inspection cannot be submitted.
-        raise InspectionError(409, f"结果不完整，不能提交：缺少条款 {'、'.join(verdict.missing)} 的结果 / "
-                                   "incomplete: results are missing", "results",
-                              {"missing": list(verdict.missing)})
+        raise AppError(409, f"结果不完整，不能提交：缺少条款 {'、'.join(verdict.missing)} 的结果 / "
+                                   "incomplete: results are missing", field="results", details={"missing": list(verdict.missing)})
     _bump_lock(inspection, None)
     inspection.status = InspectionStatus.SUBMITTED
     inspection.submitted_by = actor
     inspection.submitted_at = now or utcnow()
-    db.session.commit()
     return verdict
 
 
+@use_case
 def return_to_draft(inspection_id: int, actor: User, reason: str) -> Inspection:
     """Send a submitted inspection back to the technician, with the reviewer's reason."""
     inspection = get_inspection(inspection_id, actor)
     _require_station_member(inspection, actor, (Role.REVIEWER,), "退回检验 / return")
     if inspection.status != InspectionStatus.SUBMITTED:
-        raise InspectionError(409, "只有已提交的检验可以退回 / only a submitted inspection can be returned")
+        raise AppError(409, "只有已提交的检验可以退回 / only a submitted inspection can be returned")
     if not (reason or "").strip():
-        raise InspectionError(422, "请填写退回理由 / reason is required", "reason")
+        raise AppError(422, "请填写退回理由 / reason is required", field="reason")
     _bump_lock(inspection, None)
     inspection.status = InspectionStatus.DRAFT
     inspection.submitted_by = None
     inspection.submitted_at = None
     inspection.revision_reason = ((inspection.revision_reason + "\n") if inspection.revision_reason else "") + \
         f"退回：{reason.strip()}"
-    db.session.commit()
     return inspection
 
 
+@use_case
 def verify_inspection(inspection_id: int, actor: User, today: date, *, now: datetime | None = None) -> Inspection:
-    """Verify a submitted inspection as a second person; store the verdict, run AFTER_VERIFY, commit once."""
+    """Verify a submitted inspection as a second person; store the verdict and announce it (the licence rules run in the same transaction)."""
     inspection = get_inspection(inspection_id, actor)
     _require_station_member(inspection, actor, (Role.REVIEWER,), "审核检验 / verify")
     if inspection.status != InspectionStatus.SUBMITTED:
-        raise InspectionError(409, "只有已提交的检验可以审核 / only a submitted inspection can be verified")
+        raise AppError(409, "只有已提交的检验可以审核 / only a submitted inspection can be verified")
     entered_by = {r.entered_by_id for r in inspection.results}
     if actor.id == inspection.submitted_by_id or actor.id in entered_by:
         # Four eyes: whoever entered or submitted the results may not also verify them.
-        raise InspectionError(403, "四眼原则：审核人不能是提交人或录入人，请由另一位审核员审核 / "
+        raise AppError(403, "四眼原则：审核人不能是提交人或录入人，请由另一位审核员审核 / "
                                    "four eyes: the verifier must not be the submitter")
     verdict = judge(inspection)
     if verdict.outcome is VerdictOutcome.incomplete:
-        raise InspectionError(409, "结果不完整，不能审核 / incomplete results cannot be verified",
-                              details={"missing": list(verdict.missing)})
+        raise AppError(409, "结果不完整，不能审核 / incomplete results cannot be verified", details={"missing": list(verdict.missing)})
     _bump_lock(inspection, None)
     inspection.status = InspectionStatus.VERIFIED
     inspection.verified_by = actor
@@ -719,23 +696,22 @@ def verify_inspection(inspection_id: int, actor: User, today: date, *, now: date
         inspection.supersedes.status = InspectionStatus.SUPERSEDED
     _advance_switching(inspection, verdict)
     db.session.flush()
-    for hook in list(AFTER_VERIFY):
-        hook(inspection, today)
-    db.session.commit()
+    publish(InspectionVerified(inspection.id, inspection.firm_id, today))
     return inspection
 
 
+@use_case
 def revise(inspection_id: int, actor: User, reason: str) -> Inspection:
     """Open a correction of a verified inspection: a new draft revision; the verified one stays until replaced."""
     old = get_inspection(inspection_id, actor)
     _require_station_member(old, actor, STATION_ROLES, "修订检验 / revise")
     if old.status != InspectionStatus.VERIFIED:
-        raise InspectionError(409, "只有已审核的检验可以修订 / only a verified inspection can be revised")
+        raise AppError(409, "只有已审核的检验可以修订 / only a verified inspection can be revised")
     if not (reason or "").strip():
-        raise InspectionError(422, "修订必须说明理由 / a revision needs a reason", "reason")
+        raise AppError(422, "修订必须说明理由 / a revision needs a reason", field="reason")
     pending = db.session.execute(db.select(Inspection.id).where(Inspection.supersedes_id == old.id)).first()
     if pending:
-        raise InspectionError(409, f"已有修订 {pending[0]} / a revision already exists")
+        raise AppError(409, f"已有修订 {pending[0]} / a revision already exists")
     new = Inspection(
         type=old.type, firm_id=old.firm_id, product_model_id=old.product_model_id, version_id=old.version_id,
         station_id=old.station_id, retest_of_id=old.retest_of_id, supersedes=old, revision=old.revision + 1,
@@ -748,20 +724,19 @@ def revise(inspection_id: int, actor: User, reason: str) -> Inspection:
                                   nonconforming=r.nonconforming, entered_by_id=r.entered_by_id,
                                   entered_at=r.entered_at))
     db.session.add(new)
-    db.session.commit()
     return new
 
 
+@use_case
 def resume_sampling(product_model_id: int, category: str) -> SwitchingRecord:
     """Let a discontinued product model resume, on tightened inspection (GB/T 2828.1 9.4)."""
     from compliance.sampling import resume
 
     record = _switching_record(product_model_id, category)
     if record is None or record.severity != Severity.discontinued:
-        raise InspectionError(409, "该类别未处于暂停检验状态 / not discontinued")
+        raise AppError(409, "该类别未处于暂停检验状态 / not discontinued")
     state = resume(SwitchingState(record.severity, tuple(record.recent), record.rejected_while_tightened))
     record.severity, record.recent, record.rejected_while_tightened = str(state.severity), [], 0
-    db.session.commit()
     return record
 
 

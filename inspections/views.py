@@ -1,5 +1,4 @@
 """Station and inspection pages: open, enter results by keyboard, submit, verify, revise, retest, report."""
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
@@ -7,16 +6,18 @@ from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from compliance.engine import ClauseKind
 from compliance.models import Standard
-from extensions import db
+from infra.api import page_errors
+from infra import clock
+from infra.db import db
+from infra.errors import AppError
 from inspections import services
 from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, StationForm
 from inspections.models import INSPECTION_STATUS_LABELS, INSPECTION_TYPE_LABELS, PLACE_LABELS, Station
-from inspections.services import Entry, InspectionError, Sampling
-from trademark.models import Firm, ProductModel
-from trademark.services import FieldError
+from inspections.services import Entry, Sampling
+from parties.models import Firm, ProductModel
 from wtforms.fields.choices import SelectChoice
 
-bp = Blueprint("inspections", __name__)
+bp = page_errors(Blueprint("inspections", __name__))  # every AppError a view leaves is shown on the error page
 
 ANYONE = ()  # any signed-in user; the service hides what the actor may not see
 
@@ -30,7 +31,7 @@ def stations():
     if form.validate_on_submit():
         try:
             row = services.create_station(form.code.data, form.name.data, form.accreditation.data, form.scope.data)
-        except FieldError as err:
+        except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
             flash(f"已创建检测站 {row.code}。")
@@ -42,7 +43,7 @@ def stations():
 def _load(inspection_id: int):
     try:
         return services.get_inspection(inspection_id, current_actor())
-    except InspectionError:
+    except AppError:
         abort(404)
 
 
@@ -95,10 +96,10 @@ def new():
             row = services.create_inspection(
                 type=form.type.data, firm_uscc=uscc, product_model=model, standard_code=form.standard_code.data,
                 standard_version=form.standard_version.data or None, station_code=form.station_code.data,
-                retest_of=original.id if original else None, actor=actor, today=date.today(),
+                retest_of=original.id if original else None, actor=actor, today=clock.today(),
                 sampling=Sampling(sampled_on=form.sampled_on.data, place=form.place.data, lot_no=form.lot_no.data,
                                   lot_size=form.lot_size.data, seal_no=form.seal_no.data, samplers=form.samplers.data))
-        except InspectionError as err:
+        except AppError as err:
             target = {"standard_code": form.standard_code, "standard_version": form.standard_version,
                       "station_code": form.station_code, "product_model": form.product, "firm_uscc": form.product,
                       "sampling.lot_size": form.lot_size, "sampling.place": form.place,
@@ -119,7 +120,7 @@ def new():
 def detail(inspection_id):
     row = _load(inspection_id)
     verdict = services.judge(row)
-    retest_allowed, retest_reason = services.retest_status(row, date.today())
+    retest_allowed, retest_reason = services.retest_status(row, clock.today())
     return render_template("inspections/detail.html", row=row, verdict=verdict, plan=services.sample_plan(row),
                            chain=services.revisions(row), retest_allowed=retest_allowed, retest_reason=retest_reason,
                            action_form=ActionForm(), reason_form=ReasonForm(), csv_form=CsvForm(),
@@ -156,7 +157,7 @@ def entry(inspection_id):
                            **_page_context())
 
 
-def _json_error(err: InspectionError):
+def _json_error(err: AppError):
     response = jsonify({"error": {"message": err.message, "details": err.details}})
     response.status_code = err.status
     return response
@@ -176,7 +177,7 @@ def save_entry(inspection_id):
     try:
         verdict = services.save_results(inspection_id, entries, current_actor(),
                                         lock_version=lock if isinstance(lock, int) else None)
-    except InspectionError as err:
+    except AppError as err:
         return _json_error(err)
     row = services.get_inspection(inspection_id, current_actor())
     return jsonify({"lock_version": row.lock_version, "verdict": verdict.to_dict()})
@@ -205,7 +206,7 @@ def import_csv(inspection_id):
         return redirect(url_for("inspections.detail", inspection_id=row.id))
     try:
         _verdict, count = services.import_csv(row.id, text, current_actor())
-    except InspectionError as err:
+    except AppError as err:
         flash(err.message, "error")
         for problem in (err.details or {}).get("problems", []):
             flash(f"第 {problem['index']} 行 条款 {problem['clause'] or '—'}：{problem['message']}", "error")
@@ -220,7 +221,7 @@ def _act(inspection_id: int, action, done: str):
         abort(400)
     try:
         action()
-    except InspectionError as err:
+    except AppError as err:
         flash(err.message, "error")
     else:
         flash(done)
@@ -236,7 +237,7 @@ def submit(inspection_id):
 @bp.post("/inspections/<int:inspection_id>/verify")
 @allow(Role.REVIEWER)
 def verify(inspection_id):
-    return _act(inspection_id, lambda: services.verify_inspection(inspection_id, current_actor(), date.today()),
+    return _act(inspection_id, lambda: services.verify_inspection(inspection_id, current_actor(), clock.today()),
                 "已审核，检验结论生效。")
 
 
@@ -248,7 +249,7 @@ def _with_reason(inspection_id: int, action, done):
         return redirect(url_for("inspections.detail", inspection_id=inspection_id))
     try:
         row = action(form.reason.data)
-    except InspectionError as err:
+    except AppError as err:
         flash(err.message, "error")
         return redirect(url_for("inspections.detail", inspection_id=inspection_id))
     flash(done)
@@ -273,5 +274,5 @@ def revise(inspection_id):
 @allow(*ANYONE)
 def report(inspection_id):
     _load(inspection_id)
-    pdf, name = services.report_pdf(inspection_id, current_actor(), date.today())
+    pdf, name = services.report_pdf(inspection_id, current_actor(), clock.today())
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})

@@ -9,7 +9,7 @@ from flask import g
 from sqlalchemy import text
 
 from app import create_app
-from extensions import db
+from infra.db import db
 
 
 def _ensure_postgres_database(url: str) -> None:

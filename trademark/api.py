@@ -1,95 +1,15 @@
-"""JSON API for alliances, firms, memberships, product models, marks and licences."""
-from datetime import date
-
+"""JSON API for marks and licences (SPEC §6)."""
 from flask import Blueprint, jsonify
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
-from api import ApiError, error_responses, field, json_body, json_request, json_response, object_schema
+from infra import clock
+from infra.api import error_responses, field, json_body, json_errors, json_request, json_response, object_schema
+from infra.errors import AppError
 from trademark import services
 from trademark.models import Licence
 
-bp = Blueprint("trademark_api", __name__, url_prefix="/api/v1")
-# Verifying an inspection applies the event rules (imported after inspections is complete).
-services.register_inspection_hook()
-
-
-def _fail(err: services.FieldError):
-    raise ApiError(err.status, err.message, err.details if err.details is not None else {err.field: err.message})
-
-
-def firm_json(firm) -> dict:
-    return {"id": firm.id, "name": firm.name, "uscc": firm.uscc, "address": firm.address, "contact": firm.contact,
-            "models": [{"model": m.model, "category": m.category} for m in firm.models],
-            "memberships": [{"alliance": m.alliance.code, "status": m.status} for m in firm.memberships]}
-
-
-@bp.post("/alliances")
-@allow(*STAFF)
-def create_alliance():
-    data = json_body()
-    try:
-        row = services.create_alliance(field(data, "code"), field(data, "name"),
-                                       field(data, "secretariat", required=False))
-    except services.FieldError as err:
-        _fail(err)
-    return jsonify({"id": row.id, "code": row.code, "name": row.name, "secretariat": row.secretariat}), 201
-
-
-@bp.post("/firms")
-@allow(*STAFF)
-def create_firm():
-    data = json_body()
-    try:
-        row = services.create_firm(field(data, "name"), field(data, "uscc"), field(data, "address", required=False),
-                                   field(data, "contact", required=False))
-    except services.FieldError as err:
-        _fail(err)
-    return jsonify(firm_json(row)), 201
-
-
-@bp.get("/firms/<uscc>")
-@allow(*STAFF)
-def get_firm(uscc):
-    row = services.find_firm(uscc)
-    if row is None:
-        raise ApiError(404, f"企业不存在：{uscc} / unknown firm")
-    return jsonify(firm_json(row))
-
-
-@bp.post("/firms/<uscc>/models")
-@allow(*STAFF)
-def add_model(uscc):
-    data = json_body()
-    try:
-        row = services.add_product_model(uscc, field(data, "model"), field(data, "category"))
-    except services.FieldError as err:
-        _fail(err)
-    return jsonify({"id": row.id, "uscc": row.firm.uscc, "model": row.model, "category": row.category}), 201
-
-
-@bp.post("/alliances/<code>/members")
-@allow(*STAFF)
-def admit_member(code):
-    data = json_body()
-    try:
-        row = services.admit_member(code, field(data, "uscc"), date.today(), current_actor())
-    except services.FieldError as err:
-        _fail(err)
-    return jsonify({"alliance": row.alliance.code, "uscc": row.firm.uscc, "status": row.status,
-                    "joined_on": row.joined_on.isoformat()}), 201
-
-
-@bp.post("/alliances/<code>/members/<uscc>/expel")
-@allow(*STAFF)
-def expel_member(code, uscc):
-    data = json_body()
-    try:
-        row = services.expel_member(code, uscc, field(data, "reason"), date.today(), current_actor())
-    except services.FieldError as err:
-        _fail(err)
-    return jsonify({"alliance": row.alliance.code, "uscc": row.firm.uscc, "status": row.status,
-                    "expelled_on": row.expelled_on.isoformat(), "reason": row.reason})
+bp = json_errors(Blueprint("trademark_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
 
 
 def mark_json(mark) -> dict:
@@ -108,14 +28,11 @@ def create_mark():
     fee = data.get("fee_per_year")
     validity = field(data, "validity_years", int, required=False, default=3)
     overrides = field(data, "rules", dict, required=False, default={})
-    try:
-        row = services.create_mark(code=field(data, "code"), alliance_code=field(data, "alliance"),
-                                   name=field(data, "name"), type=field(data, "type"),
-                                   registration_no=field(data, "registration_no", required=False),
-                                   standard_code=field(data, "standard", required=False), fee_per_year=fee,
-                                   validity_years=validity, rules_overrides=overrides)
-    except services.FieldError as err:
-        _fail(err)
+    row = services.create_mark(code=field(data, "code"), alliance_code=field(data, "alliance"),
+                               name=field(data, "name"), type=field(data, "type"),
+                               registration_no=field(data, "registration_no", required=False),
+                               standard_code=field(data, "standard", required=False), fee_per_year=fee,
+                               validity_years=validity, rules_overrides=overrides)
     return jsonify(mark_json(row)), 201
 
 
@@ -124,26 +41,21 @@ def create_mark():
 def get_mark(code):
     row = services.find_mark(code)
     if row is None:
-        raise ApiError(404, f"标志不存在：{code} / unknown mark")
+        raise AppError(404, f"标志不存在：{code} / unknown mark")
     return jsonify(mark_json(row))
 
 
 def _visible_licence(licence_id: int) -> Licence:
     """Return a licence the caller may see; another firm's is answered as not found."""
     actor = current_actor()
-    try:
-        licence = services.get_licence(licence_id)
-    except services.FieldError as err:
-        _fail(err)
+    licence = services.get_licence(licence_id)
     if actor.role == Role.FIRM and licence.firm_id != actor.firm_id:
-        raise ApiError(404, f"许可不存在：{licence_id} / unknown licence")
+        raise AppError(404, f"许可不存在：{licence_id} / unknown licence")
     return licence
 
 
 def licence_json(licence) -> dict:
-    from trademark.certificates import verify_url_for
-
-    certificate = services.current_certificate(licence)
+    certificate = services.certificate_of(licence)
     return {
         "id": licence.id, "number": licence.number, "status": licence.status, "firm_uscc": licence.firm.uscc,
         "firm": licence.firm.name, "mark_code": licence.mark.code, "product_models": [m.model for m in licence.models],
@@ -158,7 +70,7 @@ def licence_json(licence) -> dict:
                       for d in services.licence_decisions(licence)],
         "certificate_no": certificate.serial if certificate else None,
         # The same URL the certificate's QR carries (scheme and host upper-cased for alphanumeric mode).
-        "verify_url": verify_url_for(certificate.token) if certificate else None,
+        "verify_url": certificate.verify_url if certificate else None,
     }
 
 
@@ -168,16 +80,12 @@ def apply_for_licence():
     data = json_body()
     models = field(data, "product_models", list)
     if not all(isinstance(m, str) for m in models):
-        raise ApiError(422, "product_models 必须是型号列表 / product_models must be a list of strings",
-                       {"product_models": "list of strings"})
-    try:
-        row = services.apply_for_licence(uscc=field(data, "firm_uscc"), mark_code=field(data, "mark_code"),
-                                         product_models=models,
-                                         commitment_signed=field(data, "commitment_signed", bool, required=False,
-                                                                 default=False),
-                                         today=date.today(), actor=current_actor())
-    except services.FieldError as err:
-        _fail(err)
+        raise AppError(422, "product_models 必须是型号列表 / product_models must be a list of strings", details={"product_models": "list of strings"})
+    row = services.apply_for_licence(uscc=field(data, "firm_uscc"), mark_code=field(data, "mark_code"),
+                                     product_models=models,
+                                     commitment_signed=field(data, "commitment_signed", bool, required=False,
+                                                             default=False),
+                                     today=clock.today(), actor=current_actor())
     return jsonify({"id": row.id, "status": row.status}), 201
 
 
@@ -190,10 +98,7 @@ def get_licence(licence_id):
 @bp.post("/licences/<int:licence_id>/grant")
 @allow(*STAFF)
 def grant_licence(licence_id):
-    try:
-        row = services.grant_licence(licence_id, date.today(), current_actor())
-    except services.FieldError as err:
-        _fail(err)
+    row = services.grant_licence(licence_id, clock.today(), current_actor())
     return jsonify(licence_json(row))
 
 
@@ -201,12 +106,9 @@ def grant_licence(licence_id):
 @allow(*STAFF)
 def act_on_licence(licence_id):
     data = json_body()
-    try:
-        services.get_licence(licence_id)
-        row = services.act_on_licence(licence_id, field(data, "action"), field(data, "reason"), date.today(),
-                                      current_actor())
-    except services.FieldError as err:
-        _fail(err)
+    services.get_licence(licence_id)
+    row = services.act_on_licence(licence_id, field(data, "action"), field(data, "reason"), clock.today(),
+                                  current_actor())
     return jsonify(licence_json(row))
 
 
@@ -214,12 +116,9 @@ def act_on_licence(licence_id):
 @allow(*STAFF)
 def record_payment(licence_id):
     data = json_body()
-    try:
-        services.get_licence(licence_id)
-        row = services.record_payment(licence_id, field(data, "year", int), field(data, "amount", (str, int)),
-                                      date.today(), current_actor())
-    except services.FieldError as err:
-        _fail(err)
+    services.get_licence(licence_id)
+    row = services.record_payment(licence_id, field(data, "year", int), field(data, "amount", (str, int)),
+                                  clock.today(), current_actor())
     return jsonify({"id": row.id, "licence_id": row.licence_id, "year": row.year, "amount": row.amount,
                     "paid_on": row.paid_on.isoformat(), "licence_status": row.licence.status}), 201
 
@@ -231,28 +130,6 @@ def _body(required: list[str], props: dict) -> dict:
 _S = {"type": "string"}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 OPENAPI_PATHS = {
-    "/alliances": {"post": {"summary": "Create an alliance", "requestBody": _body(
-        ["code", "name"], {"code": _S, "name": _S, "secretariat": _S}),
-        "responses": {"201": json_response("the alliance"), **error_responses(400, 401, 403, 409, 422)}}},
-    "/firms": {"post": {"summary": "Create a firm (USCC checked per GB 32100-2015)", "requestBody": _body(
-        ["name", "uscc"], {"name": _S, "uscc": _S, "address": _S, "contact": _S}),
-        "responses": {"201": json_response("the firm"), **error_responses(400, 401, 403, 409, 422)}}},
-    "/firms/{uscc}": {"get": {"summary": "A firm", "parameters": [
-        {"name": "uscc", "in": "path", "required": True, "schema": _S}],
-        "responses": {"200": json_response("the firm"), **error_responses(401, 403, 404)}}},
-    "/firms/{uscc}/models": {"post": {"summary": "Add a product model", "parameters": [
-        {"name": "uscc", "in": "path", "required": True, "schema": _S}],
-        "requestBody": _body(["model", "category"], {"model": _S, "category": _S}),
-        "responses": {"201": json_response("the model"), **error_responses(400, 401, 403, 404, 409, 422)}}},
-    "/alliances/{code}/members": {"post": {"summary": "Admit a member", "parameters": [
-        {"name": "code", "in": "path", "required": True, "schema": _S}],
-        "requestBody": _body(["uscc"], {"uscc": _S}),
-        "responses": {"201": json_response("the membership"), **error_responses(400, 401, 403, 404, 409, 422)}}},
-    "/alliances/{code}/members/{uscc}/expel": {"post": {"summary": "Expel a member (清退)", "parameters": [
-        {"name": "code", "in": "path", "required": True, "schema": _S},
-        {"name": "uscc", "in": "path", "required": True, "schema": _S}],
-        "requestBody": _body(["reason"], {"reason": _S}),
-        "responses": {"200": json_response("the membership"), **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/marks": {"post": {"summary": "Create a mark; `rules` overrides the usage-rule defaults by rule id",
                         "requestBody": _body(["code", "alliance", "name", "type"], {
                             "code": _S, "alliance": _S, "name": _S,
@@ -298,6 +175,3 @@ OPENAPI_PATHS = {
                                          "responses": {"201": json_response("the payment"),
                                                        **error_responses(400, 401, 403, 404, 409, 422)}}},
 }
-
-# The public verification endpoint lives with the other public routes.
-from trademark import public as _public_routes  # noqa: E402,F401

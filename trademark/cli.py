@@ -1,27 +1,24 @@
 """`flask seed-demo` and `flask sweep`."""
-from datetime import date
-
 import click
 from flask import Flask
+
+from infra import clock
+from trademark import demo, services
 
 
 @click.command("seed-demo")
 def seed_demo():
     """Load the demo world: both example standards, alliances, stations, firms, marks, licences and users."""
-    from trademark import demo
-
     for line in demo.seed():
         click.echo(line)
 
 
 @click.command("sweep")
 @click.option("--today", "today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="the day to judge as of (YYYY-MM-DD); default: today")
+              help="the day to judge as of (YYYY-MM-DD); default: today in the alliance's time zone")
 def sweep(today):
     """Apply the time-based usage rules to every licence and membership (idempotent)."""
-    from trademark import services
-
-    day = today.date() if today else date.today()
+    day = today.date() if today else clock.today()
     report = services.sweep(day)
     for d in report.decisions:
         click.echo(f"licence #{d.licence_id}: {d.from_status} → {d.to_status} [{d.rule}] {d.reason}")
@@ -30,8 +27,5 @@ def sweep(today):
 
 
 def register(app: Flask) -> None:
-    from trademark import public
-
     app.cli.add_command(seed_demo)
     app.cli.add_command(sweep)
-    public.register_cli(app)  # keys, verify-token

@@ -7,11 +7,13 @@ from pathlib import Path
 from accounts import services as accounts
 from accounts.models import User
 from compliance import services as catalogue
-from extensions import db
+from infra import clock
+from infra.db import db
 from inspections import services as stations
+from parties import services as parties
 from trademark import services
 from trademark.models import LICENCE_LABELS
-from trademark.uscc import check_character
+from parties.uscc import check_character
 
 STANDARDS_DIR = Path(__file__).resolve().parent.parent / "compliance" / "demo_standards"
 
@@ -62,11 +64,11 @@ USERS = [
 
 def seed(today: date | None = None) -> list[str]:
     """Create whatever of the demo world is missing and return what was done, line by line."""
-    today = today or date.today()
+    today = today or clock.today()
     out: list[str] = []
     for code, name, secretariat in ALLIANCES:
-        if services.find_alliance(code) is None:
-            services.create_alliance(code, name, secretariat)
+        if parties.find_alliance(code) is None:
+            parties.create_alliance(code, name, secretariat)
             out.append(f"alliance {code}")
     for path in sorted(STANDARDS_DIR.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
@@ -81,15 +83,15 @@ def seed(today: date | None = None) -> list[str]:
             stations.create_station(code, name, accreditation, scope)
             out.append(f"station {code}")
     for name, code, address, alliance, models in FIRMS:
-        firm = services.find_firm(code)
+        firm = parties.find_firm(code)
         if firm is None:
-            firm = services.create_firm(name, code, address, "张经理 0760-88880000")
+            firm = parties.create_firm(name, code, address, "张经理 0760-88880000")
             out.append(f"firm {name} {code}")
         for model, category in models:
             if not any(m.model == model for m in firm.models):
-                services.add_product_model(code, model, category)
+                parties.add_product_model(code, model, category)
         if alliance and not any(m.alliance.code == alliance for m in firm.memberships):
-            services.admit_member(alliance, code, today.replace(year=today.year - 2))
+            parties.admit_member(alliance, code, today.replace(year=today.year - 2))
     lines = []
     for username, role, password, station, firm_index in USERS:
         if db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none() is None:
@@ -155,7 +157,7 @@ def _licensed(firm_index: int, mark: str, models: list[str], granted: date, fee:
 def _has_licence(firm_index: int) -> bool:
     from trademark.models import Licence
 
-    firm = services.find_firm(FIRMS[firm_index][1])
+    firm = parties.find_firm(FIRMS[firm_index][1])
     return db.session.execute(db.select(Licence.id).where(Licence.firm_id == firm.id)).first() is not None
 
 
@@ -216,9 +218,9 @@ def _paid_cooker_licensee(t: date) -> str:
 
 def _applicant_waiting_for_type_test(t: date) -> str:
     uscc = FIRMS[5][1]
-    firm = services.find_firm(uscc)
+    firm = parties.find_firm(uscc)
     if not any(m.alliance.code == "SDDYLG" for m in firm.memberships):
-        services.admit_member("SDDYLG", uscc, t - timedelta(days=30))
+        parties.admit_member("SDDYLG", uscc, t - timedelta(days=30))
     licence = services.apply_for_licence(uscc=uscc, mark_code="SDDYLG", product_models=["AB-Y5"],
                                          commitment_signed=True, today=t - timedelta(days=10))
     return f"申请中，等待型式检验 (#{licence.id})"

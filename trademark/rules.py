@@ -43,6 +43,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
+from parties.membership import MembershipStatus  # noqa: F401  (pure: the parties' vocabulary)
+
 MANUAL = "manual"
 
 
@@ -81,14 +83,6 @@ FINAL_STATUSES = frozenset({LicenceStatus.REVOKED, LicenceStatus.EXPIRED,
 class MarkType(StrEnum):
     COLLECTIVE = "collective"
     CERTIFICATION = "certification"
-
-
-class MembershipStatus(StrEnum):
-    APPLICANT = "applicant"
-    MEMBER = "member"
-    SUSPENDED = "suspended"
-    EXPELLED = "expelled"
-    WITHDRAWN = "withdrawn"
 
 
 class InspectionType(StrEnum):

@@ -1,155 +1,25 @@
-"""Alliance, firm, membership and product-model use cases (marks and licences build on these)."""
+"""Marks and licences: application, entry (E1–E5), grant, staff actions, the exit rules, fees and queues."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from extensions import db
+from accounts.models import User
+from infra.db import db, use_case
+from infra.errors import AppError, required_text
+from infra.events import publish
+from inspections.events import InspectionVerified
+from inspections.models import Inspection, InspectionStatus
+from compliance.models import Standard, VersionStatus
+from parties.events import FirmExpelled, MembershipChanged
+from parties.membership import MembershipStatus
+from parties.models import Alliance, Firm, Membership
+from parties.services import find_alliance, find_firm
 from trademark import rules
-from trademark.models import (
-    Alliance, Certificate, Decision, Firm, LicenceStatus, Licence, Mark, MarkType, Membership, MembershipStatus,
-    Payment, ProductModel,
-)
-from trademark.uscc import UsccError, normalize_uscc
-
-
-class FieldError(ValueError):
-    """A refused input, naming the field (`field`) it concerns."""
-
-    def __init__(self, field: str, message: str, status: int = 422, details: dict | None = None):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.status = status
-        self.details = details
-
-
-def _required(field: str, value: str | None, label: str, max_len: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise FieldError(field, f"{label}不能为空 / {field} is required")
-    if len(value) > max_len:
-        raise FieldError(field, f"{label}不能超过{max_len}个字符 / {field} is too long")
-    return value
-
-
-def find_alliance(code: str) -> Alliance | None:
-    return db.session.execute(db.select(Alliance).where(Alliance.code == (code or "").strip().upper())).scalar_one_or_none()
-
-
-def find_firm(uscc: str) -> Firm | None:
-    return db.session.execute(db.select(Firm).where(Firm.uscc == (uscc or "").strip().upper())).scalar_one_or_none()
-
-
-def create_alliance(code: str, name: str, secretariat: str | None = None, *, commit: bool = True) -> Alliance:
-    """Create an alliance with a unique upper-case code."""
-    code = _required("code", code, "联盟代码", 32).upper()
-    if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
-        raise FieldError("code", "联盟代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only")
-    name = _required("name", name, "联盟名称", 200)
-    if find_alliance(code):
-        raise FieldError("code", f"联盟代码已存在：{code} / alliance code exists", status=409)
-    alliance = Alliance(code=code, name=name, secretariat=(secretariat or "").strip() or None)
-    db.session.add(alliance)
-    if commit:
-        db.session.commit()
-    return alliance
-
-
-def update_alliance(alliance_id: int, name: str, secretariat: str | None) -> Alliance:
-    alliance = db.session.get(Alliance, alliance_id)
-    if alliance is None:
-        raise FieldError("id", "联盟不存在 / unknown alliance", status=404)
-    alliance.name = _required("name", name, "联盟名称", 200)
-    alliance.secretariat = (secretariat or "").strip() or None
-    db.session.commit()
-    return alliance
-
-
-def _uscc(value: str) -> str:
-    try:
-        return normalize_uscc(value)
-    except UsccError as err:
-        raise FieldError("uscc", f"统一社会信用代码：{err}") from None
-
-
-def create_firm(name: str, uscc: str, address: str | None = None, contact: str | None = None,
-                *, commit: bool = True) -> Firm:
-    """Create a firm after checking its USCC (GB 32100-2015 check character)."""
-    name = _required("name", name, "企业名称", 200)
-    code = _uscc(uscc)
-    if find_firm(code):
-        raise FieldError("uscc", f"该统一社会信用代码的企业已存在：{code} / firm exists", status=409)
-    firm = Firm(name=name, uscc=code, address=(address or "").strip() or None,
-                contact=(contact or "").strip() or None)
-    db.session.add(firm)
-    if commit:
-        db.session.commit()
-    return firm
-
-
-def update_firm(firm_id: int, name: str, address: str | None, contact: str | None) -> Firm:
-    firm = db.session.get(Firm, firm_id)
-    if firm is None:
-        raise FieldError("id", "企业不存在 / unknown firm", status=404)
-    firm.name = _required("name", name, "企业名称", 200)
-    firm.address = (address or "").strip() or None
-    firm.contact = (contact or "").strip() or None
-    db.session.commit()
-    return firm
-
-
-def add_product_model(uscc: str, model: str, category: str, *, commit: bool = True) -> ProductModel:
-    """Register a product model of a firm."""
-    firm = find_firm(uscc)
-    if firm is None:
-        raise FieldError("uscc", f"企业不存在：{uscc} / unknown firm", status=404)
-    model = _required("model", model, "产品型号", 100)
-    category = _required("category", category, "产品类别", 100)
-    if any(m.model == model for m in firm.models):
-        raise FieldError("model", f"型号已存在：{model} / model exists", status=409)
-    row = ProductModel(firm=firm, model=model, category=category)
-    db.session.add(row)
-    if commit:
-        db.session.commit()
-    return row
-
-
-# E3: an expelled firm may not rejoin the alliance for the default cool-off; a mark's own E3 setting
-# applies again when the firm applies for that mark.
-DEFAULT_COOL_OFF_MONTHS = rules.DEFAULT_RULES["E3"]["months"]
-
-
-def admit_member(alliance_code: str, uscc: str, today: date, actor=None, *, commit: bool = True) -> Membership:
-    """Make the firm a member of the alliance (from applicant, new, suspended or withdrawn)."""
-    alliance = find_alliance(alliance_code)
-    if alliance is None:
-        raise FieldError("alliance", f"联盟不存在：{alliance_code} / unknown alliance", status=404)
-    firm = find_firm(uscc)
-    if firm is None:
-        raise FieldError("uscc", f"企业不存在：{uscc} / unknown firm", status=404)
-    membership = next((m for m in firm.memberships if m.alliance_id == alliance.id), None)
-    if membership is None:
-        membership = Membership(alliance=alliance, firm=firm)
-        db.session.add(membership)
-    elif membership.status == MembershipStatus.MEMBER:
-        raise FieldError("uscc", "该企业已是会员 / already a member", status=409)
-    elif membership.status == MembershipStatus.EXPELLED and membership.expelled_on:
-        if today < rules.readmission_from(membership.expelled_on, DEFAULT_COOL_OFF_MONTHS):
-            raise FieldError("uscc", f"该企业于 {membership.expelled_on} 被清退，{DEFAULT_COOL_OFF_MONTHS}个月内不得重新入会"
-                                     f" / expelled firms may not re-enter for {DEFAULT_COOL_OFF_MONTHS} months", status=409)
-    previous = membership.status
-    membership.status = MembershipStatus.MEMBER
-    membership.joined_on = today
-    membership.reason = None
-    record_decision(membership=membership, from_status=previous, to_status=MembershipStatus.MEMBER,
-                    kind="admit", rule="manual", reason="准予入会", today=today, actor=actor)
-    if commit:
-        db.session.commit()
-    return membership
+from trademark.events import LicenceGranted
+from trademark.models import Decision, Licence, LicenceStatus, Mark, MarkType, Payment
 
 
 def record_decision(*, to_status: str, kind: str, rule: str, reason: str, today: date, actor=None,
@@ -157,7 +27,7 @@ def record_decision(*, to_status: str, kind: str, rule: str, reason: str, today:
                     membership: Membership | None = None, evidence=(), deadline: date | None = None) -> Decision:
     """Append a Decision; every status change and warning goes through here."""
     if not (reason or "").strip():
-        raise FieldError("reason", "决定必须写明理由 / a decision needs a reason")
+        raise AppError(422, "决定必须写明理由 / a decision needs a reason", field="reason")
     decision = Decision(
         licence_id=licence_id, membership=membership, from_status=from_status, to_status=to_status, kind=kind,
         rule=rule, reason=reason.strip(), evidence=list(evidence), deadline=deadline,
@@ -166,35 +36,6 @@ def record_decision(*, to_status: str, kind: str, rule: str, reason: str, today:
     )
     db.session.add(decision)
     return decision
-
-
-def expel_member(alliance_code: str, uscc: str, reason: str, today: date, actor=None, *,
-                 commit: bool = True) -> Membership:
-    """Expel (清退) a member; its licences for the alliance's marks are revoked by X10."""
-    alliance = find_alliance(alliance_code)
-    if alliance is None:
-        raise FieldError("alliance", f"联盟不存在：{alliance_code} / unknown alliance", status=404)
-    firm = find_firm(uscc)
-    membership = None if firm is None else next((m for m in firm.memberships if m.alliance_id == alliance.id), None)
-    if membership is None:
-        raise FieldError("uscc", f"该企业不是 {alliance.code} 的会员 / not a member", status=404)
-    if membership.status == MembershipStatus.EXPELLED:
-        raise FieldError("uscc", "该企业已被清退 / already expelled", status=409)
-    reason = (reason or "").strip()
-    if not reason:
-        raise FieldError("reason", "清退必须写明理由 / reason is required")
-    previous = membership.status
-    membership.status = MembershipStatus.EXPELLED
-    membership.expelled_on = today
-    membership.reason = reason
-    record_decision(membership=membership, from_status=previous, to_status=MembershipStatus.EXPELLED,
-                    kind="expel", rule="manual", reason=reason, today=today, actor=actor)
-    revoke_for_expulsion(membership, today, actor)
-    if commit:
-        db.session.commit()
-    return membership
-
-
 
 
 # =============================================================================================
@@ -213,13 +54,13 @@ def parse_fee(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, (bool, float)) or not isinstance(value, (str, int, Decimal)):
-        raise FieldError("fee_per_year", "使用费须以字符串形式的金额给出，如 \"5000.00\" / fee_per_year must be a decimal string")
+        raise AppError(422, "使用费须以字符串形式的金额给出，如 \"5000.00\" / fee_per_year must be a decimal string", field="fee_per_year")
     try:
         fee = Decimal(str(value).strip())
     except InvalidOperation:
-        raise FieldError("fee_per_year", "使用费不是有效金额 / fee_per_year is not a number") from None
+        raise AppError(422, "使用费不是有效金额 / fee_per_year is not a number", field="fee_per_year") from None
     if not fee.is_finite() or fee < 0 or fee > Decimal("100000000"):
-        raise FieldError("fee_per_year", "使用费须为 0 至 1 亿元之间的金额 / fee_per_year out of range")
+        raise AppError(422, "使用费须为 0 至 1 亿元之间的金额 / fee_per_year out of range", field="fee_per_year")
     if fee == 0:
         return None
     return str(fee.quantize(Decimal("0.01")))
@@ -231,12 +72,12 @@ def ruleset_of(mark: Mark) -> rules.RuleSet:
 
 
 def check_rules(overrides) -> dict:
-    """Validate rule overrides; a FieldError names the bad rule and parameter."""
+    """Validate rule overrides; a AppError names the bad rule and parameter."""
     try:
         rules.RuleSet.from_overrides(overrides)
     except rules.RuleConfigError as err:
         where = ".".join(x for x in ("rules", err.rule, err.field) if x)
-        raise FieldError(where, f"使用管理规则参数有误：{err} / invalid rules", details={
+        raise AppError(422, f"使用管理规则参数有误：{err} / invalid rules", field=where, details={
             "rules": str(err), "rule": err.rule, "field": err.field}) from None
     return {rule: dict(params) for rule, params in (overrides or {}).items()}
 
@@ -250,61 +91,59 @@ def _validity(value) -> int:
     if value is None:
         return 3
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-        raise FieldError("validity_years", "许可有效期须为 1 至 10 年的整数 / validity_years must be 1–10")
+        raise AppError(422, "许可有效期须为 1 至 10 年的整数 / validity_years must be 1–10", field="validity_years")
     return value
 
 
 def _mark_standard(alliance: Alliance, standard_code: str | None):
-    from compliance.models import Standard
-
     if standard_code:
         standard = db.session.execute(db.select(Standard).where(Standard.code == standard_code.strip())).scalar_one_or_none()
         if standard is None:
-            raise FieldError("standard", f"标准不存在：{standard_code} / unknown standard")
+            raise AppError(422, f"标准不存在：{standard_code} / unknown standard", field="standard")
         return standard
     # Without a named standard, the alliance's own (first by code) applies.
     return db.session.execute(db.select(Standard).where(Standard.alliance_id == alliance.id)
                               .order_by(Standard.code)).scalars().first()
 
 
+@use_case
 def create_mark(*, code: str, alliance_code: str, name: str, type: str, registration_no: str | None = None,
                 standard_code: str | None = None, fee_per_year=None, validity_years: int | None = 3,
-                rules_overrides=None, image: bytes | None = None, commit: bool = True) -> Mark:
+                rules_overrides=None, image: bytes | None = None) -> Mark:
     """Create a collective or certification mark with its fee, validity and usage-rule overrides."""
-    code = _required("code", code, "标志代码", 32).upper()
+    code = required_text("code", code, "标志代码", 32).upper()
     if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
-        raise FieldError("code", "标志代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only")
+        raise AppError(422, "标志代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only", field="code")
     alliance = find_alliance(alliance_code)
     if alliance is None:
-        raise FieldError("alliance", f"联盟不存在：{alliance_code} / unknown alliance", status=422)
-    name = _required("name", name, "标志名称", 100)
+        raise AppError(422, f"联盟不存在：{alliance_code} / unknown alliance", field="alliance")
+    name = required_text("name", name, "标志名称", 100)
     if type not in set(MarkType):
-        raise FieldError("type", "标志类型须为 collective（集体商标）或 certification（证明商标）/ type is invalid")
+        raise AppError(422, "标志类型须为 collective（集体商标）或 certification（证明商标）/ type is invalid", field="type")
     overrides = check_rules(rules_overrides or {})
     fee = parse_fee(fee_per_year)
     validity = _validity(validity_years)
     if find_mark(code):
-        raise FieldError("code", f"标志代码已存在：{code} / mark code exists", status=409)
+        raise AppError(409, f"标志代码已存在：{code} / mark code exists", field="code")
     mark = Mark(code=code, alliance=alliance, name=name, type=type, fee_per_year=fee, validity_years=validity,
                 registration_no=(registration_no or "").strip() or None,
                 standard=_mark_standard(alliance, standard_code), rules=overrides)
     if image:
         mark.image, mark.image_type = check_mark_image(image)
     db.session.add(mark)
-    if commit:
-        db.session.commit()
     return mark
 
 
+@use_case
 def update_mark(mark_id: int, *, name: str, type: str, registration_no: str | None, standard_code: str | None,
                 fee_per_year, validity_years: int | None, rules_overrides=None, image: bytes | None = None) -> Mark:
     """Change a mark's particulars, fee, validity, rules and (optionally) image; commit once."""
     mark = db.session.get(Mark, mark_id)
     if mark is None:
-        raise FieldError("id", "标志不存在 / unknown mark", status=404)
-    mark.name = _required("name", name, "标志名称", 100)
+        raise AppError(404, "标志不存在 / unknown mark", field="id")
+    mark.name = required_text("name", name, "标志名称", 100)
     if type not in set(MarkType):
-        raise FieldError("type", "标志类型无效 / type is invalid")
+        raise AppError(422, "标志类型无效 / type is invalid", field="type")
     mark.type = type
     mark.registration_no = (registration_no or "").strip() or None
     mark.fee_per_year = parse_fee(fee_per_year)
@@ -314,7 +153,6 @@ def update_mark(mark_id: int, *, name: str, type: str, registration_no: str | No
         mark.rules = check_rules(rules_overrides)
     if image:
         mark.image, mark.image_type = check_mark_image(image)
-    db.session.commit()
     return mark
 
 
@@ -323,15 +161,15 @@ def check_mark_image(data: bytes) -> tuple[bytes, str]:
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > MARK_IMAGE_MAX_BYTES:
-        raise FieldError("image", f"图片不能超过 {MARK_IMAGE_MAX_BYTES // 1024} KB / image too large", status=413)
+        raise AppError(413, f"图片不能超过 {MARK_IMAGE_MAX_BYTES // 1024} KB / image too large", field="image")
     try:
         with Image.open(io.BytesIO(data)) as img:
             kind = img.format
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise FieldError("image", "图片无法识别，请上传 PNG 或 JPEG / not a PNG or JPEG image") from None
+        raise AppError(422, "图片无法识别，请上传 PNG 或 JPEG / not a PNG or JPEG image", field="image") from None
     if kind not in MARK_IMAGE_TYPES:
-        raise FieldError("image", "只接受 PNG 或 JPEG 图片 / PNG or JPEG only")
+        raise AppError(422, "只接受 PNG 或 JPEG 图片 / PNG or JPEG only", field="image")
     return data, MARK_IMAGE_TYPES[kind]
 
 
@@ -341,16 +179,14 @@ def check_mark_image(data: bytes) -> tuple[bytes, str]:
 LIVE = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
 OPEN = (LicenceStatus.APPLIED, *LIVE)
 
-# Called inside the grant transaction, before its single commit (certificates register here).
-AFTER_GRANT: list[Callable[[Licence, date], None]] = []
 
 
-class EntryRefused(FieldError):
+class EntryRefused(AppError):
     """A grant refused because entry rules are unmet; `unmet` lists every one."""
 
     def __init__(self, unmet: list[rules.Unmet]):
         listed = "；".join(f"{u.rule} {u.reason}" for u in unmet)
-        super().__init__("entry", f"不符合准入条件：{listed} / entry rules not met", status=409,
+        super().__init__(409, f"不符合准入条件：{listed} / entry rules not met", field="entry",
                          details=[{"rule": u.rule, "reason": u.reason} for u in unmet])
         self.unmet = unmet
 
@@ -358,33 +194,34 @@ class EntryRefused(FieldError):
 def get_licence(licence_id: int) -> Licence:
     licence = db.session.get(Licence, licence_id)
     if licence is None:
-        raise FieldError("id", f"许可不存在：{licence_id} / unknown licence", status=404)
+        raise AppError(404, f"许可不存在：{licence_id} / unknown licence", field="id")
     return licence
 
 
+@use_case
 def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], commitment_signed: bool,
-                      today: date, actor=None, commit: bool = True) -> Licence:
+                      today: date, actor=None) -> Licence:
     """File a licence application (by staff for a firm, or by the firm itself); status `applied`."""
     firm = find_firm(uscc)
     if firm is None:
-        raise FieldError("firm_uscc", f"企业不存在：{uscc} / unknown firm", status=422)
+        raise AppError(422, f"企业不存在：{uscc} / unknown firm", field="firm_uscc")
     if actor is not None and actor.role == "firm" and actor.firm_id != firm.id:
-        raise FieldError("firm_uscc", "企业用户只能为本企业申请 / a firm may apply only for itself", status=403)
+        raise AppError(403, "企业用户只能为本企业申请 / a firm may apply only for itself", field="firm_uscc")
     mark = find_mark(mark_code)
     if mark is None:
-        raise FieldError("mark_code", f"标志不存在：{mark_code} / unknown mark", status=422)
+        raise AppError(422, f"标志不存在：{mark_code} / unknown mark", field="mark_code")
     wanted = [str(m).strip() for m in product_models or [] if str(m).strip()]
     if not wanted:
-        raise FieldError("product_models", "许可范围至少包含一个产品型号 / product_models is empty")
+        raise AppError(422, "许可范围至少包含一个产品型号 / product_models is empty", field="product_models")
     by_name = {m.model: m for m in firm.models}
     unknown = [m for m in wanted if m not in by_name]
     if unknown:
-        raise FieldError("product_models", f"{firm.name} 没有型号：{'、'.join(unknown)} / unknown product models")
+        raise AppError(422, f"{firm.name} 没有型号：{'、'.join(unknown)} / unknown product models", field="product_models")
     existing = db.session.execute(db.select(Licence).where(
         Licence.firm_id == firm.id, Licence.mark_id == mark.id, Licence.status.in_(list(OPEN)))).scalars().first()
     if existing is not None:
-        raise FieldError("mark_code", f"该企业已有此标志的许可或申请（#{existing.id}，{existing.status}）/ "
-                                      "an open licence exists", status=409)
+        raise AppError(409, f"该企业已有此标志的许可或申请（#{existing.id}，{existing.status}）/ "
+                                      "an open licence exists", field="mark_code")
     licence = Licence(firm=firm, mark=mark, status=LicenceStatus.APPLIED, commitment_signed=bool(commitment_signed),
                       applied_on=today, models=[by_name[m] for m in dict.fromkeys(wanted)])
     db.session.add(licence)
@@ -392,8 +229,6 @@ def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], c
     scope = "、".join(m.model for m in licence.models)
     record_decision(licence_id=licence.id, from_status=None, to_status=LicenceStatus.APPLIED, kind="apply",
                     rule="manual", reason=f"申请使用{mark.name}，范围：{scope}", today=today, actor=actor)
-    if commit:
-        db.session.commit()
     return licence
 
 
@@ -422,8 +257,6 @@ def _licence_fact(licence: Licence, decisions: list[Decision]) -> rules.LicenceF
 
 
 def _inspection_facts(firm_id: int) -> list[rules.InspectionFact]:
-    from inspections.models import Inspection, InspectionStatus
-
     rows = db.session.execute(db.select(Inspection).where(
         Inspection.firm_id == firm_id, Inspection.status == InspectionStatus.VERIFIED,
         Inspection.outcome.in_(["pass", "fail"]))).scalars()
@@ -435,8 +268,6 @@ def _inspection_facts(firm_id: int) -> list[rules.InspectionFact]:
 
 
 def _standard_fact(mark: Mark) -> rules.StandardFact | None:
-    from compliance.models import VersionStatus
-
     if mark.standard is None:
         return None
     versions = [v for v in mark.standard.versions if v.status != VersionStatus.DRAFT]
@@ -505,12 +336,12 @@ def _store(licence: Licence, action: rules.Action, today: date, actor=None) -> D
     return decision
 
 
+@use_case
 def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     """Grant an application that meets every entry rule, or raise EntryRefused listing the unmet ones."""
     licence = get_licence(licence_id)
     if licence.status != LicenceStatus.APPLIED:
-        raise FieldError("status", f"只有申请中的许可可以授权，当前状态：{licence.status} / not an application",
-                         status=409)
+        raise AppError(409, f"只有申请中的许可可以授权，当前状态：{licence.status} / not an application", field="status")
     f = facts_for(licence)
     unmet = rules.check_entry(f.licence, f.membership, f.inspections, f.payments, f.standard, f.ruleset, today)
     if unmet:
@@ -523,12 +354,12 @@ def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     current = f.standard.current(today) if f.standard else None
     licence.version_id = current.id if current else None
     licence.number = f"{licence.mark.code}-{today.year}-{licence.id:05d}"
-    for hook in list(AFTER_GRANT):
-        hook(licence, today)
-    db.session.commit()
+    db.session.flush()
+    publish(LicenceGranted(licence.id, today))
     return licence
 
 
+@use_case
 def act_on_licence(licence_id: int, action: str, reason: str, today: date, actor) -> Licence:
     """Apply a staff action (warn, suspend, reinstate, revoke, refused_sampling, misuse, surrender, refuse)."""
     licence = get_licence(licence_id)
@@ -537,7 +368,7 @@ def act_on_licence(licence_id: int, action: str, reason: str, today: date, actor
         result = rules.manual_action(f.licence, action, reason, today, f.ruleset)
     except rules.RuleError as err:
         status = 422 if action not in rules.MANUAL_ACTIONS or not (reason or "").strip() else 409
-        raise FieldError("reason" if not (reason or "").strip() else "action", str(err), status=status) from None
+        raise AppError(status, str(err), field="reason" if not (reason or "").strip() else "action") from None
     _store(licence, result, today, actor)
     if action == "refused_sampling":
         # X5 concerns the firm: its other licences under this alliance's marks follow at once.
@@ -547,7 +378,6 @@ def act_on_licence(licence_id: int, action: str, reason: str, today: date, actor
             Licence.status.in_(list(LIVE)))).scalars().all()
         for other in others:
             evaluate_licence(other, today)
-    db.session.commit()
     return licence
 
 
@@ -564,28 +394,14 @@ def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision
     return stored
 
 
-def apply_event_rules_for_inspection(inspection, today: date) -> None:
+def on_inspection_verified(event: InspectionVerified) -> None:
     """Apply the event rules to the inspected firm's licences (runs in the verify transaction)."""
-    live = db.session.execute(db.select(Licence).where(Licence.firm_id == inspection.firm_id,
+    today = event.today
+    live = db.session.execute(db.select(Licence).where(Licence.firm_id == event.firm_id,
                                                        Licence.status.in_(list(LIVE)))
                               .order_by(Licence.id)).scalars().all()
     for licence in live:
         evaluate_licence(licence, today)
-
-
-def register_inspection_hook() -> None:
-    """Let verifying an inspection apply the event rules at once (once, whatever the import order)."""
-    import sys
-
-    module = sys.modules.get("inspections.services")
-    if module is None:
-        try:
-            from inspections import services as module
-        except ImportError:  # pragma: no cover - the inspections area is being built
-            return
-    hooks = getattr(module, "AFTER_VERIFY", None)
-    if hooks is not None and apply_event_rules_for_inspection not in hooks:
-        hooks.append(apply_event_rules_for_inspection)
 
 
 @dataclass
@@ -596,6 +412,7 @@ class SweepReport:
     decisions: list = field(default_factory=list)
 
 
+@use_case
 def sweep(today: date) -> SweepReport:
     """Apply the time-based rules to every licence and membership as of `today`; commit once."""
     report = SweepReport(today)
@@ -608,8 +425,25 @@ def sweep(today: date) -> SweepReport:
     for licence in live:
         report.licences += 1
         report.decisions.extend(evaluate_licence(licence, today))
-    db.session.commit()
     return report
+
+
+def _actor(actor_id: int | None) -> User | None:
+    return None if actor_id is None else db.session.get(User, actor_id)
+
+
+def on_membership_changed(event: MembershipChanged) -> None:
+    """Record a membership's change of status in the decision trail."""
+    membership = db.session.get(Membership, event.membership_id)
+    record_decision(membership=membership, from_status=event.from_status, to_status=event.to_status,
+                    kind=event.kind, rule="manual", reason=event.reason, today=event.today,
+                    actor=_actor(event.actor_id))
+
+
+def on_firm_expelled(event: FirmExpelled) -> None:
+    """X10: the expelled firm's licences of the alliance's marks face the rules at once."""
+    membership = db.session.get(Membership, event.membership_id)
+    revoke_for_expulsion(membership, event.today, _actor(event.actor_id))
 
 
 def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> list[Decision]:
@@ -639,29 +473,29 @@ def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> lis
 # --- fees (E5, X6) -----------------------------------------------------------------------------
 
 
+@use_case
 def record_payment(licence_id: int, year, amount, today: date, actor=None) -> Payment:
     """Record a fee payment; a licence suspended only for the fee (X6) is reinstated at once."""
     licence = get_licence(licence_id)
     if licence.mark.fee_per_year is None:
-        raise FieldError("amount", f"{licence.mark.name}为免费授权，无需缴费 / this mark is free", status=409)
+        raise AppError(409, f"{licence.mark.name}为免费授权，无需缴费 / this mark is free", field="amount")
     if licence.status not in OPEN:
-        raise FieldError("status", f"许可状态为 {licence.status}，不能缴费 / licence is closed", status=409)
+        raise AppError(409, f"许可状态为 {licence.status}，不能缴费 / licence is closed", field="status")
     if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= today.year + 1:
-        raise FieldError("year", f"年度须为 2000 至 {today.year + 1} 之间的整数 / year is invalid")
+        raise AppError(422, f"年度须为 2000 至 {today.year + 1} 之间的整数 / year is invalid", field="year")
     if isinstance(amount, (bool, float)) or not isinstance(amount, (str, int, Decimal)):
-        raise FieldError("amount", "金额须为字符串形式的小数，如 \"5000.00\" / amount must be a decimal string")
+        raise AppError(422, "金额须为字符串形式的小数，如 \"5000.00\" / amount must be a decimal string", field="amount")
     try:
         value = Decimal(str(amount).strip())
     except InvalidOperation:
-        raise FieldError("amount", "金额不是有效数字 / amount is not a number") from None
+        raise AppError(422, "金额不是有效数字 / amount is not a number", field="amount") from None
     if not value.is_finite() or value <= 0 or value > Decimal("100000000") or value != value.quantize(Decimal("0.01")):
-        raise FieldError("amount", "金额须为正数，最多两位小数 / amount must be positive with at most 2 decimals")
+        raise AppError(422, "金额须为正数，最多两位小数 / amount must be positive with at most 2 decimals", field="amount")
     payment = Payment(licence_id=licence.id, year=year, amount=str(value.quantize(Decimal("0.01"))), paid_on=today,
                       recorded_by_id=getattr(actor, "id", None))
     db.session.add(payment)
     db.session.flush()
     evaluate_licence(licence, today)
-    db.session.commit()
     return payment
 
 
@@ -793,8 +627,6 @@ class Queues:
 
 def work_queues(today: date, horizon_days: int = 60) -> Queues:
     """Return the staff work queues: applications, suspensions, surveillance, retests, fees."""
-    from inspections.models import Inspection, InspectionStatus
-
     applications = []
     for licence in db.session.execute(db.select(Licence).where(Licence.status == LicenceStatus.APPLIED)
                                       .order_by(Licence.applied_on, Licence.id)).scalars():
@@ -820,11 +652,16 @@ def work_queues(today: date, horizon_days: int = 60) -> Queues:
                   fees_due(today, horizon_days=horizon_days), open_retests)
 
 
-def current_certificate(licence: Licence) -> Certificate | None:
-    """Return the licence's latest certificate that no other has superseded."""
-    return db.session.execute(db.select(Certificate).where(
-        Certificate.licence_id == licence.id, Certificate.superseded_by_id.is_(None))
-        .order_by(Certificate.id.desc())).scalars().first()
+# The certificates area sits above this one (it signs what this one decides); the app factory
+# tells this area how to name a licence's current certificate on its pages and in its API.
+CERTIFICATE_OF = "alliancemark.certificate_of"
+
+
+def certificate_of(licence: Licence):
+    """Return the licence's current certificate summary (serial, verify URL), or None."""
+    from flask import current_app
+
+    return current_app.extensions[CERTIFICATE_OF](licence)
 
 
 def firm_licences(firm_id: int) -> list[Licence]:
@@ -834,12 +671,8 @@ def firm_licences(firm_id: int) -> list[Licence]:
 
 def firm_inspections(firm_id: int) -> list:
     """Return the firm's verified inspections (what a firm may see), newest first."""
-    from inspections.models import Inspection, InspectionStatus
-
     return list(db.session.execute(db.select(Inspection).where(
         Inspection.firm_id == firm_id,
         Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
         .order_by(Inspection.sampled_on.desc(), Inspection.id.desc())).scalars())
 
-
-register_inspection_hook()

@@ -1,119 +1,29 @@
 """Pages for alliances, firms, memberships, marks, licences, the staff work queues and the firm portal."""
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from accounts.access import STAFF, allow, current_actor, public
 from accounts.models import Role
 from compliance.models import Standard
-from extensions import db
+from infra.api import page_errors
+from infra import clock
+from infra.db import db
+from infra.errors import AppError
 from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
 
 from trademark.forms import (
     ACTION_LABELS,
-    AdmitForm, AllianceForm, ApplyForm, ExpelForm, FirmForm, LicenceActionForm, MarkForm, PaymentForm,
-    ProductModelForm,
+    ApplyForm, LicenceActionForm, MarkForm, PaymentForm,
 )
-from trademark.models import LICENCE_LABELS, MEMBERSHIP_LABELS, Alliance, Firm, Licence, Mark, Payment
+from parties.models import Alliance, Firm
+from trademark.models import LICENCE_LABELS, Licence, Mark, Payment
 
-bp = Blueprint("trademark", __name__)
-# Verifying an inspection applies the event rules (imported after inspections is complete).
-services.register_inspection_hook()
+bp = page_errors(Blueprint("trademark", __name__))  # every AppError a view leaves is shown on the error page
 
 RULE_FIELD_LABELS = {"months": "月数", "deadline_days": "期限（天）", "count": "次数", "grace_days": "宽限期（天）"}
 KIND_LABELS = {"apply": "申请", "grant": "授权", "warn": "警告", "suspend": "暂停", "reinstate": "恢复",
                "revoke": "撤销", "expire": "到期", "surrender": "注销", "refuse": "不予许可"}
-
-
-@bp.route("/alliances", methods=["GET", "POST"])
-@allow(*STAFF)
-def alliances():
-    form = AllianceForm()
-    if form.validate_on_submit():
-        try:
-            row = services.create_alliance(form.code.data, form.name.data, form.secretariat.data)
-        except services.FieldError as err:
-            getattr(form, err.field).errors.append(err.message)
-        else:
-            flash(f"已创建联盟 {row.code}。")
-            return redirect(url_for("trademark.alliances"))
-    rows = db.session.execute(db.select(Alliance).order_by(Alliance.code)).scalars().all()
-    return render_template("trademark/alliances.html", alliances=rows, form=form, labels=MEMBERSHIP_LABELS)
-
-
-@bp.route("/alliances/<int:alliance_id>/edit", methods=["GET", "POST"])
-@allow(*STAFF)
-def edit_alliance(alliance_id):
-    row = db.session.get(Alliance, alliance_id) or abort(404)
-    form = AllianceForm(obj=row)
-    if form.validate_on_submit():
-        try:
-            services.update_alliance(row.id, form.name.data, form.secretariat.data)
-        except services.FieldError as err:
-            getattr(form, err.field).errors.append(err.message)
-        else:
-            flash("已保存。")
-            return redirect(url_for("trademark.alliances"))
-    return render_template("trademark/alliance_edit.html", alliance=row, form=form)
-
-
-@bp.route("/firms", methods=["GET", "POST"])
-@allow(*STAFF)
-def firms():
-    form = FirmForm()
-    if form.validate_on_submit():
-        try:
-            row = services.create_firm(form.name.data, form.uscc.data, form.address.data, form.contact.data)
-        except services.FieldError as err:
-            getattr(form, err.field).errors.append(err.message)
-        else:
-            flash(f"已创建企业 {row.name}。")
-            return redirect(url_for("trademark.firm", firm_id=row.id))
-    q = (request.args.get("q") or "").strip()
-    query = db.select(Firm).order_by(Firm.name)
-    if q:
-        query = query.where(Firm.name.contains(q) | Firm.uscc.contains(q.upper()))
-    rows = db.session.execute(query.limit(500)).scalars().all()
-    return render_template("trademark/firms.html", firms=rows, form=form, q=q, labels=MEMBERSHIP_LABELS)
-
-
-@bp.route("/firms/<int:firm_id>", methods=["GET", "POST"])
-@allow(*STAFF)
-def firm(firm_id):
-    row = db.session.get(Firm, firm_id) or abort(404)
-    form = FirmForm(obj=row, prefix="firm")
-    model_form = ProductModelForm(prefix="model")
-    admit_form = AdmitForm(prefix="admit")
-    admit_form.alliance.choices = [(a.code, f"{a.code} {a.name}") for a in
-                                   db.session.execute(db.select(Alliance).order_by(Alliance.code)).scalars()]
-    expel_form = ExpelForm(prefix="expel")
-    action = request.form.get("action")
-    try:
-        if action == "edit" and form.validate_on_submit():
-            services.update_firm(row.id, form.name.data, form.address.data, form.contact.data)
-            flash("已保存。")
-            return redirect(url_for("trademark.firm", firm_id=row.id))
-        if action == "model" and model_form.validate_on_submit():
-            services.add_product_model(row.uscc, model_form.model.data, model_form.category.data)
-            flash("已添加产品型号。")
-            return redirect(url_for("trademark.firm", firm_id=row.id))
-        if action == "admit" and admit_form.validate_on_submit():
-            services.admit_member(admit_form.alliance.data, row.uscc, date.today(), current_actor())
-            flash("已准予入会。")
-            return redirect(url_for("trademark.firm", firm_id=row.id))
-        if action and action.startswith("expel:") and expel_form.validate_on_submit():
-            services.expel_member(action.split(":", 1)[1], row.uscc, expel_form.reason.data, date.today(), current_actor())
-            flash("已清退。")
-            return redirect(url_for("trademark.firm", firm_id=row.id))
-    except services.FieldError as err:
-        flash(err.message, "error")
-    return render_template("trademark/firm.html", firm=row, form=form, model_form=model_form, admit_form=admit_form,
-                           expel_form=expel_form, labels=MEMBERSHIP_LABELS)
-
-# The public pages (verification, registry, keys) live in their own module on this blueprint.
-from trademark import public as _public_routes  # noqa: E402,F401
-
 
 
 # --- marks ------------------------------------------------------------------------------------
@@ -145,8 +55,7 @@ def _rules_from_form() -> dict:
                 continue
             raw = (request.form.get(key) or "").strip()
             if not raw.isdigit():
-                raise services.FieldError(f"rules.{rule}.{name}",
-                                          f"规则 {rule} 的{RULE_FIELD_LABELS.get(name, name)}须为非负整数")
+                raise AppError(422, f"规则 {rule} 的{RULE_FIELD_LABELS.get(name, name)}须为非负整数", field=f"rules.{rule}.{name}")
             values[name] = int(raw)
         overrides[rule] = values
     return overrides
@@ -163,7 +72,7 @@ def marks():
                                        type=form.type.data, registration_no=form.registration_no.data,
                                        standard_code=form.standard.data or None, fee_per_year=form.fee_per_year.data,
                                        validity_years=form.validity_years.data, image=_uploaded_image(form))
-        except services.FieldError as err:
+        except AppError as err:
             target = getattr(form, {"alliance": "alliance", "standard": "standard"}.get(err.field, err.field), None)
             if target is not None and hasattr(target, "errors"):
                 target.errors = list(target.errors) + [err.message]
@@ -193,7 +102,7 @@ def mark(mark_id):
                                  registration_no=form.registration_no.data, standard_code=form.standard.data or None,
                                  fee_per_year=form.fee_per_year.data, validity_years=form.validity_years.data,
                                  rules_overrides=_rules_from_form(), image=_uploaded_image(form))
-        except services.FieldError as err:
+        except AppError as err:
             db.session.rollback()
             flash(err.message, "error")
         else:
@@ -228,7 +137,7 @@ def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
 
 def _apply(form: ApplyForm):
     return services.apply_for_licence(uscc=form.firm.data, mark_code=form.mark.data, product_models=form.models.data,
-                                      commitment_signed=form.commitment_signed.data, today=date.today(),
+                                      commitment_signed=form.commitment_signed.data, today=clock.today(),
                                       actor=current_actor())
 
 
@@ -240,7 +149,7 @@ def licences():
     if form.validate_on_submit():
         try:
             row = _apply(form)
-        except services.FieldError as err:
+        except AppError as err:
             flash(err.message, "error")
         else:
             flash(f"已登记许可申请 #{row.id}。")
@@ -254,13 +163,13 @@ def licences():
 
 
 def _licence_page(row: Licence, template: str, **extra):
-    today = date.today()
+    today = clock.today()
     payments = db.session.execute(db.select(Payment).where(Payment.licence_id == row.id)
                                   .order_by(Payment.year, Payment.id)).scalars().all()
     unmet = services.entry_check(row, today) if row.status == "applied" else []
     return render_template(template, licence=row, decisions=services.licence_decisions(row),
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
-                           certificate=services.current_certificate(row), labels=LICENCE_LABELS,
+                           certificate=services.certificate_of(row), labels=LICENCE_LABELS,
                            kinds=KIND_LABELS, today=today, **extra)
 
 
@@ -269,7 +178,7 @@ def _licence_page(row: Licence, template: str, **extra):
 def licence(licence_id):
     row = db.session.get(Licence, licence_id) or abort(404)
     return _licence_page(row, "trademark/licence.html", action_form=LicenceActionForm(prefix="act"),
-                         payment_form=PaymentForm(prefix="pay", year=date.today().year,
+                         payment_form=PaymentForm(prefix="pay", year=clock.today().year,
                                                   amount=row.mark.fee_per_year or ""))
 
 
@@ -278,10 +187,10 @@ def licence(licence_id):
 def grant(licence_id):
     row = db.session.get(Licence, licence_id) or abort(404)
     try:
-        services.grant_licence(row.id, date.today(), current_actor())
+        services.grant_licence(row.id, clock.today(), current_actor())
     except services.EntryRefused as err:
         flash("不予授权，未满足的准入条件：" + "；".join(f"{u.rule} {u.reason}" for u in err.unmet), "error")
-    except services.FieldError as err:
+    except AppError as err:
         flash(err.message, "error")
     else:
         flash(f"已授权，许可编号 {row.number}。")
@@ -297,8 +206,8 @@ def licence_action(licence_id):
         flash("手工操作必须选择操作并填写理由。", "error")
     else:
         try:
-            services.act_on_licence(row.id, form.action.data, form.reason.data, date.today(), current_actor())
-        except services.FieldError as err:
+            services.act_on_licence(row.id, form.action.data, form.reason.data, clock.today(), current_actor())
+        except AppError as err:
             flash(err.message, "error")
         else:
             flash(f"已{ACTION_LABELS[form.action.data]}。")
@@ -314,8 +223,8 @@ def payment(licence_id):
         flash("请填写年度和金额。", "error")
     else:
         try:
-            services.record_payment(row.id, form.year.data, form.amount.data, date.today(), current_actor())
-        except services.FieldError as err:
+            services.record_payment(row.id, form.year.data, form.amount.data, clock.today(), current_actor())
+        except AppError as err:
             flash(err.message, "error")
         else:
             flash(f"已登记 {form.year.data} 年度缴费 {form.amount.data} 元。")
@@ -327,7 +236,7 @@ def payment(licence_id):
 def queues():
     from flask import current_app
 
-    today = date.today()
+    today = clock.today()
     create = next((e for e in ("inspections.new", "inspections.create") if e in current_app.view_functions), None)
     return render_template("trademark/queues.html", q=services.work_queues(today), today=today,
                            create_endpoint=create, labels=LICENCE_LABELS)
@@ -345,7 +254,7 @@ def _own_firm() -> Firm | None:
 @allow(Role.FIRM)
 def portal():
     firm = _own_firm()
-    today = date.today()
+    today = clock.today()
     licences_ = services.firm_licences(firm.id) if firm else []
     form = ApplyForm(prefix="apply")
     if firm:
@@ -371,7 +280,7 @@ def portal_apply():
         return redirect(url_for("trademark.portal"))
     try:
         row = _apply(form)
-    except services.FieldError as err:
+    except AppError as err:
         flash(err.message, "error")
         return redirect(url_for("trademark.portal"))
     flash(f"已提交许可申请 #{row.id}，等待协会审查。")

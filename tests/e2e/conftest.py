@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
-from extensions import db
+from infra.db import db
 from tests.conftest import _empty_all_tables, make_app
 from tests.e2e.pages import shot
 

@@ -89,9 +89,9 @@ def test_staff_grant_a_licence_in_the_browser_and_download_its_certificate(live,
 def test_granting_without_a_type_inspection_lists_the_unmet_entry_rule(live, new_page, applicant):
     other = make_firm(2, name="中山市宏达锁具厂")
     make_product_model(other, "HD-100", "插芯门锁")
-    from trademark import services
+    from parties import services as parties
 
-    services.admit_member("ZSSJ", other.uscc, date.today())
+    parties.admit_member("ZSSJ", other.uscc, date.today())
     live.settle()
     page = new_page()
     log_in(page, "staff1")

@@ -27,6 +27,7 @@ def forge(token: str) -> str:
 @pytest.fixture
 def token_for(live):
     """Seed a granted licence and return a function giving the token of the case asked for."""
+    from certificates import services as certs
     from trademark import services
 
     today = date.today()
@@ -34,7 +35,7 @@ def token_for(live):
     staff = make_user("staff1", "staff")
     firm = member_with_passed_type_inspection(1, FIRM, "JG-8801", today)
     licence = granted_licence(firm, "JG-8801", today)
-    token = services.current_certificate(licence).token
+    token = certs.current_certificate(licence).token
 
     def case(name: str) -> str:
         if name == "suspended":

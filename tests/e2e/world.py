@@ -22,13 +22,13 @@ def lock_station() -> None:
 def member_with_passed_type_inspection(n: int, name: str, model: str, today: date):
     """A member firm whose model passed a verified type inspection today (entry rules E1–E3)."""
     from accounts.models import User
-    from extensions import db
+    from infra.db import db
     from inspections import services as inspections
-    from trademark import services
+    from parties import services as parties
 
     firm = make_firm(n, name=name)
     make_product_model(firm, model, "插芯门锁")
-    services.admit_member("ZSSJ", firm.uscc, today)
+    parties.admit_member("ZSSJ", firm.uscc, today)
     people = {u.username: u for u in db.session.execute(db.select(User)).scalars()}
     inspections.run_inspection(firm_uscc=firm.uscc, product_model=model, standard_code="Q/ZSSJ 001",
                                station_code=STATION, values=LOCK_PASS, technician=people["tech1"],
@@ -45,8 +45,7 @@ def lock_mark():
 
 
 def granted_licence(firm, model: str, today: date):
-    """Apply for and grant the lock mark; the grant issues the certificate (trademark.certificates hook)."""
-    import trademark.certificates  # noqa: F401 - registers the certificate issue on grant
+    """Apply for and grant the lock mark; the grant issues the certificate (the LicenceGranted event)."""
     from trademark import services
 
     lock_mark()

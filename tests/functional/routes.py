@@ -16,11 +16,11 @@ CODES = {"/alliances/": "alliance_code", "/standards/": "standard_code", "/marks
 def make_world(firm_name: str | None = None, standard_title: str | None = None) -> dict:
     """An alliance, the lock standard, a station with people, a mark, an active licence with its certificate."""
     from compliance import services as catalogue
-    from extensions import db
+    from infra.db import db
     from inspections.models import Inspection
     from tests.builders import LOCKS, make_active_licence, make_alliance, make_lock_world, make_mark
-    from trademark import services
-    from trademark.models import Certificate
+    from parties import services as parties
+    from certificates.models import Certificate
 
     make_alliance()
     text = LOCKS.read_text(encoding="utf-8")
@@ -32,7 +32,7 @@ def make_world(firm_name: str | None = None, standard_title: str | None = None) 
     licence = make_active_licence(1, date.today() - timedelta(days=30))
     firm = licence.firm
     if firm_name:
-        services.update_firm(firm.id, firm_name, firm.address, firm.contact)
+        parties.update_firm(firm.id, firm_name, firm.address, firm.contact)
     inspection = db.session.execute(db.select(Inspection).order_by(Inspection.id.desc())).scalars().first()
     certificate = db.session.execute(db.select(Certificate)).scalars().first()
     return {

@@ -10,7 +10,7 @@ import warnings
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from extensions import db
+from infra.db import db
 from tests.builders import bearer, make_user
 from tests.functional.routes import make_world, walk
 

@@ -10,7 +10,7 @@ import pytest
 from accounts import services as accounts
 from accounts.models import User
 from app import DEV_SECRET, create_app
-from extensions import db
+from infra.db import db
 from tests.builders import PASSWORD, bearer, login, make_firm, make_user
 from tests.conftest import make_app
 from tests.functional.routes import make_world, walk
@@ -123,14 +123,14 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(app, c
 def test_the_lockout_ends_after_its_time(app):
     from datetime import timedelta
 
-    from accounts.models import utcnow
+    from infra.clock import utcnow
 
     make_user("clerk", "staff")
     now = utcnow()
     for _ in range(accounts.LOCKOUT_AFTER):
-        with pytest.raises(accounts.AccountError):
+        with pytest.raises(accounts.AppError):
             accounts.authenticate("clerk", "wrong-password-1", now)
-    with pytest.raises(accounts.AccountError, match="锁定"):
+    with pytest.raises(accounts.AppError, match="锁定"):
         accounts.authenticate("clerk", PASSWORD, now + timedelta(minutes=14))
     assert accounts.authenticate("clerk", PASSWORD, now + accounts.LOCKOUT_FOR + timedelta(seconds=1)).username == "clerk"
 
@@ -152,7 +152,7 @@ def test_login_attempts_are_rate_limited_per_client(app, database_url, tmp_path)
 
 @pytest.mark.parametrize("weak", ["", "short1", "abcdefghij", "1234567890", "!!!!!!!!!!"])
 def test_weak_passwords_are_refused(app, weak):
-    with pytest.raises(accounts.AccountError, match="密码"):
+    with pytest.raises(accounts.AppError, match="密码"):
         accounts.create_user("clerk", "staff", weak)
     assert db.session.execute(db.select(User)).scalars().all() == []
 
@@ -283,7 +283,7 @@ def test_a_script_in_a_firm_name_or_standard_title_is_escaped_on_every_page(app)
                     shown.add(endpoint)
 
     # The test proves something only if the name and title really appear, escaped, on the pages.
-    assert {"trademark.firms", "trademark.firm", "compliance.standards", "compliance.version"} <= shown, shown
+    assert {"parties.firms", "parties.firm", "compliance.standards", "compliance.version"} <= shown, shown
     assert len(shown) >= 6, shown
 
 
@@ -304,7 +304,7 @@ def test_a_web_form_without_its_csrf_token_is_refused(app, client):
 
     forged = client.post("/alliances", data={"code": "EVIL", "name": "伪造联盟", "csrf_token": "forged"})
     assert forged.status_code == 400
-    from trademark.models import Alliance
+    from parties.models import Alliance
 
     assert db.session.execute(db.select(Alliance).where(Alliance.code == "EVIL")).scalar_one_or_none() is None
 

@@ -1,0 +1,704 @@
+"""Certificates and public verification (SPEC §5): the services around the pure token and PDF modules.
+
+- issue on grant (the `LicenceGranted` event), reprint, re-issue superseding the old one;
+- verification: the signature first (`certificates.tokens`), then the live status from the database;
+- scans (IP prefix and browser family only), clone flags, reports of suspected fakes;
+- the signing keys (a `KeyStore` in KEYS_DIR, or ALLIANCEMARK_SIGNING_KEY).
+
+Verification is the hot path (every scan of every product): it verifies a token once per key-table
+version (cached), reads the certificate by its unique serial in one joined query, keeps that in the
+per-process cache of `certificates.cache` until the database says something changed, and hands
+the scan to a buffer written once a second.
+"""
+from __future__ import annotations
+
+import functools
+import io
+import ipaddress
+import os
+import re
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import current_app
+from sqlalchemy import String, bindparam, cast, distinct, func, insert, select, update
+from sqlalchemy.orm import aliased
+
+from infra.clock import utcnow
+from infra.db import db, use_case
+from infra.errors import AppError
+from certificates import cache as verify_cache
+from certificates.models import Certificate, FakeReport, Scan
+from compliance.models import Standard, StandardVersion
+from inspections.models import Inspection, InspectionStatus
+from parties.models import Alliance, Firm, ProductModel
+from trademark import services
+from trademark.events import LicenceGranted
+from trademark.models import Decision, Licence, LicenceStatus, Mark, licence_models
+from certificates.layout import CertificateData, render_certificate
+from certificates.tokens import (
+    Claims,
+    KeyStatus,
+    KeyStore,
+    KeyStoreError,
+    TokenInvalid,
+    sign_token,
+    signing_key_from_env,
+    verify_token,
+)
+
+
+class VerifyStatus(StrEnum):
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    NOT_GENUINE = "not_genuine"
+    REISSUE_REQUIRED = "reissue_required"
+
+
+STATUS_WORDS = {
+    VerifyStatus.VALID: "有效",
+    VerifyStatus.SUSPENDED: "暂停",
+    VerifyStatus.REVOKED: "已撤销",
+    VerifyStatus.EXPIRED: "已过期",
+    VerifyStatus.NOT_GENUINE: "非本系统签发",
+    VerifyStatus.REISSUE_REQUIRED: "需重新签发",
+}
+
+DECISION_WORDS = {
+    "grant": "授权", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销", "expire": "到期",
+    "surrender": "放弃",
+}
+# The public history shows status changes only; warnings and applications stay internal.
+PUBLIC_KINDS = tuple(DECISION_WORDS)
+HISTORY_LIMIT = 20
+SHORT_REASON = 60
+SURVEILLANCE_TYPES = ("surveillance", "market", "retest")
+VERDICT_WORDS = {"pass": "合格", "fail": "不合格"}
+MAX_TOKEN_CHARS = 400  # far above any real token (~175): refuse the rest before decoding
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def key_store() -> KeyStore:
+    return KeyStore(current_app.config["KEYS_DIR"])
+
+
+def signing_key(now: datetime):
+    """Return (kid, private key) for new certificates, creating a key when none exists yet."""
+    store = key_store()
+    env = signing_key_from_env(os.environ)
+    if env is not None:
+        kid, key = env
+        if store.public_keys().get(kid, (None, None))[1] != KeyStatus.ACTIVE:
+            store.adopt(key, now)  # publish its public half; the private half stays in the environment
+        return store.active_private_key(os.environ)
+    if not any(info.status == KeyStatus.ACTIVE for info in store.list()):
+        store.generate(now)
+    return store.active_private_key()
+
+
+@dataclass(frozen=True)
+class _Keys:
+    version: tuple
+    keys: dict  # kid -> (public key, status)
+
+
+_keys_cache: dict[str, _Keys] = {}
+
+
+_KEYS_CHECK_SECONDS = 1.0  # how late a process may notice a retired or compromised key
+_keys_checked: dict[str, float] = {}
+
+
+def published_keys() -> _Keys:
+    """Return the public keys of KEYS_DIR, re-read only when keys.json changes (checked each second)."""
+    directory = current_app.config["KEYS_DIR"]
+    cached = _keys_cache.get(directory)
+    now = time.monotonic()
+    every = min(_KEYS_CHECK_SECONDS, float(current_app.config.get("VERIFY_EPOCH_CHECK_SECONDS", 1.0)))
+    if cached is not None and now - _keys_checked.get(directory, float("-inf")) < every:
+        return cached
+    _keys_checked[directory] = now
+    path = os.path.join(directory, KeyStore.METADATA)
+    try:
+        st = os.stat(path)
+        version = (path, st.st_mtime_ns, st.st_size, st.st_ino)
+    except FileNotFoundError:
+        version = (path, None)
+    if cached is not None and cached.version == version:
+        return cached
+    keys = {} if version[1] is None else KeyStore(directory).public_keys()
+    entry = _Keys(version, keys)
+    _keys_cache[directory] = entry
+    return entry
+
+
+@functools.lru_cache(maxsize=8192)
+def _check_signature(token: str, directory: str, version: tuple) -> Claims | TokenInvalid:
+    # Keyed by the key table's version, so a new key is seen at once; published_keys() has
+    # just stored that version for this directory.
+    keys = _keys_cache[directory].keys
+    try:
+        return verify_token(token, {kid: key for kid, (key, _status) in keys.items()})
+    except TokenInvalid as err:
+        return err
+
+
+def check_token(token: str) -> tuple[Claims | None, KeyStatus | None]:
+    """Return the signed claims and the signing key's status, or (None, None) when not genuine."""
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        return None, None
+    keys = published_keys()
+    directory = current_app.config["KEYS_DIR"]
+    result = _check_signature(token, directory, keys.version) if keys.keys else None
+    if not isinstance(result, Claims):
+        return None, None
+    return result, keys.keys[result.kid][1]
+
+
+def normalise_token(token: str) -> str:
+    return re.sub(r"\s+", "", token or "").upper()
+
+
+# --- issue, reprint, re-issue ----------------------------------------------------------------
+
+
+def verify_url_for(token: str) -> str:
+    """Return `<PUBLIC_BASE_URL>/V/<token>`, scheme and host upper-cased so QR alphanumeric mode fits."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    parts = urlsplit(base)
+    base = urlunsplit((parts.scheme.upper(), parts.netloc.upper(), parts.path, "", ""))
+    return f"{base}/V/{token}"
+
+
+def official_domain() -> str:
+    return current_app.config.get("OFFICIAL_DOMAIN") or urlsplit(
+        current_app.config["PUBLIC_BASE_URL"]).hostname or ""
+
+
+def _new_certificate(licence: Licence, serial: str, today: date) -> Certificate:
+    kid, key = signing_key(utcnow())
+    claims = Claims(1, kid, serial, licence.firm.uscc, today, licence.expires_on)
+    certificate = Certificate(licence_id=licence.id, serial=serial, kid=kid, token=sign_token(claims, key),
+                              issued_on=today, expires_on=licence.expires_on)
+    db.session.add(certificate)
+    return certificate
+
+
+def issue_for(licence: Licence, today: date) -> Certificate:
+    """Issue the first certificate of a licence just granted (inside the grant transaction)."""
+    return _new_certificate(licence, licence.number, today)
+
+
+def on_licence_granted(event: LicenceGranted) -> None:
+    """A granted licence gets its first certificate in the grant's own transaction."""
+    issue_for(services.get_licence(event.licence_id), event.today)
+
+
+def licence_certificates(licence_id: int) -> list[Certificate]:
+    return list(db.session.execute(select(Certificate).where(Certificate.licence_id == licence_id)
+                                   .order_by(Certificate.id.desc())).scalars())
+
+
+def current_certificate(licence: Licence) -> Certificate | None:
+    """Return the licence's latest certificate that no other has superseded."""
+    return db.session.execute(select(Certificate).where(
+        Certificate.licence_id == licence.id, Certificate.superseded_by_id.is_(None))
+        .order_by(Certificate.id.desc())).scalars().first()
+
+
+@dataclass(frozen=True)
+class CertificateSummary:
+    """What the licence pages and API show of a licence's current certificate."""
+
+    id: int
+    serial: str
+    verify_url: str
+
+
+def summary_of(licence: Licence) -> CertificateSummary | None:
+    """Describe the licence's current certificate for the trademark area (wired in the app factory)."""
+    certificate = current_certificate(licence)
+    if certificate is None:
+        return None
+    return CertificateSummary(certificate.id, certificate.serial, verify_url_for(certificate.token))
+
+
+@use_case
+def reissue(licence_id: int, today: date) -> Certificate:
+    """Issue a new certificate for a live licence; the old one then points to it."""
+    licence = services.get_licence(licence_id)
+    if licence.status not in services.LIVE or licence.number is None:
+        raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
+    old = current_certificate(licence)
+    count = db.session.execute(select(func.count()).select_from(Certificate)
+                               .where(Certificate.licence_id == licence.id)).scalar_one()
+    certificate = _new_certificate(licence, f"{licence.number}-R{count}" if count else licence.number, today)
+    db.session.flush()
+    if old is not None:
+        old.superseded_by_id = certificate.id
+    return certificate
+
+
+def printable(licence_id: int) -> Certificate:
+    """Return the licence's current certificate (issued when it was granted; a GET never writes)."""
+    licence = services.get_licence(licence_id)
+    certificate = current_certificate(licence)
+    if certificate is None:
+        raise AppError(404, "该许可没有证书")
+    return certificate
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """Render a certificate (grant, reprint or re-issue) as its A4 PDF."""
+    licence = certificate.licence
+    version = licence.version
+    data = CertificateData(
+        certificate_no=certificate.serial, mark_name=licence.mark.name, mark_image=licence.mark.image,
+        firm_name=licence.firm.name, uscc=licence.firm.uscc, address=licence.firm.address or "",
+        scope=tuple(m.model for m in licence.models),
+        standard_code=version.standard.code if version else "—", standard_version=version.label if version else "—",
+        issued_on=certificate.issued_on, expires_on=certificate.expires_on,
+        alliance_name=licence.mark.alliance.name, verify_url=verify_url_for(certificate.token))
+    return render_certificate(data)
+
+
+@use_case
+def reissue_for_key(kid: str, today: date) -> list[Certificate]:
+    """Re-issue every current certificate of live licences signed by `kid` (after a compromise)."""
+    rows = db.session.execute(select(Certificate.licence_id).join(Licence).where(
+        Certificate.kid == kid, Certificate.superseded_by_id.is_(None),
+        Licence.status.in_(list(services.LIVE)))).scalars().all()
+    return [reissue(licence_id, today) for licence_id in rows]
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    on: date
+    what: str
+    reason: str
+
+
+@dataclass
+class Verification:
+    status: VerifyStatus
+    token: str
+    certificate_id: int | None = None
+    certificate_no: str | None = None
+    firm_name: str | None = None
+    uscc: str | None = None
+    address: str | None = None
+    mark_code: str | None = None
+    mark_name: str | None = None
+    alliance_name: str | None = None
+    scope: tuple[str, ...] = ()
+    standard_code: str | None = None
+    standard_version: str | None = None
+    issued_on: date | None = None
+    expires_on: date | None = None
+    licence_status: str | None = None
+    since: date | None = None
+    reason: str | None = None
+    superseded_by: str | None = None
+    superseded_by_url: str | None = None
+    surveillance_on: date | None = None
+    surveillance_outcome: str | None = None
+    history: list[HistoryItem] = field(default_factory=list)
+    scan_count: int = 0
+    first_scan_at: datetime | None = None
+
+    @property
+    def word(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    @property
+    def genuine(self) -> bool:
+        return self.status != VerifyStatus.NOT_GENUINE
+
+    def as_json(self, domain: str) -> dict:
+        out = {"status": str(self.status), "status_label": self.word, "official_domain": domain}
+        if not self.genuine:
+            return out
+        iso = lambda d: d.isoformat() if d else None  # noqa: E731
+        out.update({
+            "certificate_no": self.certificate_no,
+            "firm": {"name": self.firm_name, "uscc": self.uscc},
+            "mark": {"code": self.mark_code, "name": self.mark_name},
+            "alliance": self.alliance_name,
+            "scope": list(self.scope),
+            "standard": {"code": self.standard_code, "version": self.standard_version},
+            "validity": {"issued_on": iso(self.issued_on), "expires_on": iso(self.expires_on)},
+            "licence_status": self.licence_status,
+            "since": iso(self.since),
+            "reason": self.reason,
+            "superseded_by": None if not self.superseded_by else
+            {"certificate_no": self.superseded_by, "verify_url": self.superseded_by_url},
+            "surveillance": None if not self.surveillance_on else
+            {"date": iso(self.surveillance_on), "verdict": self.surveillance_outcome},
+            "decisions": [{"date": iso(h.on), "what": h.what, "reason": h.reason} for h in self.history],
+            "scans": scans_json(self),
+        })
+        return out
+
+
+@dataclass(frozen=True)
+class Client:
+    """What a scan may keep about who scanned: never the full address."""
+
+    ip_prefix: str | None
+    agent_family: str | None
+
+
+@functools.lru_cache(maxsize=4096)
+def ip_prefix(address: str | None) -> str | None:
+    """Reduce an address to its /24 (IPv4) or /48 (IPv6) network."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+_AGENTS = (
+    ("MicroMessenger", "WeChat"), ("AlipayClient", "Alipay"), ("DingTalk", "DingTalk"), ("MQQBrowser", "QQ"),
+    (" QQ/", "QQ"), ("UCBrowser", "UC"), ("Quark", "Quark"), ("HuaweiBrowser", "Huawei"),
+    ("MiuiBrowser", "Xiaomi"), ("Edg", "Edge"), ("OPR/", "Opera"), ("Firefox", "Firefox"), ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"), ("Chrome", "Chrome"), ("Safari", "Safari"), ("curl", "curl"), ("python", "script"),
+    ("wrk", "script"),
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def agent_family(user_agent: str | None) -> str | None:
+    """Name the browser family of a user agent (no version, nothing identifying)."""
+    if not user_agent:
+        return None
+    for needle, family in _AGENTS:
+        if needle in user_agent:
+            return family
+    return "other"
+
+
+_new = aliased(Certificate)
+# One round trip reads everything: the scope, the public decisions and the latest surveillance come
+# as strings aggregated by correlated subqueries (the same SQL on SQLite and PostgreSQL).
+_SEP, _REC = "\x1f", "\x1e"
+# Each subquery has a single level, so it correlates to the outer licence (no nested IN).
+_SCOPE = (select(func.aggregate_strings(ProductModel.model, _REC))
+          .select_from(licence_models.join(ProductModel, ProductModel.id == licence_models.c.product_model_id))
+          .where(licence_models.c.licence_id == Licence.id).scalar_subquery())
+_DECISIONS = (select(func.aggregate_strings(
+    cast(Decision.effective_on, String) + _SEP + Decision.kind + _SEP + Decision.reason + _SEP
+    + cast(Decision.id, String), _REC))
+    .where(Decision.licence_id == Licence.id, Decision.kind.in_(PUBLIC_KINDS)).scalar_subquery())
+_SURVEILLANCE = (select(cast(Inspection.sampled_on, String) + _SEP + Inspection.outcome)
+    .select_from(Inspection).join(licence_models, licence_models.c.product_model_id == Inspection.product_model_id)
+    .where(licence_models.c.licence_id == Licence.id, Inspection.firm_id == Licence.firm_id,
+    Inspection.type.in_(SURVEILLANCE_TYPES), Inspection.status == InspectionStatus.VERIFIED,
+    Inspection.outcome.in_(list(VERDICT_WORDS)))
+    .order_by(Inspection.sampled_on.desc(), Inspection.id.desc()).limit(1).scalar_subquery())
+
+
+def _record(text_: str) -> tuple[date, str, str, int]:
+    on, kind, reason, id_ = text_.split(_SEP)
+    return date.fromisoformat(on[:10]), kind, reason, int(id_)
+
+
+_MAIN = (
+    select(Certificate.id, Certificate.licence_id, Certificate.token, Certificate.issued_on, Certificate.expires_on,
+           Certificate.superseded_by_id, Certificate.scan_count, Certificate.first_scan_at,
+           _new.serial.label("new_serial"), _new.token.label("new_token"),
+           Licence.status, Licence.suspended_on, Licence.ended_on, Licence.expires_on.label("licence_expires_on"),
+           Licence.firm_id, Firm.name.label("firm_name"), Firm.uscc, Firm.address, Mark.code.label("mark_code"),
+           Mark.name.label("mark_name"), Alliance.name.label("alliance_name"),
+           Standard.code.label("standard_code"), StandardVersion.label.label("version_label"),
+           _SCOPE.label("scope"), _DECISIONS.label("decisions"), _SURVEILLANCE.label("surveillance"))
+    .join(Licence, Licence.id == Certificate.licence_id)
+    .join(Firm, Firm.id == Licence.firm_id)
+    .join(Mark, Mark.id == Licence.mark_id)
+    .join(Alliance, Alliance.id == Mark.alliance_id)
+    .outerjoin(StandardVersion, StandardVersion.id == Licence.version_id)
+    .outerjoin(Standard, Standard.id == StandardVersion.standard_id)
+    .outerjoin(_new, _new.id == Certificate.superseded_by_id)
+)
+# Built once with a bound parameter: a statement built per call costs SQLAlchemy more to key for
+# its compiled cache than the database spends answering it (measured: 1.3 ms against 0.5 ms).
+_BY_SERIAL = _MAIN.where(Certificate.serial == bindparam("serial"))
+
+
+def _live_status(row, today: date) -> VerifyStatus:
+    if row.status == LicenceStatus.ACTIVE:
+        return VerifyStatus.EXPIRED if row.expires_on < today else VerifyStatus.VALID
+    if row.status == LicenceStatus.SUSPENDED:
+        return VerifyStatus.EXPIRED if row.expires_on < today else VerifyStatus.SUSPENDED
+    if row.status in (LicenceStatus.REVOKED, LicenceStatus.SURRENDERED):
+        return VerifyStatus.REVOKED
+    if row.status == LicenceStatus.EXPIRED:
+        return VerifyStatus.EXPIRED
+    return VerifyStatus.NOT_GENUINE  # applied / refused: no certificate can be current
+
+
+def _short(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    return reason if len(reason) <= SHORT_REASON else reason[: SHORT_REASON - 1] + "…"
+
+
+def lookup(token: str, today: date) -> Verification:
+    """Check a token's signature, then read the certificate's live status from the database."""
+    token = normalise_token(token)
+    claims, key_status = check_token(token)
+    if claims is None:
+        return Verification(VerifyStatus.NOT_GENUINE, token)
+    if key_status == KeyStatus.COMPROMISED:
+        # Anyone holding that key could have signed this: show nothing from it but the number.
+        return Verification(VerifyStatus.REISSUE_REQUIRED, token, certificate_no=claims.certificate_no)
+    row = db.session.connection().execute(_BY_SERIAL, {"serial": claims.certificate_no}).first()
+    if row is None or row.token != token or row.uscc != claims.uscc:
+        return Verification(VerifyStatus.NOT_GENUINE, token)
+    status = _live_status(row, today)
+    if status == VerifyStatus.NOT_GENUINE:
+        return Verification(status, token)
+    v = Verification(status, token, certificate_id=row.id, certificate_no=claims.certificate_no,
+                     firm_name=row.firm_name, uscc=row.uscc, address=row.address, mark_code=row.mark_code,
+                     mark_name=row.mark_name, issued_on=row.issued_on, expires_on=row.expires_on,
+                     licence_status=row.status, scan_count=row.scan_count, first_scan_at=row.first_scan_at)
+    v.standard_code, v.standard_version, v.alliance_name = row.standard_code, row.version_label, row.alliance_name
+    if row.superseded_by_id is not None:
+        v.superseded_by, v.superseded_by_url = row.new_serial, verify_url_for(row.new_token)
+        if status in (VerifyStatus.VALID, VerifyStatus.SUSPENDED):
+            # The printed certificate is no longer the current one: the new one is.
+            v.status = VerifyStatus.REISSUE_REQUIRED
+    v.scope = tuple(sorted(row.scope.split(_REC))) if row.scope else ()
+    decisions = sorted((_record(d) for d in row.decisions.split(_REC)) if row.decisions else (),
+                       key=lambda d: (d[0], d[3]), reverse=True)[:HISTORY_LIMIT]
+    v.history = [HistoryItem(on, DECISION_WORDS[kind], _short(reason)) for on, kind, reason, _id in decisions]
+    latest_of = {}
+    for on, kind, reason, _id in decisions:
+        latest_of.setdefault(kind, _short(reason))
+    if status == VerifyStatus.SUSPENDED:
+        v.since, v.reason = row.suspended_on, latest_of.get("suspend")
+    elif status == VerifyStatus.REVOKED:
+        v.since, v.reason = row.ended_on, latest_of.get("revoke") or latest_of.get("surrender")
+    elif status == VerifyStatus.EXPIRED:
+        v.since, v.reason = row.ended_on or row.expires_on, latest_of.get("expire")
+    if row.surveillance:
+        on, outcome = row.surveillance.split(_SEP)
+        v.surveillance_on, v.surveillance_outcome = date.fromisoformat(on[:10]), outcome
+    return v
+
+
+@use_case
+def verify_and_log(token: str, today: date, now: datetime, client: Client) -> tuple[Verification, dict]:
+    """Verify a scanned token and log the scan (counted on the certificate).
+
+    The lookup goes through the per-process cache of `certificates.cache`, which the
+    database invalidates on any change a verification could show. Also return the cache entry's
+    memo, where callers keep renderings that do not depend on the scan count.
+    """
+    config = current_app.config
+    engine = db.engine
+    token = normalise_token(token)
+    every = float(config.get("VERIFY_EPOCH_CHECK_SECONDS", 1.0))
+    flush_every = float(config.get("SCAN_FLUSH_SECONDS", 1.0))
+    # The key table is part of the key: compromising a key changes what every token of it shows.
+    key = (token, today, published_keys().version)
+    cache = verify_cache.cache_for(current_app)
+    entry = cache.get(key, engine, every, lambda: lookup(token, today))
+    cid = entry.verification.certificate_id
+    scan = {"certificate_id": cid, "at": now, "ip_prefix": client.ip_prefix,
+            "agent_family": client.agent_family, "outcome": str(entry.verification.status)}
+    if flush_every > 0:
+        verify_cache.buffer_for(current_app, engine, flush_every).add(scan)
+        return cache.served(entry, now, engine), entry.memo
+    v = replace(entry.verification)
+    if cid is not None:
+        counted = db.session.execute(
+            update(Certificate).where(Certificate.id == cid)
+            .values(scan_count=Certificate.scan_count + 1, first_scan_at=func.coalesce(Certificate.first_scan_at, now))
+            .returning(Certificate.scan_count, Certificate.first_scan_at)).first()
+        v.scan_count, v.first_scan_at = counted.scan_count, counted.first_scan_at
+    db.session.execute(insert(Scan).values(**scan))
+    return v, entry.memo
+
+
+def scans_json(v: Verification) -> dict:
+    return {"count": v.scan_count,
+            "first_at": v.first_scan_at.isoformat(timespec="seconds") + "Z" if v.first_scan_at else None}
+
+
+SCANS_MARK = "\x00scans\x00"
+
+
+def scans_text(v: Verification) -> str:
+    """The scan facts of the page, the only part that changes from one scan to the next."""
+    text_ = f"本证书已被核验 {int(v.scan_count)} 次"
+    if v.first_scan_at:
+        text_ += f"，首次核验 {v.first_scan_at.strftime('%Y-%m-%d %H:%M')}（UTC）"
+    return text_ + "。"
+
+
+# --- scans and clones ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloneSuspect:
+    certificate_id: int
+    serial: str
+    firm_name: str
+    networks: int
+    scans: int
+    first_at: datetime
+    last_at: datetime
+
+
+def suspected_clones(now: datetime, window: timedelta = timedelta(hours=24), min_networks: int = 5,
+                     limit: int = 200) -> list[CloneSuspect]:
+    """Certificates scanned from at least `min_networks` distinct networks within `window`."""
+    networks = func.count(distinct(Scan.ip_prefix))
+    grouped = (select(Scan.certificate_id, networks.label("networks"), func.count().label("scans"),
+                      func.min(Scan.at).label("first_at"), func.max(Scan.at).label("last_at"))
+               .where(Scan.at >= now - window, Scan.certificate_id.is_not(None))
+               .group_by(Scan.certificate_id).having(networks >= min_networks).subquery())
+    rows = db.session.execute(
+        select(grouped, Certificate.serial, Firm.name.label("firm_name"))
+        .join(Certificate, Certificate.id == grouped.c.certificate_id)
+        .join(Licence, Licence.id == Certificate.licence_id).join(Firm, Firm.id == Licence.firm_id)
+        .order_by(grouped.c.networks.desc(), grouped.c.scans.desc()).limit(limit)).all()
+    return [CloneSuspect(r.certificate_id, r.serial, r.firm_name, r.networks, r.scans, r.first_at, r.last_at)
+            for r in rows]
+
+
+def recent_scans(certificate_id: int, limit: int = 200) -> list[Scan]:
+    return list(db.session.execute(select(Scan).where(Scan.certificate_id == certificate_id)
+                                   .order_by(Scan.at.desc(), Scan.id.desc()).limit(limit)).scalars())
+
+
+def find_certificates(q: str, limit: int = 100) -> list[Certificate]:
+    query = select(Certificate).join(Licence).join(Firm).order_by(Certificate.id.desc()).limit(limit)
+    q = (q or "").strip()
+    if q:
+        query = query.where(Certificate.serial.contains(q.upper(), autoescape=True)
+                            | Firm.name.contains(q, autoescape=True) | (Firm.uscc == q.upper()))
+    return list(db.session.execute(query).scalars())
+
+
+# --- reports of suspected fakes --------------------------------------------------------------
+
+
+def check_photo(data: bytes) -> tuple[bytes, str]:
+    """Accept a PNG or JPEG of at most 2 MB."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > PHOTO_MAX_BYTES:
+        raise AppError(422, "照片不能超过 2 MB")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            kind = img.format
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise AppError(422, "照片无法识别，请上传 PNG 或 JPEG") from None
+    if kind not in PHOTO_TYPES:
+        raise AppError(422, "照片只接受 PNG 或 JPEG")
+    return data, PHOTO_TYPES[kind]
+
+
+@use_case
+def report_fake(token: str, where_bought: str, note: str | None, photo: bytes | None, now: datetime) -> FakeReport:
+    """File a report of a suspected fake from the public page; it lands in the staff queue."""
+    where_bought = (where_bought or "").strip()
+    if not where_bought:
+        raise AppError(422, "请填写购买地点")
+    if len(where_bought) > 500 or len(note or "") > 2000:
+        raise AppError(422, "内容过长")
+    photo_type = None
+    if photo:
+        photo, photo_type = check_photo(photo)
+    token = normalise_token(token)[:200]
+    claims, _status = check_token(token)
+    certificate_id = None
+    if claims is not None:
+        certificate_id = db.session.execute(select(Certificate.id).where(
+            Certificate.serial == claims.certificate_no, Certificate.token == token)).scalar()
+    report = FakeReport(certificate_id=certificate_id, token=token, where_bought=where_bought,
+                        note=(note or "").strip() or None, photo=photo or None, photo_type=photo_type, at=now)
+    db.session.add(report)
+    return report
+
+
+def fake_reports(include_handled: bool = False, limit: int = 200) -> list[FakeReport]:
+    query = select(FakeReport).order_by(FakeReport.at.desc(), FakeReport.id.desc()).limit(limit)
+    if not include_handled:
+        query = query.where(FakeReport.handled_at.is_(None))
+    return list(db.session.execute(query).scalars())
+
+
+@use_case
+def handle_report(report_id: int, actor, now: datetime) -> FakeReport:
+    report = db.session.get(FakeReport, report_id)
+    if report is None:
+        raise AppError(404, "举报不存在")
+    if report.handled_at is None:
+        report.handled_at, report.handled_by_id = now, getattr(actor, "id", None)
+    return report
+
+
+# --- public registry -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistryRow:
+    firm_name: str
+    uscc: str
+    mark_name: str
+    licence_no: str | None
+    certificate_no: str | None
+    status: str
+    expires_on: date | None
+
+
+def search_registry(q: str, limit: int = 50) -> list[RegistryRow]:
+    """Find current licences by firm name, USCC, licence or certificate number."""
+    q = " ".join((q or "").split())
+    if len(q) < 2:
+        return []
+    upper = q.upper()
+    # First the few matching licences, each way on its own (exact numbers by index, the name by one
+    # scan of the firms table), then their details: one OR across joined tables misleads the planner.
+    firms = select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == upper)).limit(limit * 4)
+    ids = set(db.session.execute(select(Licence.id).where(Licence.firm_id.in_(firms))).scalars())
+    ids.update(db.session.execute(select(Licence.id).where(Licence.number == upper)).scalars())
+    ids.update(db.session.execute(select(Certificate.licence_id).where(Certificate.serial == upper)).scalars())
+    if not ids:
+        return []
+    current = aliased(Certificate)
+    rows = db.session.execute(
+        select(Firm.name, Firm.uscc, Mark.name.label("mark_name"), Licence.number, Licence.status,
+               Licence.expires_on, current.serial)
+        .join(Firm, Firm.id == Licence.firm_id).join(Mark, Mark.id == Licence.mark_id)
+        .outerjoin(current, (current.licence_id == Licence.id) & current.superseded_by_id.is_(None))
+        .where(Licence.id.in_(sorted(ids)), Licence.status.in_(list(services.LIVE)))
+        .order_by(Firm.name, Licence.number).limit(limit)).all()
+    return [RegistryRow(r.name, r.uscc, r.mark_name, r.number, r.serial, r.status, r.expires_on) for r in rows]
+
+
+def key_rows() -> list:
+    """Every signing key with its status and whether this machine holds its private half."""
+    try:
+        return key_store().list()
+    except KeyStoreError:
+        return []

@@ -1,0 +1,234 @@
+"""Public verification, the registry and the published keys; staff pages for certificates (SPEC §5)."""
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from limits import parse_many
+from markupsafe import Markup, escape
+
+from accounts.access import STAFF, allow, current_actor, public
+from certificates import services as certs
+from certificates.models import Certificate, FakeReport
+from infra.api import page_errors
+from infra import clock
+from infra.db import db
+from infra.errors import AppError
+from infra.extensions import csrf, limiter
+from trademark import services
+from trademark.models import LICENCE_LABELS
+
+bp = page_errors(Blueprint("certificates", __name__))  # every AppError a view leaves is shown on the error page
+
+
+def _limit(key: str, default: str):
+    """A Flask-Limiter limit read from config at request time (e.g. VERIFY_RATE_LIMIT)."""
+    return limiter.limit(lambda: current_app.config.get(key, default))
+
+
+VERIFY_LIMIT_DEFAULT = "60/minute;600/hour"
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_limits(text: str) -> tuple:
+    return tuple(parse_many(text))
+
+
+def verify_rate_allowed(scope: str) -> bool:
+    """Count this scan against VERIFY_RATE_LIMIT for the client's address; False once it is spent.
+
+    The verify routes take every scan of every product. Flask-Limiter's decorator spends more per
+    request on its bookkeeping than the verification itself, so these two routes hit the same
+    limiter's strategy and storage (memory, or Redis by REDIS_URL) directly.
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    text = current_app.config.get("VERIFY_RATE_LIMIT", VERIFY_LIMIT_DEFAULT)
+    client = request.remote_addr or "127.0.0.1"
+    return all(limiter.limiter.hit(item, scope, client) for item in _parsed_limits(text))
+
+
+TOO_MANY = "核验过于频繁，请稍后再试 / too many verifications, try again later"
+registry_limit = _limit("REGISTRY_RATE_LIMIT", "30/minute")
+report_limit = _limit("REPORT_RATE_LIMIT", "5/hour")
+
+
+def _client() -> certs.Client:
+    return certs.Client(certs.ip_prefix(request.remote_addr), certs.agent_family(request.user_agent.string))
+
+
+def _verification(token: str) -> tuple[certs.Verification, dict]:
+    return certs.verify_and_log(token, clock.today(), clock.utcnow(), _client())
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+@bp.get("/V/<token>")
+@bp.get("/v/<token>")
+@public
+def verify(token):
+    if not verify_rate_allowed("verify-page"):
+        return Response(TOO_MANY, status=429, mimetype="text/plain")
+    v, memo = _verification(token)
+    page = memo.get("page")
+    if page is None:
+        # Rendered once per cached status; only the scan facts differ from one scan to the next.
+        page = memo["page"] = render_template("certificates/verify.html", v=v, domain=certs.official_domain(),
+                                              words=certs.STATUS_WORDS, verdicts=certs.VERDICT_WORDS,
+                                              scans=Markup(certs.SCANS_MARK))
+    response = Response(page.replace(certs.SCANS_MARK, str(escape(certs.scans_text(v)))),
+                        mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # the status is live
+    return response
+
+
+@bp.post("/V/<token>/report")
+@public
+@report_limit
+def verify_report(token):
+    photo = request.files.get("photo")
+    data = None
+    if photo is not None:
+        with photo.stream:  # a large upload is a temporary file: close it now, not at GC
+            data = photo.read(certs.PHOTO_MAX_BYTES + 1) if photo.filename else None
+    try:
+        certs.report_fake(token, request.form.get("where_bought", ""), request.form.get("note"), data, clock.utcnow())
+    except AppError as err:
+        return render_template("certificates/verify_reported.html", error=err.message, token=token,
+                               domain=certs.official_domain()), err.status
+    return render_template("certificates/verify_reported.html", error=None, token=token, domain=certs.official_domain())
+
+
+# An anonymous report form: there is no session to ride on, and the limit keeps it from flooding.
+csrf.exempt(verify_report)
+
+
+@bp.get("/registry")
+@public
+@registry_limit
+def registry():
+    q = (request.args.get("q") or "").strip()[:100]
+    rows = certs.search_registry(q)
+    return render_template("certificates/registry.html", q=q, rows=rows, labels=LICENCE_LABELS)
+
+
+@bp.get("/.well-known/alliancemark-keys.json")
+@public
+def keys_json():
+    response = jsonify(certs.key_store().export_public())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# --- certificates: print, re-issue (staff; firms their own) ----------------------------------
+
+
+def _own_licence_or_403(licence_id: int, api: bool):
+    try:
+        licence = services.get_licence(licence_id)
+    except AppError as err:
+        if api:
+            raise AppError(404, err.message) from None
+        abort(404)
+    actor = current_actor()
+    if actor.role == "firm" and actor.firm_id != licence.firm_id:
+        if api:
+            raise AppError(403, "企业用户只能查看本企业的证书 / not your licence")
+        abort(403)
+    return licence
+
+
+def _pdf_response(licence_id: int, api: bool) -> Response:
+    licence = _own_licence_or_403(licence_id, api)
+    try:
+        certificate = certs.printable(licence.id)
+    except AppError as err:
+        if api:
+            raise AppError(err.status, err.message) from None
+        abort(err.status)
+    response = Response(certs.certificate_pdf(certificate), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="certificate-{certificate.serial}.pdf"'
+    return response
+
+
+@bp.get("/licences/<int:licence_id>/certificate.pdf")
+@allow(*STAFF, "firm")
+def certificate_pdf(licence_id):
+    return _pdf_response(licence_id, api=False)
+
+
+@bp.get("/licences/<int:licence_id>/certificates")
+@allow(*STAFF)
+def licence_certificates(licence_id):
+    try:
+        licence = services.get_licence(licence_id)
+    except AppError:
+        abort(404)
+    return render_template("certificates/certificates_licence.html", licence=licence,
+                           rows=certs.licence_certificates(licence.id), verify_url=certs.verify_url_for)
+
+
+@bp.post("/licences/<int:licence_id>/certificate/reissue")
+@allow(*STAFF)
+def certificate_reissue(licence_id):
+    try:
+        certificate = certs.reissue(licence_id, clock.today())
+    except AppError:
+        abort(404)
+    except AppError as err:
+        flash(err.message, "error")
+    else:
+        flash(f"已换发证书 {certificate.serial}，原证书已作废并指向新证书。")
+    return redirect(url_for("certificates.licence_certificates", licence_id=licence_id))
+
+
+@bp.get("/certificates")
+@allow(*STAFF)
+def certificates():
+    q = (request.args.get("q") or "").strip()
+    hours = max(1, min(request.args.get("hours", 24, type=int) or 24, 24 * 30))
+    networks = max(2, request.args.get("networks", 5, type=int) or 5)
+    suspects = certs.suspected_clones(clock.utcnow(), timedelta(hours=hours), networks)
+    return render_template("certificates/certificates.html", q=q, rows=certs.find_certificates(q), suspects=suspects,
+                           hours=hours, networks=networks)
+
+
+@bp.get("/certificates/<int:certificate_id>/scans")
+@allow(*STAFF)
+def certificate_scans(certificate_id):
+    certificate = db.session.get(Certificate, certificate_id) or abort(404)
+    return render_template("certificates/certificate_scans.html", certificate=certificate,
+                           scans=certs.recent_scans(certificate.id), verify_url=certs.verify_url_for)
+
+
+@bp.get("/fake-reports")
+@allow(*STAFF)
+def fake_reports():
+    handled = request.args.get("all") == "1"
+    return render_template("certificates/certificate_reports.html", reports=certs.fake_reports(handled), all=handled)
+
+
+@bp.get("/fake-reports/<int:report_id>/photo")
+@allow(*STAFF)
+def fake_report_photo(report_id):
+    report = db.session.get(FakeReport, report_id)
+    if report is None or not report.photo:
+        abort(404)
+    response = Response(report.photo, mimetype=report.photo_type or "application/octet-stream")
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@bp.post("/fake-reports/<int:report_id>/handle")
+@allow(*STAFF)
+def fake_report_handle(report_id):
+    try:
+        certs.handle_report(report_id, current_actor(), clock.utcnow())
+    except AppError as err:
+        abort(err.status)
+    flash("已标记为已处理。")
+    return redirect(url_for("certificates.fake_reports"))
+
+

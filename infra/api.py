@@ -1,0 +1,280 @@
+"""Conventions of the JSON API under /api/v1: errors, bodies and the OpenAPI document."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from infra.errors import ERROR_CODES, AppError
+
+PREFIX = "/api/v1"
+
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+bp.register_error_handler(AppError, lambda err: json_error(err))
+
+def error_response(status: int, message: str, details: Any = None, code: str | None = None) -> Response:
+    body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": message,
+                      "details": details if details is not None else {}}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+
+
+def json_body() -> dict:
+    """Return the request's JSON object or raise a 400/422 naming what is wrong."""
+    if not request.data:
+        raise AppError(400, "请求体为空，需要 JSON 对象 / request body must be a JSON object")
+    try:
+        data = request.get_json(force=True, silent=False)
+    except Exception:
+        raise AppError(400, "请求体不是合法的 JSON / malformed JSON") from None
+    if not isinstance(data, dict):
+        raise AppError(422, "请求体必须是 JSON 对象 / body must be a JSON object")
+    return data
+
+
+def field(data: dict, name: str, kind: type | tuple = str, required: bool = True, default: Any = None):
+    """Read one field of a JSON body, with a 422 naming it when absent or of the wrong type."""
+    if name not in data or data[name] is None:
+        if required:
+            raise AppError(422, f"缺少字段 {name} / missing field {name}", details={name: "required"})
+        return default
+    value = data[name]
+    if kind is int and isinstance(value, bool):
+        raise AppError(422, f"字段 {name} 类型错误 / field {name} has the wrong type", details={name: "integer expected"})
+    if not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise AppError(422, f"字段 {name} 类型错误 / field {name} has the wrong type", details={name: f"{expected} expected"})
+    if isinstance(value, str) and required and not value.strip():
+        raise AppError(422, f"字段 {name} 不能为空 / field {name} is empty", details={name: "required"})
+    return value
+
+
+def _discard_unfinished_work() -> None:
+    # A refused or failed request must leave nothing half-written behind in the session.
+    from infra.db import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be what failed
+        app_logger().exception("rollback after an error failed")
+
+
+def app_logger():
+    from flask import current_app
+
+    return current_app.logger
+
+
+def _limit_text(limit: int | None) -> str:
+    if not limit:
+        return ""
+    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
+# Row ids are INTEGER columns (32-bit on PostgreSQL): a larger id in a URL cannot exist.
+MAX_ID = 2**31 - 1
+
+
+def register_request_guards(app) -> None:
+    """Refuse oversized API bodies (413 JSON) and out-of-range ids (404) before any view runs."""
+    import io
+
+    from flask import abort
+
+    @app.before_request
+    def _body_size():
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if request.method in ("GET", "HEAD", "OPTIONS") or not limit or not is_api_request():
+            return
+
+        def too_large():
+            return AppError(413, f"请求体过大，上限 {_limit_text(limit)} / request body too large", details={"max_bytes": limit})
+
+        if (request.content_length or 0) > limit:
+            raise too_large()
+        if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+            # A chunked body has no length up front; werkzeug would silently cut it at the limit.
+            raw = request.environ["wsgi.input"].read(limit + 1)
+            if len(raw) > limit:
+                raise too_large()
+            request.environ["wsgi.input"] = io.BytesIO(raw)
+
+    @app.before_request
+    def _no_nul_characters():
+        # PostgreSQL text cannot hold NUL; refuse it at the door instead of failing at the database (500).
+        values = list(request.args.values()) + [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+        if is_api_request():
+            body = request.get_data(cache=True) if request.content_length else b""
+            found = b"\x00" in body or b"\\u0000" in body or any("\x00" in v for v in values)
+        else:
+            if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                    "application/x-www-form-urlencoded", "multipart/form-data"):
+                values += list(request.form.values())
+            found = any("\x00" in v for v in values)
+        if found:
+            if is_api_request():
+                raise AppError(422, "文本中不能含有 NUL 字符 / text must not contain NUL characters")
+            abort(400, "文本中不能含有 NUL 字符")
+
+    @app.before_request
+    def _id_range():
+        if any(isinstance(v, int) and not isinstance(v, bool) and v > MAX_ID for v in (request.view_args or {}).values()):
+            if is_api_request():
+                raise AppError(404, "不存在 / not found")
+            abort(404)
+
+
+def json_error(err: AppError):
+    """Answer an AppError as the API's JSON error body."""
+    _discard_unfinished_work()
+    return error_response(err.status, err.message, err.details, err.code)
+
+
+def page_error(err: AppError):
+    """Answer an AppError on a page: the error page in the site's layout, with the message."""
+    from flask import render_template
+
+    _discard_unfinished_work()
+    return render_template("error.html", code=err.status, message=err.message), err.status
+
+
+def json_errors(blueprint: Blueprint) -> Blueprint:
+    """Let the blueprint answer every AppError as JSON (the API blueprints)."""
+    blueprint.register_error_handler(AppError, json_error)
+    return blueprint
+
+
+def page_errors(blueprint: Blueprint) -> Blueprint:
+    """Let the blueprint answer every AppError its views do not handle with the error page."""
+    blueprint.register_error_handler(AppError, page_error)
+    return blueprint
+
+
+def register_error_handlers(app) -> None:
+    """Answer API errors as JSON and never as an HTML page."""
+
+    @app.errorhandler(AppError)
+    def _app_error(err: AppError):
+        # Raised before any blueprint's own handler could see it (request guards, access checks).
+        if is_api_request():
+            return json_error(err)
+        return page_error(err)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if is_api_request():
+            _discard_unfinished_work()
+            details = {"max_bytes": app.config.get("MAX_CONTENT_LENGTH")} if err.code == 413 else None
+            return error_response(err.code or 500, err.description or err.name, details)
+        if err.code == 413:
+            from flask import render_template
+
+            limit = _limit_text(app.config.get("MAX_CONTENT_LENGTH"))
+            message = f"上传的文件或提交的内容太大（上限 {limit}），请压缩或拆分后重试。"
+            return render_template("error.html", code=413, message=message), 413
+        return err
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        _discard_unfinished_work()
+        if is_api_request():
+            return error_response(500, "服务器内部错误 / internal error", code="internal")
+        from flask import render_template
+
+        return render_template("error.html", code=500, message="服务器内部错误"), 500
+
+
+# OpenAPI: each area's api.py contributes its paths through `openapi_paths()`.
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}},
+}
+
+
+def json_response(description: str, schema: dict | None = None) -> dict:
+    """An OpenAPI response with a JSON body (any object unless `schema` says more)."""
+    return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
+
+
+def json_request(schema: dict) -> dict:
+    """An OpenAPI required JSON request body."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def object_schema(required: list[str], properties: dict) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def error_responses(*codes: int) -> dict:
+    return {str(c): {"description": ERROR_CODES.get(c, "error"),
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for c in codes}
+
+
+def build_openapi(paths: dict) -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "AllianceMark API", "version": "1.0.0",
+                 "description": "联盟标志授权系统 JSON API. Decimals travel as strings."},
+        "servers": [{"url": PREFIX}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+OPENAPI = "alliancemark.openapi"
+
+
+def register_openapi(app, modules) -> None:
+    """Build /api/v1/openapi.json from the `OPENAPI_PATHS` and `OPENAPI_SCHEMAS` of these API modules."""
+    app.extensions[OPENAPI] = tuple(modules)
+
+
+def _openapi_view():
+    """Serve the OpenAPI document of every API module the app registered."""
+    from flask import current_app
+
+    paths: dict = {}
+    schemas: dict = {}
+    for module in current_app.extensions.get(OPENAPI, ()):
+        for path, item in getattr(module, "OPENAPI_PATHS", {}).items():
+            paths.setdefault(path, {}).update(item)
+        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    document = build_openapi(paths)
+    document["components"]["schemas"].update(schemas)
+    _add_common_errors(document)
+    return jsonify(document)
+
+
+# Any operation may answer with these (the conventions above): a missing or bad token, a
+# malformed or oversized body, a wrong method on an existing path, a rate limit.
+COMMON_ERRORS = (400, 401, 403, 404, 405, 413, 415, 422, 429)
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def _add_common_errors(document: dict) -> None:
+    common = error_responses(*COMMON_ERRORS)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, response in common.items():
+                responses.setdefault(code, response)
+
+
+_openapi_view.access = "public"
+bp.add_url_rule("/openapi.json", "openapi", _openapi_view, methods=["GET"])

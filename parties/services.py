@@ -1,0 +1,152 @@
+"""The parties' use cases: alliances, firms, memberships and product models."""
+from __future__ import annotations
+
+from datetime import date
+
+from infra.db import db, use_case
+from infra.errors import AppError, required_text
+from infra.events import publish
+from parties import membership as rules
+from parties.events import FirmExpelled, MembershipChanged
+from parties.membership import MembershipStatus
+from parties.models import Alliance, Firm, Membership, ProductModel
+from parties.uscc import UsccError, normalize_uscc
+
+
+def find_alliance(code: str) -> Alliance | None:
+    return db.session.execute(db.select(Alliance).where(Alliance.code == (code or "").strip().upper())).scalar_one_or_none()
+
+
+def find_firm(uscc: str) -> Firm | None:
+    return db.session.execute(db.select(Firm).where(Firm.uscc == (uscc or "").strip().upper())).scalar_one_or_none()
+
+
+@use_case
+def create_alliance(code: str, name: str, secretariat: str | None = None) -> Alliance:
+    """Create an alliance with a unique upper-case code."""
+    code = required_text("code", code, "联盟代码", 32).upper()
+    if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
+        raise AppError(422, "联盟代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only", field="code")
+    name = required_text("name", name, "联盟名称", 200)
+    if find_alliance(code):
+        raise AppError(409, f"联盟代码已存在：{code} / alliance code exists", field="code")
+    alliance = Alliance(code=code, name=name, secretariat=(secretariat or "").strip() or None)
+    db.session.add(alliance)
+    return alliance
+
+
+@use_case
+def update_alliance(alliance_id: int, name: str, secretariat: str | None) -> Alliance:
+    alliance = db.session.get(Alliance, alliance_id)
+    if alliance is None:
+        raise AppError(404, "联盟不存在 / unknown alliance", field="id")
+    alliance.name = required_text("name", name, "联盟名称", 200)
+    alliance.secretariat = (secretariat or "").strip() or None
+    return alliance
+
+
+def _uscc(value: str) -> str:
+    try:
+        return normalize_uscc(value)
+    except UsccError as err:
+        raise AppError(422, f"统一社会信用代码：{err}", field="uscc") from None
+
+
+@use_case
+def create_firm(name: str, uscc: str, address: str | None = None, contact: str | None = None) -> Firm:
+    """Create a firm after checking its USCC (GB 32100-2015 check character)."""
+    name = required_text("name", name, "企业名称", 200)
+    code = _uscc(uscc)
+    if find_firm(code):
+        raise AppError(409, f"该统一社会信用代码的企业已存在：{code} / firm exists", field="uscc")
+    firm = Firm(name=name, uscc=code, address=(address or "").strip() or None,
+                contact=(contact or "").strip() or None)
+    db.session.add(firm)
+    return firm
+
+
+@use_case
+def update_firm(firm_id: int, name: str, address: str | None, contact: str | None) -> Firm:
+    firm = db.session.get(Firm, firm_id)
+    if firm is None:
+        raise AppError(404, "企业不存在 / unknown firm", field="id")
+    firm.name = required_text("name", name, "企业名称", 200)
+    firm.address = (address or "").strip() or None
+    firm.contact = (contact or "").strip() or None
+    return firm
+
+
+@use_case
+def add_product_model(uscc: str, model: str, category: str) -> ProductModel:
+    """Register a product model of a firm."""
+    firm = find_firm(uscc)
+    if firm is None:
+        raise AppError(404, f"企业不存在：{uscc} / unknown firm", field="uscc")
+    model = required_text("model", model, "产品型号", 100)
+    category = required_text("category", category, "产品类别", 100)
+    if any(m.model == model for m in firm.models):
+        raise AppError(409, f"型号已存在：{model} / model exists", field="model")
+    row = ProductModel(firm=firm, model=model, category=category)
+    db.session.add(row)
+    return row
+
+
+# E3: an expelled firm may not rejoin the alliance for the default cool-off; a mark's own E3 setting
+# applies again when the firm applies for that mark.
+DEFAULT_COOL_OFF_MONTHS = rules.COOL_OFF_MONTHS
+
+
+@use_case
+def admit_member(alliance_code: str, uscc: str, today: date, actor=None) -> Membership:
+    """Make the firm a member of the alliance (from applicant, new, suspended or withdrawn)."""
+    alliance = find_alliance(alliance_code)
+    if alliance is None:
+        raise AppError(404, f"联盟不存在：{alliance_code} / unknown alliance", field="alliance")
+    firm = find_firm(uscc)
+    if firm is None:
+        raise AppError(404, f"企业不存在：{uscc} / unknown firm", field="uscc")
+    membership = next((m for m in firm.memberships if m.alliance_id == alliance.id), None)
+    if membership is None:
+        membership = Membership(alliance=alliance, firm=firm)
+        db.session.add(membership)
+    elif membership.status == MembershipStatus.MEMBER:
+        raise AppError(409, "该企业已是会员 / already a member", field="uscc")
+    elif membership.status == MembershipStatus.EXPELLED and membership.expelled_on:
+        if today < rules.readmission_from(membership.expelled_on, DEFAULT_COOL_OFF_MONTHS):
+            raise AppError(409, f"该企业于 {membership.expelled_on} 被清退，{DEFAULT_COOL_OFF_MONTHS}个月内不得重新入会"
+                                     f" / expelled firms may not re-enter for {DEFAULT_COOL_OFF_MONTHS} months", field="uscc")
+    previous = membership.status
+    membership.status = MembershipStatus.MEMBER
+    membership.joined_on = today
+    membership.reason = None
+    db.session.flush()
+    publish(MembershipChanged(membership.id, previous, MembershipStatus.MEMBER, "admit", "准予入会", today,
+                              getattr(actor, "id", None)))
+    return membership
+
+@use_case
+def expel_member(alliance_code: str, uscc: str, reason: str, today: date, actor=None) -> Membership:
+    """Expel (清退) a member; its licences for the alliance's marks are revoked by X10."""
+    alliance = find_alliance(alliance_code)
+    if alliance is None:
+        raise AppError(404, f"联盟不存在：{alliance_code} / unknown alliance", field="alliance")
+    firm = find_firm(uscc)
+    membership = None if firm is None else next((m for m in firm.memberships if m.alliance_id == alliance.id), None)
+    if membership is None:
+        raise AppError(404, f"该企业不是 {alliance.code} 的会员 / not a member", field="uscc")
+    if membership.status == MembershipStatus.EXPELLED:
+        raise AppError(409, "该企业已被清退 / already expelled", field="uscc")
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppError(422, "清退必须写明理由 / reason is required", field="reason")
+    previous = membership.status
+    membership.status = MembershipStatus.EXPELLED
+    membership.expelled_on = today
+    membership.reason = reason
+    db.session.flush()
+    publish(MembershipChanged(membership.id, previous, MembershipStatus.EXPELLED, "expel", reason, today,
+                              getattr(actor, "id", None)))
+    publish(FirmExpelled(membership.id, today, getattr(actor, "id", None)))
+    return membership
+
+
