@@ -145,8 +145,10 @@ DEFAULT_RULES: Mapping[str, Mapping[str, bool | int]] = MappingProxyType({
     "X10": {"enabled": True},
 })
 
-# Smallest sensible value of each number: a grace period may be zero, nothing else may.
-_MINIMUM = {"months": 1, "deadline_days": 1, "count": 1, "grace_days": 0}
+# SPEC §4: months and days between 0 and 120 months (120 months are at most 3653 days), counts
+# between 1 and 20. A value outside is refused, never clamped.
+PARAMETER_BOUNDS: Mapping[str, tuple[int, int]] = MappingProxyType({
+    "months": (0, 120), "deadline_days": (0, 3653), "grace_days": (0, 3653), "count": (1, 20)})
 
 
 @dataclass(frozen=True)
@@ -186,9 +188,13 @@ class RuleSet:
                     if isinstance(value, bool) or not isinstance(value, int):
                         raise RuleConfigError(f"规则 {rule} 的 {name} 必须是整数",
                                               rule=rule, field=name)
-                    if value < _MINIMUM[name]:
-                        raise RuleConfigError(f"规则 {rule} 的 {name} 不能小于 {_MINIMUM[name]}",
-                                              rule=rule, field=name)
+                    low, high = PARAMETER_BOUNDS[name]
+                    if value < low:
+                        raise RuleConfigError(f"规则 {rule} 的 {name} 不能小于 {low}"
+                                              f"（允许 {low}–{high}）", rule=rule, field=name)
+                    if value > high:
+                        raise RuleConfigError(f"规则 {rule} 的 {name} 不能大于 {high}"
+                                              f"（允许 {low}–{high}）", rule=rule, field=name)
                 table[rule][name] = value
         return cls(tuple((rule, name, value)
                          for rule in RULE_IDS for name, value in table[rule].items()))

@@ -1,7 +1,9 @@
 """Rule parameters of a mark: overrides, validation and plain-language descriptions."""
 import pytest
 
-from trademark.rules import DEFAULT_RULES, RULE_IDS, RuleConfigError, RuleSet, describe
+from trademark.rules import (
+    DEFAULT_RULES, PARAMETER_BOUNDS, RULE_IDS, RuleConfigError, RuleSet, describe,
+)
 
 
 def sentences(ruleset=None, mark_type="collective", paid=False, **kwargs):
@@ -56,6 +58,48 @@ def test_a_bad_override_is_refused_naming_the_rule_and_field(overrides, rule, fi
         RuleSet.from_overrides(overrides)
     assert (caught.value.rule, caught.value.field) == (rule, field)
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(("rule", "field", "value"), [
+    ("X4", "months", 100000),
+    ("X4", "months", 121),
+    ("E2", "months", -1),
+    ("X1", "deadline_days", 3654),
+    ("X2", "deadline_days", -1),
+    ("X6", "grace_days", 3654),
+    ("X3", "count", 21),
+    ("X3", "count", 0),
+    ("X3", "months", 10**30),
+])
+def test_a_parameter_outside_the_spec_bounds_is_refused_naming_the_rule_and_field(rule, field,
+                                                                                  value):
+    with pytest.raises(RuleConfigError, match=f"规则 {rule} 的 {field} 不能[小大]于") as caught:
+        RuleSet.from_overrides({rule: {field: value}})
+    assert (caught.value.rule, caught.value.field) == (rule, field)
+
+
+@pytest.mark.parametrize(("rule", "field", "value"), [
+    ("X4", "months", 120), ("E2", "months", 0), ("X7", "months", 0),
+    ("X1", "deadline_days", 3653), ("X1", "deadline_days", 0), ("X6", "grace_days", 3653),
+    ("X3", "count", 20), ("X3", "count", 1),
+])
+def test_a_parameter_on_a_bound_is_accepted(rule, field, value):
+    assert RuleSet.from_overrides({rule: {field: value}})[rule][field] == value
+
+
+@pytest.mark.parametrize("value", [True, False, 1.0, "12", None, [12], 12.5])
+def test_a_parameter_that_is_not_a_plain_integer_is_refused(value):
+    with pytest.raises(RuleConfigError, match="必须是整数") as caught:
+        RuleSet.from_overrides({"X4": {"months": value}})
+    assert (caught.value.rule, caught.value.field) == ("X4", "months")
+
+
+def test_every_numeric_parameter_has_bounds_and_every_default_lies_within_them():
+    for rule, params in DEFAULT_RULES.items():
+        for name, value in params.items():
+            if name != "enabled":
+                low, high = PARAMETER_BOUNDS[name]
+                assert low <= value <= high, (rule, name)
 
 
 def test_overrides_must_be_an_object():
