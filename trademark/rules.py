@@ -25,7 +25,8 @@ Conventions chosen here (SPEC is silent)
 * ``expires_on`` is the last valid day (``expiry_date()``); X9 fires the day after.
 * The annual fee (paid marks) is for the calendar year: due on 1 January, or on the grant day
   in the year of grant. E5 asks for the fee of ``today``'s year.
-* Only inspections verified on or before ``today`` and of a model in the licence's scope count.
+* Only inspections verified on or before ``today``, of a model in the licence's scope and against
+  the mark's standard count (``StandardFact.covers``: SPEC §4, E2, X1–X4, X8).
   Exit rules X1–X3 look only at inspections verified on or after the grant day; E2 and X8 look
   at all. A verified retest replaces the verdict of the inspection it retests (SPEC §3).
 * "Surveillance" for X4 means a ``surveillance`` or ``market`` inspection; X1 is cleared only by
@@ -267,6 +268,12 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
 
 @dataclass(frozen=True)
 class InspectionFact:
+    """A verified (or not yet verified) inspection of one of the firm's product models.
+
+    ``standard_code`` is the code of the standard it was made against; ``None`` when the caller
+    does not say, and then the version id alone tells (see ``StandardFact.covers``).
+    """
+
     id: int
     type: InspectionType
     product_model: str
@@ -279,6 +286,7 @@ class InspectionFact:
     failed_b: int = 0
     failed_c: int = 0
     retest_of: int | None = None
+    standard_code: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "type", InspectionType(self.type))
@@ -322,6 +330,16 @@ class StandardFact:
 
     def __post_init__(self):
         object.__setattr__(self, "versions", tuple(self.versions))
+
+    def covers(self, inspection: InspectionFact) -> bool:
+        """Tell whether an inspection is against this standard (SPEC §4: only those count).
+
+        Its version must be one of this standard's versions, and its standard code, when given,
+        this standard's code.
+        """
+        if inspection.standard_code is not None and inspection.standard_code != self.code:
+            return False
+        return any(v.id == inspection.standard_version_id for v in self.versions)
 
     def current(self, today: date) -> VersionFact | None:
         """Return the newest version in effect on ``today``."""
@@ -538,12 +556,15 @@ class _Verdict:
         return self.outcome == Outcome.FAIL
 
 
-def _visible(licence: LicenceFact, inspections: Iterable[InspectionFact],
-             today: date) -> list[InspectionFact]:
+def _visible(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date,
+             standard: StandardFact | None) -> list[InspectionFact]:
     scope = set(licence.scope_models)
+    # SPEC §4: an inspection against another standard changes nothing for this mark. Without a
+    # standard fact there is nothing to compare with (E2 refuses such a licence anyway).
     return sorted((i for i in inspections
                    if i.verified_on is not None and i.verified_on <= today
-                   and (not scope or i.product_model in scope)),
+                   and (not scope or i.product_model in scope)
+                   and (standard is None or standard.covers(i))),
                   key=lambda i: (i.verified_on, i.id))
 
 
@@ -568,9 +589,13 @@ def _latest_surveillance(verdicts: Iterable[_Verdict]) -> InspectionFact | None:
     return max(found, key=lambda i: (i.sampled_on, i.id)) if found else None
 
 
-def last_surveillance(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date) -> InspectionFact | None:
-    """X4: the latest verified surveillance or market inspection of the licence's scope by `today`."""
-    return _latest_surveillance(_verdicts(_visible(licence, inspections, today)))
+def last_surveillance(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date,
+                      standard: StandardFact | None = None) -> InspectionFact | None:
+    """X4: the latest verified surveillance or market inspection of the licence's scope by `today`.
+
+    Give the mark's ``standard`` so that inspections against another standard are left out.
+    """
+    return _latest_surveillance(_verdicts(_visible(licence, inspections, today, standard)))
 
 
 def _describe_inspection(i: InspectionFact) -> str:
@@ -632,7 +657,7 @@ def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
     current = standard.current(today) if standard is not None else None
     if current is None:
         return [Unmet("E2", "该标志尚无现行的联盟标准版本")]
-    verdicts = _verdicts(_visible(licence, inspections, today))
+    verdicts = _verdicts(_visible(licence, inspections, today, standard))
     unmet = []
     for model in licence.scope_models:
         if _e2_passing(verdicts, model, current, months, today):
@@ -669,7 +694,7 @@ def entry_evidence(licence: LicenceFact, inspections: Iterable[InspectionFact], 
     current = standard.current(today) if standard is not None else None
     if current is None:
         return ()
-    verdicts = _verdicts(_visible(licence, inspections, today))
+    verdicts = _verdicts(_visible(licence, inspections, today, standard))
     evidence = []
     for model in licence.scope_models:
         passing = _e2_passing(verdicts, model, current, ruleset["E2"]["months"], today)
@@ -748,7 +773,8 @@ class _Context:
                        if self.licence.status == LicenceStatus.SUSPENDED else ())
         # Suspended with no recorded cause (e.g. imported data): only staff may lift it.
         self.unknown_cause = self.licence.status == LicenceStatus.SUSPENDED and not self.causes
-        self.all_verdicts = _verdicts(_visible(self.licence, self.inspections, self.today))
+        self.all_verdicts = _verdicts(_visible(self.licence, self.inspections, self.today,
+                                               self.standard))
         granted = self.licence.granted_on
         # X1–X3 judge what happened while the licence existed, not the admission tests.
         self.verdicts = [v for v in self.all_verdicts
