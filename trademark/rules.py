@@ -236,8 +236,8 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
     sentences = {
         "E1": ("集体商标：申请企业须为联盟在册会员，且会员资格正常" if collective else
                "证明商标：不以联盟会员资格为条件，凡符合条件的企业均可申请使用"),
-        "E2": f"许可范围内每个产品型号须有{r['E2']['months']}个月内抽样、依据现行标准版本、"
-              "经审核合格的型式检验",
+        "E2": f"许可范围内每个产品型号须有{r['E2']['months']}个月内抽样、依据现行标准版本"
+              "（新版本过渡期内亦可依据上一版本）、经审核合格的型式检验",
         "E3": f"{r['E3']['months']}个月内被本联盟清退的企业不得申请",
         "E4": "须提交已签署的承诺书",
         "E5": "须缴清当年使用费" if paid else "本标志免费授权，无需缴费",
@@ -345,6 +345,20 @@ class StandardFact:
         """Return the newest version in effect on ``today``."""
         in_force = [v for v in self.versions if v.effective is None or v.effective <= today]
         return in_force[-1] if in_force else None
+
+    def admitting(self, today: date) -> tuple[VersionFact, ...]:
+        """E2: the versions whose type inspections admit on ``today``, current first.
+
+        The current version, and until the current version's transition ends (that day
+        included) the version before it. No transition end: the current version alone.
+        """
+        current = self.current(today)
+        if current is None:
+            return ()
+        position = self.versions.index(current)
+        if position > 0 and current.transition_end is not None and today <= current.transition_end:
+            return current, self.versions[position - 1]
+        return (current,)
 
     def stops_counting(self, version_id: int) -> tuple[date, VersionFact] | None:
         """Return when a version stops counting and the version that replaces it, if known.
@@ -650,56 +664,74 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
     return unmet
 
 
+def _e2_versions_words(versions: Sequence[VersionFact]) -> str:
+    current, *previous = versions
+    words = f"现行{current.label}版"
+    if previous:
+        words += f"（过渡期至{_d(current.transition_end)}，{previous[0].label}版亦可）"
+    return words
+
+
 def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
               standard: StandardFact | None, months: int, today: date) -> list[Unmet]:
     if not licence.scope_models:
         return [Unmet("E2", "许可范围内没有产品型号")]
-    current = standard.current(today) if standard is not None else None
-    if current is None:
+    versions = standard.admitting(today) if standard is not None else ()
+    if not versions:
         return [Unmet("E2", "该标志尚无现行的联盟标准版本")]
+    ids = {v.id for v in versions}
+    words = _e2_versions_words(versions)
     verdicts = _verdicts(_visible(licence, inspections, today, standard))
     unmet = []
     for model in licence.scope_models:
-        if _e2_passing(verdicts, model, current, months, today):
+        if _e2_passing(verdicts, model, versions, months, today):
             continue
         older = [v for v in verdicts if v.inspection.product_model == model
                  and v.inspection.type == InspectionType.TYPE]
         if not older:
             why = "没有经审核的型式检验"
-        elif not any(v.inspection.standard_version_id == current.id for v in older):
-            why = f"没有依据现行{current.label}版标准的型式检验"
-        elif not any(v.outcome == Outcome.PASS and v.inspection.standard_version_id == current.id
+        elif not any(v.inspection.standard_version_id in ids for v in older):
+            why = f"没有依据{words}标准的型式检验"
+        elif not any(v.outcome == Outcome.PASS and v.inspection.standard_version_id in ids
                      for v in older):
-            why = f"依据现行{current.label}版标准的型式检验不合格"
+            why = f"依据{words}标准的型式检验不合格"
         else:
             why = f"合格的型式检验已超过{months}个月"
         unmet.append(Unmet("E2", f"型号{model}：{why}（须有{months}个月内抽样、"
-                                 f"依据现行{current.label}版标准并经审核合格的型式检验）"))
+                                 f"依据{words}标准并经审核合格的型式检验）"))
     return unmet
 
 
-def _e2_passing(verdicts, model: str, current: VersionFact, months: int, today: date) -> list:
+def _e2_passing(verdicts, model: str, versions: Sequence[VersionFact], months: int,
+                today: date) -> list:
     """The verified, passed type inspections of `model` that satisfy E2 today, newest last."""
+    ids = {v.id for v in versions}
     return [v for v in verdicts
             if v.inspection.product_model == model
             and v.inspection.type == InspectionType.TYPE
-            and v.inspection.standard_version_id == current.id
+            and v.inspection.standard_version_id in ids
             and v.outcome == Outcome.PASS
             and today <= add_months(v.inspection.sampled_on, months)]
 
 
 def entry_evidence(licence: LicenceFact, inspections: Iterable[InspectionFact], standard: StandardFact | None,
                    ruleset: RuleSet, today: date) -> tuple[int, ...]:
-    """Return the ids of the type inspections a grant rests on (E2): the latest passing one per model."""
-    current = standard.current(today) if standard is not None else None
-    if current is None:
+    """Return the ids of the type inspections a grant rests on (E2): one passing one per model.
+
+    The latest against the current version, or in the transition without one the latest
+    against the previous version.
+    """
+    versions = standard.admitting(today) if standard is not None else ()
+    if not versions:
         return ()
+    current_id = versions[0].id
     verdicts = _verdicts(_visible(licence, inspections, today, standard))
     evidence = []
     for model in licence.scope_models:
-        passing = _e2_passing(verdicts, model, current, ruleset["E2"]["months"], today)
+        passing = _e2_passing(verdicts, model, versions, ruleset["E2"]["months"], today)
         if passing:
-            latest = max(passing, key=lambda v: (v.inspection.sampled_on, v.inspection.id))
+            latest = max(passing, key=lambda v: (v.inspection.standard_version_id == current_id,
+                                                 v.inspection.sampled_on, v.inspection.id))
             evidence.append(latest.inspection.id)
     return tuple(sorted(set(evidence)))
 

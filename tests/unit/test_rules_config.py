@@ -146,3 +146,7 @@ def test_a_switched_off_rule_is_described_as_off():
     said = sentences(RuleSet.from_overrides({"X3": {"enabled": False}}))
     assert said["X3"].enabled is False
     assert said["X3"] == ("X3", False, said["X3"].sentence)
+
+
+def test_the_e2_sentence_says_the_previous_version_counts_in_the_transition():
+    assert "新版本过渡期内亦可依据上一版本" in sentences()["E2"].sentence
