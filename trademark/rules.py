@@ -241,8 +241,8 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
         "E3": f"{r['E3']['months']}个月内被本联盟清退的企业不得申请",
         "E4": "须提交已签署的承诺书",
         "E5": "须缴清当年使用费" if paid else "本标志免费授权，无需缴费",
-        "X1": f"监督抽查出现A类不合格：立即暂停，整改期{r['X1']['deadline_days']}天；"
-              "期满前未通过暂停后重新抽样的监督检验则撤销",
+        "X1": f"监督抽查、市场抽样或授权后抽样的型式检验出现A类不合格：立即暂停，"
+              f"整改期{r['X1']['deadline_days']}天；期满前未通过暂停后重新抽样的监督检验则撤销",
         "X2": f"检验不合格但无A类不合格：发出警告，{r['X2']['deadline_days']}天内可复检；"
               "复检不合格或逾期未复检则暂停",
         "X3": f"{r['X3']['months']}个月内累计{r['X3']['count']}次检验不合格：撤销",
@@ -927,8 +927,7 @@ class _Context:
         out = []
         for v in self.verdicts:
             i = v.inspection
-            if (i.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET)
-                    and i.failed_a > 0 and v.failed
+            if (self._x1_kind(i) and i.failed_a > 0 and v.failed
                     and not _handled(self.decisions, "X1", (i.id,))):
                 deadline = self.today + timedelta(days=days)
                 out.append(self._suspend(
@@ -936,6 +935,15 @@ class _Context:
                           f"立即暂停；须在{_d(deadline)}前通过重新抽样的监督检验，否则撤销",
                     (i.id,), deadline))
         return out
+
+    def _x1_kind(self, i: InspectionFact) -> bool:
+        """Tell whether an inspection is one X1 judges: surveillance, market, or a later type test."""
+        if i.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET):
+            return True
+        # X1: a type inspection sampled on or after the grant day tests the licensed product like
+        # a surveillance does; one sampled before it was the admission evidence (E2).
+        granted = self.licence.granted_on
+        return i.type == InspectionType.TYPE and granted is not None and i.sampled_on >= granted
 
     def _x2_candidates(self) -> list[_Verdict]:
         # X2: a failed inspection without an A-class failure (X1 takes those).

@@ -114,7 +114,8 @@ def test_every_rule_is_described_in_rule_order():
 
 
 def test_the_x1_sentence_says_what_happens_and_the_deadline():
-    assert sentences()["X1"].sentence.startswith("监督抽查出现A类不合格：立即暂停，整改期90天")
+    assert sentences()["X1"].sentence.startswith(
+        "监督抽查、市场抽样或授权后抽样的型式检验出现A类不合格：立即暂停，整改期90天")
     changed = RuleSet.from_overrides({"X1": {"deadline_days": 60}})
     assert "整改期60天" in sentences(changed)["X1"].sentence
 

@@ -45,6 +45,39 @@ def test_a_critical_failure_in_a_market_sample_suspends_too():
     assert kinds(actions) == [("suspend", "X1")]
 
 
+def test_a_failed_type_inspection_after_the_grant_suspends_at_once():
+    failure = x1_failure(type="type", sampled_on=day(100), verified_on=day(110))
+    actions, licence = settle(make_licence(), day(110), inspections=[failure])
+    [action] = actions
+    assert (action.kind, action.rule, action.to_status) == ("suspend", "X1", "suspended")
+    assert (action.evidence, action.deadline) == ((1,), day(200))
+    assert licence.status == "suspended"
+
+
+def test_a_failed_type_inspection_sampled_on_the_grant_day_suspends():
+    failure = x1_failure(type="type", sampled_on=day(0), verified_on=day(10))
+    assert kinds(run(make_licence(), day(10), inspections=[failure])) == [("suspend", "X1")]
+
+
+def test_a_failed_type_inspection_sampled_before_the_grant_does_not_suspend():
+    # The admission evidence: sampled the day before the grant, verified only afterwards.
+    failure = x1_failure(type="type", sampled_on=day(-1), verified_on=day(10))
+    assert run(make_licence(), day(10), inspections=[failure]) == []
+
+
+def test_a_type_inspection_suspension_is_cleared_by_a_later_passed_surveillance():
+    failure = x1_failure(type="type", sampled_on=day(100), verified_on=day(110))
+    _, licence = settle(make_licence(), day(110), inspections=[failure])
+    passed = make_inspection(2, sampled_on=day(120), verified_on=day(130))
+    assert kinds(run(licence, day(130), inspections=[failure, passed])) == [("reinstate", "X1")]
+    assert kinds(run(licence, day(201), inspections=[failure])) == [("revoke", "X1")]
+
+
+def test_a_factory_inspection_with_a_critical_failure_is_not_for_x1():
+    failure = x1_failure(type="factory")
+    assert run(make_licence(), day(110), inspections=[failure]) == []
+
+
 def test_an_inspection_not_yet_verified_triggers_nothing():
     assert run(make_licence(), day(109), inspections=[x1_failure()]) == []
     assert run(make_licence(), day(200), inspections=[x1_failure(verified_on=None)]) == []
