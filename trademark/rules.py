@@ -228,8 +228,8 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
              validity_years: int = 3) -> list[RuleDescription]:
     """Say every rule of a mark in one plain Chinese sentence, in rule order.
 
-    ``enabled`` is whether the rule applies to this mark: E1 never applies to a certification
-    mark, E5 and X6 only to a paid one.
+    ``enabled`` is whether the rule applies to this mark: E1, E3 and X10 (membership) never
+    apply to a certification mark, E5 and X6 only to a paid one.
     """
     r = ruleset
     collective = MarkType(mark_type) == MarkType.COLLECTIVE
@@ -238,7 +238,8 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
                "证明商标：不以联盟会员资格为条件，凡符合条件的企业均可申请使用"),
         "E2": f"许可范围内每个产品型号须有{r['E2']['months']}个月内抽样、依据现行标准版本"
               "（新版本过渡期内亦可依据上一版本）、经审核合格的型式检验",
-        "E3": f"{r['E3']['months']}个月内被本联盟清退的企业不得申请",
+        "E3": (f"{r['E3']['months']}个月内被本联盟清退的企业不得申请" if collective else
+               "证明商标：不因企业曾被联盟清退而拒绝申请"),
         "E4": "须提交已签署的承诺书",
         "E5": "须缴清当年使用费" if paid else "本标志免费授权，无需缴费",
         "X1": f"监督抽查、市场抽样或授权后抽样的型式检验出现A类不合格：立即暂停，"
@@ -255,9 +256,10 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
         "X8": "标准新版本过渡期结束后，最近一次合格检验仍依据旧版本：暂停，"
               "依据新版本检验合格后自动恢复",
         "X9": f"许可有效期{validity_years}年，期满即失效，须重新申请",
-        "X10": "企业被联盟清退：撤销其在本联盟标志下的全部许可",
+        "X10": ("企业被联盟清退：撤销其在本联盟集体商标下的全部许可" if collective else
+                "证明商标：许可不以会员资格为条件，企业被联盟清退不撤销许可"),
     }
-    applies = {"E1": collective, "E5": paid, "X6": paid}
+    applies = {"E1": collective, "E3": collective, "X10": collective, "E5": paid, "X6": paid}
     return [RuleDescription(rule, r.enabled(rule) and applies.get(rule, True), sentences[rule])
             for rule in RULE_IDS]
 
@@ -646,7 +648,9 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
     if ruleset.enabled("E2"):
         unmet.extend(_check_e2(licence, inspections, standard, ruleset["E2"]["months"], today))
 
-    if ruleset.enabled("E3") and membership is not None and membership.expelled_on is not None:
+    # E3: a cool-off after expulsion is about membership, so it too asks only for collective marks.
+    if (ruleset.enabled("E3") and licence.mark_type == MarkType.COLLECTIVE
+            and membership is not None and membership.expelled_on is not None):
         months = ruleset["E3"]["months"]
         until = readmission_from(membership.expelled_on, months)
         if membership.expelled_on <= today < until:
@@ -892,13 +896,9 @@ class _Context:
         m = self.membership
         if m is None or m.status != MembershipStatus.EXPELLED:
             return None
-        if m.expelled_on is None:
-            return self._revoke("X10", "企业已被联盟清退")
-        granted = self.licence.granted_on
-        # X10: an expulsion before the grant was judged at entry (E3), not here.
-        if m.expelled_on <= self.today and (granted is None or m.expelled_on >= granted):
-            return self._revoke("X10", f"企业于{_d(m.expelled_on)}被联盟清退")
-        return None
+        if m.expelled_on is not None and m.expelled_on > self.today:
+            return None
+        return expulsion_action(self.licence, m.expelled_on, self.rules)
 
     def expiry(self) -> list[Action]:
         expires = self.licence.expires_on
@@ -1111,6 +1111,30 @@ class _Context:
                               f"予以警告；可在{_d(deadline)}前复检，复检不合格或逾期未复检将暂停",
                               self.licence.status, (i.id,), deadline))
         return out
+
+
+def expulsion_action(licence: LicenceFact, expelled_on: date | None, ruleset: RuleSet,
+                     why: str | None = None) -> Action | None:
+    """X10: return what the firm's expulsion does to this licence (None: nothing).
+
+    A collective mark's application is refused and its licence in use revoked; a certification
+    mark does not depend on membership, so nothing happens to it. An expulsion before the
+    grant was for the entry rules (E3) to judge. ``why`` is the expulsion's own reason.
+    """
+    if not ruleset.enabled("X10") or licence.mark_type != MarkType.COLLECTIVE:
+        return None
+    if licence.status in FINAL_STATUSES:
+        return None
+    granted = licence.granted_on
+    if expelled_on is not None and granted is not None and expelled_on < granted:
+        return None
+    said = "企业已被联盟清退" if expelled_on is None else f"企业于{_d(expelled_on)}被联盟清退"
+    if why and why.strip():
+        said += f"（{why.strip()}）"
+    if licence.status == LicenceStatus.APPLIED:
+        return Action(ActionKind.REFUSE, "X10", said + "，申请不予许可", LicenceStatus.REFUSED)
+    return Action(ActionKind.REVOKE, "X10", said + "，撤销其在本联盟集体商标下的许可",
+                  LicenceStatus.REVOKED)
 
 
 # ---------------------------------------------------------------------------------------------

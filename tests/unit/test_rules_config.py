@@ -136,6 +136,13 @@ def test_a_certification_mark_does_not_ask_for_membership():
     assert sentences(mark_type="collective")["E1"].enabled is True
 
 
+@pytest.mark.parametrize("rule", ["E3", "X10"])
+def test_the_expulsion_rules_apply_only_to_a_collective_mark(rule):
+    collective, certification = sentences()[rule], sentences(mark_type="certification")[rule]
+    assert (collective.enabled, certification.enabled) == (True, False)
+    assert "证明商标" in certification.sentence and "证明商标" not in collective.sentence
+
+
 def test_fee_rules_apply_only_to_a_paid_mark():
     free, paid = sentences(paid=False), sentences(paid=True)
     assert (free["E5"].enabled, free["X6"].enabled) == (False, False)

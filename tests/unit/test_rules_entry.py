@@ -187,12 +187,17 @@ def test_a_firm_expelled_exactly_m_months_ago_may_apply_again():
     assert unmet(make_application(), membership=membership)[0] == []
 
 
-def test_the_cool_off_applies_to_a_certification_mark_too_unless_switched_off():
+def test_the_cool_off_applies_to_a_collective_mark_unless_switched_off():
+    membership = make_member(expelled_on=date(2023, 6, 1))
+    assert unmet(make_application(), membership=membership)[0] == ["E3"]
+    off = RuleSet.from_overrides({"E3": {"enabled": False}})
+    assert unmet(make_application(), membership=membership, rules=off)[0] == []
+
+
+def test_a_certification_mark_does_not_refuse_a_recently_expelled_firm():
     licence = make_application(mark_type="certification")
     membership = make_member(status="expelled", expelled_on=date(2023, 6, 1))
-    assert unmet(licence, membership=membership)[0] == ["E3"]
-    off = RuleSet.from_overrides({"E3": {"enabled": False}})
-    assert unmet(licence, membership=membership, rules=off)[0] == []
+    assert unmet(licence, membership=membership) == ([], [])
 
 
 def test_the_signed_commitment_must_be_on_file():
