@@ -115,11 +115,102 @@ class ActionKind(StrEnum):
     EXPIRE = "expire"
     SURRENDER = "surrender"
     REFUSE = "refuse"
+    WITHDRAW = "withdraw"  # the firm withdraws its application (to ``surrendered``)
 
 
 class EventKind(StrEnum):
     REFUSED_SAMPLING = "refused_sampling"
     MISUSE = "misuse"
+
+
+# ---------------------------------------------------------------------------------------------
+# Words: the one place for the Chinese labels of statuses, actions, decisions and rules.
+#
+# Plain strings, so the core stays pure. ``N_`` only marks them: pybabel's default keywords
+# include it, so the shell's catalogue picks them up and the shell translates them with
+# (lazy_)gettext where it shows them.
+
+
+def N_(text: str) -> str:
+    """Mark a label for translation and return it unchanged."""
+    return text
+
+
+STATUS_LABELS: Mapping[str, str] = MappingProxyType({
+    LicenceStatus.APPLIED: N_("申请中"),
+    LicenceStatus.ACTIVE: N_("有效"),
+    LicenceStatus.SUSPENDED: N_("已暂停"),
+    LicenceStatus.REVOKED: N_("已撤销"),
+    LicenceStatus.EXPIRED: N_("已过期"),
+    LicenceStatus.SURRENDERED: N_("已放弃"),  # given up by the firm, or its application withdrawn
+    LicenceStatus.REFUSED: N_("不予许可"),
+})
+
+MEMBERSHIP_LABELS: Mapping[str, str] = MappingProxyType({
+    MembershipStatus.APPLICANT: N_("申请中"),
+    MembershipStatus.MEMBER: N_("会员"),
+    MembershipStatus.SUSPENDED: N_("已暂停"),
+    MembershipStatus.EXPELLED: N_("已清退"),
+    MembershipStatus.WITHDRAWN: N_("已退出"),
+})
+
+# What staff may do (the buttons): manual actions on a licence and actions on an application.
+ACTION_LABELS: Mapping[str, str] = MappingProxyType({
+    "warn": N_("警告"),
+    "suspend": N_("暂停"),
+    "reinstate": N_("恢复"),
+    "revoke": N_("撤销"),
+    "refused_sampling": N_("记录拒绝抽样"),
+    "misuse": N_("记录违规使用"),
+    "surrender": N_("放弃许可"),
+    "grant": N_("授权"),
+    "refuse": N_("不予许可"),
+    "withdraw": N_("撤回申请"),
+})
+
+# What a stored Decision records, by its kind (every ActionKind, and the shell's own kinds).
+DECISION_LABELS: Mapping[str, str] = MappingProxyType({
+    "apply": N_("申请"),
+    ActionKind.GRANT: N_("授权"),
+    ActionKind.WARN: N_("警告"),
+    ActionKind.SUSPEND: N_("暂停"),
+    ActionKind.REINSTATE: N_("恢复"),
+    ActionKind.REVOKE: N_("撤销"),
+    ActionKind.EXPIRE: N_("到期"),
+    ActionKind.SURRENDER: N_("放弃"),
+    ActionKind.REFUSE: N_("不予许可"),
+    ActionKind.WITHDRAW: N_("撤回申请"),
+    "admit": N_("准予入会"),
+    "expel": N_("清退"),
+})
+
+# A short name of each rule, for lists and histories (``describe`` says the whole rule).
+RULE_LABELS: Mapping[str, str] = MappingProxyType({
+    "E1": N_("会员资格"),
+    "E2": N_("型式检验"),
+    "E3": N_("清退冷静期"),
+    "E4": N_("承诺书"),
+    "E5": N_("年度使用费"),
+    "X1": N_("A类不合格"),
+    "X2": N_("一般不合格"),
+    "X3": N_("累计不合格"),
+    "X4": N_("监督抽查逾期"),
+    "X5": N_("拒绝抽样"),
+    "X6": N_("使用费逾期"),
+    "X7": N_("长期暂停"),
+    "X8": N_("标准换版"),
+    "X9": N_("有效期届满"),
+    "X10": N_("清退"),
+    MANUAL: N_("手工操作"),
+})
+
+PARAMETER_LABELS: Mapping[str, str] = MappingProxyType({
+    "enabled": N_("启用"),
+    "months": N_("月数"),
+    "deadline_days": N_("期限（天）"),
+    "count": N_("次数"),
+    "grace_days": N_("宽限期（天）"),
+})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1140,36 +1231,73 @@ def expulsion_action(licence: LicenceFact, expelled_on: date | None, ruleset: Ru
 # ---------------------------------------------------------------------------------------------
 # Staff actions
 
-MANUAL_ACTIONS = ("warn", "suspend", "reinstate", "revoke", "refused_sampling", "misuse",
-                  "surrender", "refuse")
-
-_STATUS_WORDS = {
-    LicenceStatus.APPLIED: "申请中",
-    LicenceStatus.ACTIVE: "有效",
-    LicenceStatus.SUSPENDED: "已暂停",
-    LicenceStatus.REVOKED: "已撤销",
-    LicenceStatus.EXPIRED: "已过期",
-    LicenceStatus.SURRENDERED: "已注销（企业主动放弃）",
-    LicenceStatus.REFUSED: "申请已被拒绝",
-}
-
-_ACTION_WORDS = {
-    "warn": "警告", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销",
-    "refused_sampling": "记录拒绝抽样", "misuse": "记录违规使用", "surrender": "注销",
-    "refuse": "拒绝申请",
-}
+# Manual actions on a licence in use, and actions on an application (SPEC §4), display order.
+LICENCE_ACTIONS = ("warn", "suspend", "reinstate", "revoke", "refused_sampling", "misuse",
+                   "surrender")
+APPLICATION_ACTIONS = ("grant", "refuse", "withdraw")
+# What manual_action takes: every action with a staff reason. A grant goes through grant(),
+# after the entry rules.
+MANUAL_ACTIONS = (*LICENCE_ACTIONS, "refuse", "withdraw")
+# Actions that end the licence or the application for good: the UI asks staff to confirm.
+IRREVERSIBLE_ACTIONS = frozenset({"revoke", "refused_sampling", "surrender", "refuse",
+                                  "withdraw"})
 
 _IN_USE = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
-_ALLOWED_FROM = {
+# The one table of which action is allowed from which status (manual_action, grant, the UI).
+_ALLOWED_FROM: Mapping[str, tuple[LicenceStatus, ...]] = MappingProxyType({
     "warn": _IN_USE,
     "suspend": _IN_USE,  # on a suspended licence: adds a cause that only staff can lift
     "reinstate": (LicenceStatus.SUSPENDED,),
     "revoke": _IN_USE,
     "refused_sampling": _IN_USE,
     "misuse": _IN_USE,
-    "surrender": (LicenceStatus.APPLIED, *_IN_USE),
+    "surrender": _IN_USE,  # an application is withdrawn instead
+    "grant": (LicenceStatus.APPLIED,),
     "refuse": (LicenceStatus.APPLIED,),
-}
+    "withdraw": (LicenceStatus.APPLIED,),
+})
+
+
+class ActionOption(NamedTuple):
+    action: str
+    label: str
+    irreversible: bool  # ends the licence or application for good: ask for confirmation
+    on_application: bool  # grant, refuse, withdraw (the rest act on a licence in use)
+
+
+def _expired(expires_on: date | None, today: date | None) -> bool:
+    return expires_on is not None and today is not None and today > expires_on
+
+
+def allowed_actions(status: LicenceStatus | str, *, expires_on: date | None = None,
+                    today: date | None = None) -> tuple[str, ...]:
+    """Return the actions staff may take on a licence in ``status``, in display order.
+
+    Given ``expires_on`` and ``today``, a licence past its validity offers no reinstatement.
+    """
+    status = LicenceStatus(status)
+    return tuple(a for a in (*LICENCE_ACTIONS, *APPLICATION_ACTIONS)
+                 if status in _ALLOWED_FROM[a]
+                 and not (a == "reinstate" and _expired(expires_on, today)))
+
+
+def action_options(status: LicenceStatus | str, *, expires_on: date | None = None,
+                   today: date | None = None) -> tuple[ActionOption, ...]:
+    """Return the allowed actions with their label and whether each needs confirmation."""
+    return tuple(ActionOption(a, ACTION_LABELS[a], a in IRREVERSIBLE_ACTIONS,
+                              a in APPLICATION_ACTIONS)
+                 for a in allowed_actions(status, expires_on=expires_on, today=today))
+
+
+def needs_confirmation(action: str) -> bool:
+    """Tell whether an action is irreversible, so staff must confirm it."""
+    return action in IRREVERSIBLE_ACTIONS
+
+
+def _not_allowed(status: LicenceStatus, action: str) -> RuleError:
+    allowed = "、".join(ACTION_LABELS[a] for a in allowed_actions(status)) or "无"
+    return RuleError(f"许可当前状态为“{STATUS_LABELS[status]}”，不能{ACTION_LABELS[action]}"
+                     f"（可以：{allowed}）")
 
 
 def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
@@ -1177,21 +1305,23 @@ def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
     """Turn a staff action on a licence into the Action to store, or raise ``RuleError``.
 
     ``refused_sampling`` revokes under X5 (a warning only if the mark switched X5 off);
-    ``misuse`` is recorded as a warning, the status stays, and staff decide any sanction.
+    ``misuse`` is recorded as a warning, the status stays, and staff decide any sanction;
+    ``withdraw`` ends an application the firm no longer wants (status ``surrendered``).
     """
-    if action not in _ALLOWED_FROM:
+    if action == "grant":
+        raise RuleError("授权须先审查准入条件（E1–E5），不能作为手工操作")
+    if action not in MANUAL_ACTIONS:
         raise RuleError(f"未知操作：{action}（可用：{'、'.join(MANUAL_ACTIONS)}）")
     reason = (reason or "").strip()
     if not reason:
-        raise RuleError(f"{_ACTION_WORDS[action]}必须填写理由")
+        raise RuleError(f"{ACTION_LABELS[action]}必须填写理由")
     status = licence.status
     if status in FINAL_STATUSES:
-        raise RuleError(f"许可{_STATUS_WORDS[status]}，这是最终状态，不能再{_ACTION_WORDS[action]}；"
-                        "企业须重新申请")
-    if status not in _ALLOWED_FROM[action]:
-        raise RuleError(f"许可当前{_STATUS_WORDS[status]}，不能{_ACTION_WORDS[action]}")
-    if (action == "reinstate" and licence.expires_on is not None
-            and today > licence.expires_on):
+        raise RuleError(f"许可状态为“{STATUS_LABELS[status]}”，这是最终状态，"
+                        f"不能再{ACTION_LABELS[action]}；企业须重新申请")
+    if action not in allowed_actions(status):
+        raise _not_allowed(status, action)
+    if action not in allowed_actions(status, expires_on=licence.expires_on, today=today):
         raise RuleError(f"许可有效期已于{_d(licence.expires_on)}届满，不能恢复")
 
     if action == "warn":
@@ -1211,13 +1341,17 @@ def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
         return Action(ActionKind.REVOKE, "X5", f"企业拒绝抽样：{reason}", LicenceStatus.REVOKED)
     if action == "surrender":
         return Action(ActionKind.SURRENDER, MANUAL, reason, LicenceStatus.SURRENDERED)
+    if action == "withdraw":
+        return Action(ActionKind.WITHDRAW, MANUAL, f"企业撤回申请：{reason}",
+                      LicenceStatus.SURRENDERED)
     return Action(ActionKind.REFUSE, MANUAL, reason, LicenceStatus.REFUSED)
 
 
 def grant(licence: LicenceFact, unmet: Sequence[Unmet], today: date, evidence: tuple[int, ...] = ()) -> Action:
     """Return the grant of an application that meets every entry rule, or raise ``RuleError``."""
-    if licence.status != LicenceStatus.APPLIED:
-        raise RuleError(f"许可当前{_STATUS_WORDS[licence.status]}，只有申请中的许可可以授权")
+    if "grant" not in allowed_actions(licence.status):
+        raise RuleError(f"许可当前状态为“{STATUS_LABELS[licence.status]}”，"
+                        "只有申请中的许可可以授权")
     if unmet:
         listed = "；".join(f"{u.rule} {u.reason}" for u in unmet)
         raise RuleError(f"不符合准入条件：{listed}")
