@@ -27,8 +27,10 @@ Conventions chosen here (SPEC is silent)
   in the year of grant. E5 asks for the fee of ``today``'s year.
 * Only inspections verified on or before ``today``, of a model in the licence's scope and against
   the mark's standard count (``StandardFact.covers``: SPEC §4, E2, X1–X4, X8).
-  Exit rules X1–X3 look only at inspections verified on or after the grant day; E2 and X8 look
-  at all. A verified retest replaces the verdict of the inspection it retests (SPEC §3).
+  Exit rules X1–X3 look only at inspections verified on or after the grant day (X1 a type
+  inspection only if also sampled on or after it: before, it was the admission evidence); E2
+  and X8 look at all. A verified retest replaces the verdict of the inspection it retests
+  (SPEC §3).
 * "Surveillance" for X4 means a ``surveillance`` or ``market`` inspection; X1 is cleared only by
   a passed ``surveillance`` inspection of the same product model sampled on or after the
   suspension day and verified by the deadline.
