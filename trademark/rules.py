@@ -25,9 +25,12 @@ Conventions chosen here (SPEC is silent)
 * ``expires_on`` is the last valid day (``expiry_date()``); X9 fires the day after.
 * The annual fee (paid marks) is for the calendar year: due on 1 January, or on the grant day
   in the year of grant. E5 asks for the fee of ``today``'s year.
-* Only inspections verified on or before ``today`` and of a model in the licence's scope count.
-  Exit rules X1–X3 look only at inspections verified on or after the grant day; E2 and X8 look
-  at all. A verified retest replaces the verdict of the inspection it retests (SPEC §3).
+* Only inspections verified on or before ``today``, of a model in the licence's scope and against
+  the mark's standard count (``StandardFact.covers``: SPEC §4, E2, X1–X4, X8).
+  Exit rules X1–X3 look only at inspections verified on or after the grant day (X1 a type
+  inspection only if also sampled on or after it: before, it was the admission evidence); E2
+  and X8 look at all. A verified retest replaces the verdict of the inspection it retests
+  (SPEC §3).
 * "Surveillance" for X4 means a ``surveillance`` or ``market`` inspection; X1 is cleared only by
   a passed ``surveillance`` inspection of the same product model sampled on or after the
   suspension day and verified by the deadline.
@@ -43,7 +46,11 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from parties.membership import MembershipStatus  # noqa: F401  (pure: the parties' vocabulary)
+# Pure cores share their vocabularies: one InspectionType and one outcome for judging and the rules.
+from compliance.engine import InspectionType
+from compliance.engine import VerdictOutcome as Outcome
+from parties import membership as party_rules
+from parties.membership import MembershipStatus
 
 MANUAL = "manual"
 
@@ -85,20 +92,6 @@ class MarkType(StrEnum):
     CERTIFICATION = "certification"
 
 
-class InspectionType(StrEnum):
-    TYPE = "type"
-    SURVEILLANCE = "surveillance"
-    RETEST = "retest"
-    MARKET = "market"
-    FACTORY = "factory"
-
-
-class Outcome(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    INCOMPLETE = "incomplete"
-
-
 class ActionKind(StrEnum):
     GRANT = "grant"
     WARN = "warn"
@@ -108,11 +101,102 @@ class ActionKind(StrEnum):
     EXPIRE = "expire"
     SURRENDER = "surrender"
     REFUSE = "refuse"
+    WITHDRAW = "withdraw"  # the firm withdraws its application (to ``surrendered``)
 
 
 class EventKind(StrEnum):
     REFUSED_SAMPLING = "refused_sampling"
     MISUSE = "misuse"
+
+
+# ---------------------------------------------------------------------------------------------
+# Words: the one place for the Chinese labels of statuses, actions, decisions and rules.
+#
+# Plain strings, so the core stays pure. ``N_`` only marks them: pybabel's default keywords
+# include it, so the shell's catalogue picks them up and the shell translates them with
+# (lazy_)gettext where it shows them.
+
+
+def N_(text: str) -> str:
+    """Mark a label for translation and return it unchanged."""
+    return text
+
+
+STATUS_LABELS: Mapping[str, str] = MappingProxyType({
+    LicenceStatus.APPLIED: N_("申请中"),
+    LicenceStatus.ACTIVE: N_("有效"),
+    LicenceStatus.SUSPENDED: N_("已暂停"),
+    LicenceStatus.REVOKED: N_("已撤销"),
+    LicenceStatus.EXPIRED: N_("已过期"),
+    LicenceStatus.SURRENDERED: N_("已放弃"),  # given up by the firm, or its application withdrawn
+    LicenceStatus.REFUSED: N_("不予许可"),
+})
+
+MEMBERSHIP_LABELS: Mapping[str, str] = MappingProxyType({
+    MembershipStatus.APPLICANT: N_("申请中"),
+    MembershipStatus.MEMBER: N_("会员"),
+    MembershipStatus.SUSPENDED: N_("已暂停"),
+    MembershipStatus.EXPELLED: N_("已清退"),
+    MembershipStatus.WITHDRAWN: N_("已退出"),
+})
+
+# What staff may do (the buttons): manual actions on a licence and actions on an application.
+ACTION_LABELS: Mapping[str, str] = MappingProxyType({
+    "warn": N_("警告"),
+    "suspend": N_("暂停"),
+    "reinstate": N_("恢复"),
+    "revoke": N_("撤销"),
+    "refused_sampling": N_("记录拒绝抽样"),
+    "misuse": N_("记录违规使用"),
+    "surrender": N_("放弃许可"),
+    "grant": N_("授权"),
+    "refuse": N_("不予许可"),
+    "withdraw": N_("撤回申请"),
+})
+
+# What a stored Decision records, by its kind (every ActionKind, and the shell's own kinds).
+DECISION_LABELS: Mapping[str, str] = MappingProxyType({
+    "apply": N_("申请"),
+    ActionKind.GRANT: N_("授权"),
+    ActionKind.WARN: N_("警告"),
+    ActionKind.SUSPEND: N_("暂停"),
+    ActionKind.REINSTATE: N_("恢复"),
+    ActionKind.REVOKE: N_("撤销"),
+    ActionKind.EXPIRE: N_("到期"),
+    ActionKind.SURRENDER: N_("放弃"),
+    ActionKind.REFUSE: N_("不予许可"),
+    ActionKind.WITHDRAW: N_("撤回申请"),
+    "admit": N_("准予入会"),
+    "expel": N_("清退"),
+})
+
+# A short name of each rule, for lists and histories (``describe`` says the whole rule).
+RULE_LABELS: Mapping[str, str] = MappingProxyType({
+    "E1": N_("会员资格"),
+    "E2": N_("型式检验"),
+    "E3": N_("清退冷静期"),
+    "E4": N_("承诺书"),
+    "E5": N_("年度使用费"),
+    "X1": N_("A类不合格"),
+    "X2": N_("一般不合格"),
+    "X3": N_("累计不合格"),
+    "X4": N_("监督抽查逾期"),
+    "X5": N_("拒绝抽样"),
+    "X6": N_("使用费逾期"),
+    "X7": N_("长期暂停"),
+    "X8": N_("标准换版"),
+    "X9": N_("有效期届满"),
+    "X10": N_("清退"),
+    MANUAL: N_("手工操作"),
+})
+
+PARAMETER_LABELS: Mapping[str, str] = MappingProxyType({
+    "enabled": N_("启用"),
+    "months": N_("月数"),
+    "deadline_days": N_("期限（天）"),
+    "count": N_("次数"),
+    "grace_days": N_("宽限期（天）"),
+})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +208,7 @@ RULE_IDS = ("E1", "E2", "E3", "E4", "E5",
 DEFAULT_RULES: Mapping[str, Mapping[str, bool | int]] = MappingProxyType({
     "E1": {"enabled": True},
     "E2": {"enabled": True, "months": 12},
-    "E3": {"enabled": True, "months": 24},
+    "E3": {"enabled": True, "months": party_rules.COOL_OFF_MONTHS},
     "E4": {"enabled": True},
     "E5": {"enabled": True},
     "X1": {"enabled": True, "deadline_days": 90},
@@ -139,8 +223,10 @@ DEFAULT_RULES: Mapping[str, Mapping[str, bool | int]] = MappingProxyType({
     "X10": {"enabled": True},
 })
 
-# Smallest sensible value of each number: a grace period may be zero, nothing else may.
-_MINIMUM = {"months": 1, "deadline_days": 1, "count": 1, "grace_days": 0}
+# SPEC §4: months and days between 0 and 120 months (120 months are at most 3653 days), counts
+# between 1 and 20. A value outside is refused, never clamped.
+PARAMETER_BOUNDS: Mapping[str, tuple[int, int]] = MappingProxyType({
+    "months": (0, 120), "deadline_days": (0, 3653), "grace_days": (0, 3653), "count": (1, 20)})
 
 
 @dataclass(frozen=True)
@@ -180,9 +266,13 @@ class RuleSet:
                     if isinstance(value, bool) or not isinstance(value, int):
                         raise RuleConfigError(f"规则 {rule} 的 {name} 必须是整数",
                                               rule=rule, field=name)
-                    if value < _MINIMUM[name]:
-                        raise RuleConfigError(f"规则 {rule} 的 {name} 不能小于 {_MINIMUM[name]}",
-                                              rule=rule, field=name)
+                    low, high = PARAMETER_BOUNDS[name]
+                    if value < low:
+                        raise RuleConfigError(f"规则 {rule} 的 {name} 不能小于 {low}"
+                                              f"（允许 {low}–{high}）", rule=rule, field=name)
+                    if value > high:
+                        raise RuleConfigError(f"规则 {rule} 的 {name} 不能大于 {high}"
+                                              f"（允许 {low}–{high}）", rule=rule, field=name)
                 table[rule][name] = value
         return cls(tuple((rule, name, value)
                          for rule in RULE_IDS for name, value in table[rule].items()))
@@ -215,21 +305,22 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
              validity_years: int = 3) -> list[RuleDescription]:
     """Say every rule of a mark in one plain Chinese sentence, in rule order.
 
-    ``enabled`` is whether the rule applies to this mark: E1 never applies to a certification
-    mark, E5 and X6 only to a paid one.
+    ``enabled`` is whether the rule applies to this mark: E1, E3 and X10 (membership) never
+    apply to a certification mark, E5 and X6 only to a paid one.
     """
     r = ruleset
     collective = MarkType(mark_type) == MarkType.COLLECTIVE
     sentences = {
         "E1": ("集体商标：申请企业须为联盟在册会员，且会员资格正常" if collective else
                "证明商标：不以联盟会员资格为条件，凡符合条件的企业均可申请使用"),
-        "E2": f"许可范围内每个产品型号须有{r['E2']['months']}个月内抽样、依据现行标准版本、"
-              "经审核合格的型式检验",
-        "E3": f"{r['E3']['months']}个月内被本联盟清退的企业不得申请",
+        "E2": f"许可范围内每个产品型号须有{r['E2']['months']}个月内抽样、依据现行标准版本"
+              "（新版本过渡期内亦可依据上一版本）、经审核合格的型式检验",
+        "E3": (f"{r['E3']['months']}个月内被本联盟清退的企业不得申请" if collective else
+               "证明商标：不因企业曾被联盟清退而拒绝申请"),
         "E4": "须提交已签署的承诺书",
         "E5": "须缴清当年使用费" if paid else "本标志免费授权，无需缴费",
-        "X1": f"监督抽查出现A类不合格：立即暂停，整改期{r['X1']['deadline_days']}天；"
-              "期满前未通过暂停后重新抽样的监督检验则撤销",
+        "X1": f"监督抽查、市场抽样或授权后抽样的型式检验出现A类不合格：立即暂停，"
+              f"整改期{r['X1']['deadline_days']}天；期满前未通过暂停后重新抽样的监督检验则撤销",
         "X2": f"检验不合格但无A类不合格：发出警告，{r['X2']['deadline_days']}天内可复检；"
               "复检不合格或逾期未复检则暂停",
         "X3": f"{r['X3']['months']}个月内累计{r['X3']['count']}次检验不合格：撤销",
@@ -242,9 +333,10 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
         "X8": "标准新版本过渡期结束后，最近一次合格检验仍依据旧版本：暂停，"
               "依据新版本检验合格后自动恢复",
         "X9": f"许可有效期{validity_years}年，期满即失效，须重新申请",
-        "X10": "企业被联盟清退：撤销其在本联盟标志下的全部许可",
+        "X10": ("企业被联盟清退：撤销其在本联盟集体商标下的全部许可" if collective else
+                "证明商标：许可不以会员资格为条件，企业被联盟清退不撤销许可"),
     }
-    applies = {"E1": collective, "E5": paid, "X6": paid}
+    applies = {"E1": collective, "E3": collective, "X10": collective, "E5": paid, "X6": paid}
     return [RuleDescription(rule, r.enabled(rule) and applies.get(rule, True), sentences[rule])
             for rule in RULE_IDS]
 
@@ -255,6 +347,12 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
 
 @dataclass(frozen=True)
 class InspectionFact:
+    """A verified (or not yet verified) inspection of one of the firm's product models.
+
+    ``standard_code`` is the code of the standard it was made against; ``None`` when the caller
+    does not say, and then the version id alone tells (see ``StandardFact.covers``).
+    """
+
     id: int
     type: InspectionType
     product_model: str
@@ -267,6 +365,7 @@ class InspectionFact:
     failed_b: int = 0
     failed_c: int = 0
     retest_of: int | None = None
+    standard_code: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "type", InspectionType(self.type))
@@ -311,10 +410,34 @@ class StandardFact:
     def __post_init__(self):
         object.__setattr__(self, "versions", tuple(self.versions))
 
+    def covers(self, inspection: InspectionFact) -> bool:
+        """Tell whether an inspection is against this standard (SPEC §4: only those count).
+
+        Its version must be one of this standard's versions, and its standard code, when given,
+        this standard's code.
+        """
+        if inspection.standard_code is not None and inspection.standard_code != self.code:
+            return False
+        return any(v.id == inspection.standard_version_id for v in self.versions)
+
     def current(self, today: date) -> VersionFact | None:
         """Return the newest version in effect on ``today``."""
         in_force = [v for v in self.versions if v.effective is None or v.effective <= today]
         return in_force[-1] if in_force else None
+
+    def admitting(self, today: date) -> tuple[VersionFact, ...]:
+        """E2: the versions whose type inspections admit on ``today``, current first.
+
+        The current version, and until the current version's transition ends (that day
+        included) the version before it. No transition end: the current version alone.
+        """
+        current = self.current(today)
+        if current is None:
+            return ()
+        position = self.versions.index(current)
+        if position > 0 and current.transition_end is not None and today <= current.transition_end:
+            return current, self.versions[position - 1]
+        return (current,)
 
     def stops_counting(self, version_id: int) -> tuple[date, VersionFact] | None:
         """Return when a version stops counting and the version that replaces it, if known.
@@ -456,9 +579,7 @@ def surveillance_due(granted_on: date | None, last: InspectionFact | None, month
     return due, due + timedelta(days=grace_days)
 
 
-def readmission_from(expelled_on: date, months: int) -> date:
-    """E3: the first day a firm expelled on `expelled_on` may come back."""
-    return add_months(expelled_on, months)
+readmission_from = party_rules.readmission_from  # E3: one definition, the parties' own
 
 
 def expiry_date(granted_on: date, validity_years: int) -> date:
@@ -523,26 +644,29 @@ class _Verdict:
 
     @property
     def failed(self) -> bool:
-        return self.outcome == Outcome.FAIL
+        return self.outcome == Outcome.failed
 
 
-def _visible(licence: LicenceFact, inspections: Iterable[InspectionFact],
-             today: date) -> list[InspectionFact]:
+def _visible(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date,
+             standard: StandardFact | None) -> list[InspectionFact]:
     scope = set(licence.scope_models)
+    # SPEC §4: an inspection against another standard changes nothing for this mark. Without a
+    # standard fact there is nothing to compare with (E2 refuses such a licence anyway).
     return sorted((i for i in inspections
                    if i.verified_on is not None and i.verified_on <= today
-                   and (not scope or i.product_model in scope)),
+                   and (not scope or i.product_model in scope)
+                   and (standard is None or standard.covers(i))),
                   key=lambda i: (i.verified_on, i.id))
 
 
 def _verdicts(visible: Sequence[InspectionFact]) -> list[_Verdict]:
     latest_retest: dict[int, InspectionFact] = {}
     for i in visible:  # sorted by verification, so the last retest wins
-        if i.type == InspectionType.RETEST and i.retest_of is not None:
+        if i.type == InspectionType.retest and i.retest_of is not None:
             latest_retest[i.retest_of] = i
     out = []
     for i in visible:
-        if i.type == InspectionType.RETEST:
+        if i.type == InspectionType.retest:
             continue
         r = latest_retest.get(i.id)
         effective = r or i
@@ -552,13 +676,17 @@ def _verdicts(visible: Sequence[InspectionFact]) -> list[_Verdict]:
 
 
 def _latest_surveillance(verdicts: Iterable[_Verdict]) -> InspectionFact | None:
-    found = [v.inspection for v in verdicts if v.inspection.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET)]
+    found = [v.inspection for v in verdicts if v.inspection.type in (InspectionType.surveillance, InspectionType.market)]
     return max(found, key=lambda i: (i.sampled_on, i.id)) if found else None
 
 
-def last_surveillance(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date) -> InspectionFact | None:
-    """X4: the latest verified surveillance or market inspection of the licence's scope by `today`."""
-    return _latest_surveillance(_verdicts(_visible(licence, inspections, today)))
+def last_surveillance(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date,
+                      standard: StandardFact | None = None) -> InspectionFact | None:
+    """X4: the latest verified surveillance or market inspection of the licence's scope by `today`.
+
+    Give the mark's ``standard`` so that inspections against another standard are left out.
+    """
+    return _latest_surveillance(_verdicts(_visible(licence, inspections, today, standard)))
 
 
 def _describe_inspection(i: InspectionFact) -> str:
@@ -595,7 +723,9 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
     if ruleset.enabled("E2"):
         unmet.extend(_check_e2(licence, inspections, standard, ruleset["E2"]["months"], today))
 
-    if ruleset.enabled("E3") and membership is not None and membership.expelled_on is not None:
+    # E3: a cool-off after expulsion is about membership, so it too asks only for collective marks.
+    if (ruleset.enabled("E3") and licence.mark_type == MarkType.COLLECTIVE
+            and membership is not None and membership.expelled_on is not None):
         months = ruleset["E3"]["months"]
         until = readmission_from(membership.expelled_on, months)
         if membership.expelled_on <= today < until:
@@ -613,56 +743,74 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
     return unmet
 
 
+def _e2_versions_words(versions: Sequence[VersionFact]) -> str:
+    current, *previous = versions
+    words = f"现行{current.label}版"
+    if previous:
+        words += f"（过渡期至{_d(current.transition_end)}，{previous[0].label}版亦可）"
+    return words
+
+
 def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
               standard: StandardFact | None, months: int, today: date) -> list[Unmet]:
     if not licence.scope_models:
         return [Unmet("E2", "许可范围内没有产品型号")]
-    current = standard.current(today) if standard is not None else None
-    if current is None:
+    versions = standard.admitting(today) if standard is not None else ()
+    if not versions:
         return [Unmet("E2", "该标志尚无现行的联盟标准版本")]
-    verdicts = _verdicts(_visible(licence, inspections, today))
+    ids = {v.id for v in versions}
+    words = _e2_versions_words(versions)
+    verdicts = _verdicts(_visible(licence, inspections, today, standard))
     unmet = []
     for model in licence.scope_models:
-        if _e2_passing(verdicts, model, current, months, today):
+        if _e2_passing(verdicts, model, versions, months, today):
             continue
         older = [v for v in verdicts if v.inspection.product_model == model
-                 and v.inspection.type == InspectionType.TYPE]
+                 and v.inspection.type == InspectionType.type]
         if not older:
             why = "没有经审核的型式检验"
-        elif not any(v.inspection.standard_version_id == current.id for v in older):
-            why = f"没有依据现行{current.label}版标准的型式检验"
-        elif not any(v.outcome == Outcome.PASS and v.inspection.standard_version_id == current.id
+        elif not any(v.inspection.standard_version_id in ids for v in older):
+            why = f"没有依据{words}标准的型式检验"
+        elif not any(v.outcome == Outcome.passed and v.inspection.standard_version_id in ids
                      for v in older):
-            why = f"依据现行{current.label}版标准的型式检验不合格"
+            why = f"依据{words}标准的型式检验不合格"
         else:
             why = f"合格的型式检验已超过{months}个月"
         unmet.append(Unmet("E2", f"型号{model}：{why}（须有{months}个月内抽样、"
-                                 f"依据现行{current.label}版标准并经审核合格的型式检验）"))
+                                 f"依据{words}标准并经审核合格的型式检验）"))
     return unmet
 
 
-def _e2_passing(verdicts, model: str, current: VersionFact, months: int, today: date) -> list:
+def _e2_passing(verdicts, model: str, versions: Sequence[VersionFact], months: int,
+                today: date) -> list:
     """The verified, passed type inspections of `model` that satisfy E2 today, newest last."""
+    ids = {v.id for v in versions}
     return [v for v in verdicts
             if v.inspection.product_model == model
-            and v.inspection.type == InspectionType.TYPE
-            and v.inspection.standard_version_id == current.id
-            and v.outcome == Outcome.PASS
+            and v.inspection.type == InspectionType.type
+            and v.inspection.standard_version_id in ids
+            and v.outcome == Outcome.passed
             and today <= add_months(v.inspection.sampled_on, months)]
 
 
 def entry_evidence(licence: LicenceFact, inspections: Iterable[InspectionFact], standard: StandardFact | None,
                    ruleset: RuleSet, today: date) -> tuple[int, ...]:
-    """Return the ids of the type inspections a grant rests on (E2): the latest passing one per model."""
-    current = standard.current(today) if standard is not None else None
-    if current is None:
+    """Return the ids of the type inspections a grant rests on (E2): one passing one per model.
+
+    The latest against the current version, or in the transition without one the latest
+    against the previous version.
+    """
+    versions = standard.admitting(today) if standard is not None else ()
+    if not versions:
         return ()
-    verdicts = _verdicts(_visible(licence, inspections, today))
+    current_id = versions[0].id
+    verdicts = _verdicts(_visible(licence, inspections, today, standard))
     evidence = []
     for model in licence.scope_models:
-        passing = _e2_passing(verdicts, model, current, ruleset["E2"]["months"], today)
+        passing = _e2_passing(verdicts, model, versions, ruleset["E2"]["months"], today)
         if passing:
-            latest = max(passing, key=lambda v: (v.inspection.sampled_on, v.inspection.id))
+            latest = max(passing, key=lambda v: (v.inspection.standard_version_id == current_id,
+                                                 v.inspection.sampled_on, v.inspection.id))
             evidence.append(latest.inspection.id)
     return tuple(sorted(set(evidence)))
 
@@ -736,7 +884,8 @@ class _Context:
                        if self.licence.status == LicenceStatus.SUSPENDED else ())
         # Suspended with no recorded cause (e.g. imported data): only staff may lift it.
         self.unknown_cause = self.licence.status == LicenceStatus.SUSPENDED and not self.causes
-        self.all_verdicts = _verdicts(_visible(self.licence, self.inspections, self.today))
+        self.all_verdicts = _verdicts(_visible(self.licence, self.inspections, self.today,
+                                               self.standard))
         granted = self.licence.granted_on
         # X1–X3 judge what happened while the licence existed, not the admission tests.
         self.verdicts = [v for v in self.all_verdicts
@@ -822,13 +971,9 @@ class _Context:
         m = self.membership
         if m is None or m.status != MembershipStatus.EXPELLED:
             return None
-        if m.expelled_on is None:
-            return self._revoke("X10", "企业已被联盟清退")
-        granted = self.licence.granted_on
-        # X10: an expulsion before the grant was judged at entry (E3), not here.
-        if m.expelled_on <= self.today and (granted is None or m.expelled_on >= granted):
-            return self._revoke("X10", f"企业于{_d(m.expelled_on)}被联盟清退")
-        return None
+        if m.expelled_on is not None and m.expelled_on > self.today:
+            return None
+        return expulsion_action(self.licence, m.expelled_on, self.rules)
 
     def expiry(self) -> list[Action]:
         expires = self.licence.expires_on
@@ -857,8 +1002,7 @@ class _Context:
         out = []
         for v in self.verdicts:
             i = v.inspection
-            if (i.type in (InspectionType.SURVEILLANCE, InspectionType.MARKET)
-                    and i.failed_a > 0 and v.failed
+            if (self._x1_kind(i) and i.failed_a > 0 and v.failed
                     and not _handled(self.decisions, "X1", (i.id,))):
                 deadline = self.today + timedelta(days=days)
                 out.append(self._suspend(
@@ -867,10 +1011,19 @@ class _Context:
                     (i.id,), deadline))
         return out
 
+    def _x1_kind(self, i: InspectionFact) -> bool:
+        """Tell whether an inspection is one X1 judges: surveillance, market, or a later type test."""
+        if i.type in (InspectionType.surveillance, InspectionType.market):
+            return True
+        # X1: a type inspection sampled on or after the grant day tests the licensed product like
+        # a surveillance does; one sampled before it was the admission evidence (E2).
+        granted = self.licence.granted_on
+        return i.type == InspectionType.type and granted is not None and i.sampled_on >= granted
+
     def _x2_candidates(self) -> list[_Verdict]:
         # X2: a failed inspection without an A-class failure (X1 takes those).
         return [v for v in self.verdicts
-                if v.inspection.outcome == Outcome.FAIL and v.inspection.failed_a == 0]
+                if v.inspection.outcome == Outcome.failed and v.inspection.failed_a == 0]
 
     def _x2_suspend(self) -> list[Action]:
         days = self.param("X2", "deadline_days")
@@ -952,7 +1105,7 @@ class _Context:
     def _x8_stale(self) -> tuple[_Verdict, date, VersionFact] | None:
         if self.standard is None:
             return None
-        passed = [v for v in self.all_verdicts if v.outcome == Outcome.PASS]
+        passed = [v for v in self.all_verdicts if v.outcome == Outcome.passed]
         if not passed:
             return None
         last = max(passed, key=lambda v: (v.on, v.inspection.id))
@@ -980,9 +1133,9 @@ class _Context:
                   if v.inspection.id in cause.evidence}
         for v in self.all_verdicts:
             i = v.inspection
-            if i.id in cause.evidence and v.outcome == Outcome.PASS:
+            if i.id in cause.evidence and v.outcome == Outcome.passed:
                 return True  # a passed retest replaces the failed verdict (SPEC §3)
-            if (i.type == InspectionType.SURVEILLANCE and v.outcome == Outcome.PASS
+            if (i.type == InspectionType.surveillance and v.outcome == Outcome.passed
                     and i.sampled_on >= cause.since and v.on <= deadline
                     and (not models or i.product_model in models)):
                 return True
@@ -994,7 +1147,7 @@ class _Context:
                 days=self.param("X1", "deadline_days"))
             return self._x1_cleared(cause, min(deadline, self.today))
         if cause.rule == "X2":
-            return any(v.inspection.id in cause.evidence and v.outcome == Outcome.PASS
+            return any(v.inspection.id in cause.evidence and v.outcome == Outcome.passed
                        for v in self.all_verdicts)
         if cause.rule == "X4":
             return self._x4_overdue() is None
@@ -1035,39 +1188,100 @@ class _Context:
         return out
 
 
+def expulsion_action(licence: LicenceFact, expelled_on: date | None, ruleset: RuleSet,
+                     why: str | None = None) -> Action | None:
+    """X10: return what the firm's expulsion does to this licence (None: nothing).
+
+    A collective mark's application is refused and its licence in use revoked; a certification
+    mark does not depend on membership, so nothing happens to it. An expulsion before the
+    grant was for the entry rules (E3) to judge. ``why`` is the expulsion's own reason.
+    """
+    if not ruleset.enabled("X10") or licence.mark_type != MarkType.COLLECTIVE:
+        return None
+    if licence.status in FINAL_STATUSES:
+        return None
+    granted = licence.granted_on
+    if expelled_on is not None and granted is not None and expelled_on < granted:
+        return None
+    said = "企业已被联盟清退" if expelled_on is None else f"企业于{_d(expelled_on)}被联盟清退"
+    if why and why.strip():
+        said += f"（{why.strip()}）"
+    if licence.status == LicenceStatus.APPLIED:
+        return Action(ActionKind.REFUSE, "X10", said + "，申请不予许可", LicenceStatus.REFUSED)
+    return Action(ActionKind.REVOKE, "X10", said + "，撤销其在本联盟集体商标下的许可",
+                  LicenceStatus.REVOKED)
+
+
 # ---------------------------------------------------------------------------------------------
 # Staff actions
 
-MANUAL_ACTIONS = ("warn", "suspend", "reinstate", "revoke", "refused_sampling", "misuse",
-                  "surrender", "refuse")
-
-_STATUS_WORDS = {
-    LicenceStatus.APPLIED: "申请中",
-    LicenceStatus.ACTIVE: "有效",
-    LicenceStatus.SUSPENDED: "已暂停",
-    LicenceStatus.REVOKED: "已撤销",
-    LicenceStatus.EXPIRED: "已过期",
-    LicenceStatus.SURRENDERED: "已注销（企业主动放弃）",
-    LicenceStatus.REFUSED: "申请已被拒绝",
-}
-
-_ACTION_WORDS = {
-    "warn": "警告", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销",
-    "refused_sampling": "记录拒绝抽样", "misuse": "记录违规使用", "surrender": "注销",
-    "refuse": "拒绝申请",
-}
+# Manual actions on a licence in use, and actions on an application (SPEC §4), display order.
+LICENCE_ACTIONS = ("warn", "suspend", "reinstate", "revoke", "refused_sampling", "misuse",
+                   "surrender")
+APPLICATION_ACTIONS = ("grant", "refuse", "withdraw")
+# What manual_action takes: every action with a staff reason. A grant goes through grant(),
+# after the entry rules.
+MANUAL_ACTIONS = (*LICENCE_ACTIONS, "refuse", "withdraw")
+# Actions that end the licence or the application for good: the UI asks staff to confirm.
+IRREVERSIBLE_ACTIONS = frozenset({"revoke", "refused_sampling", "surrender", "refuse",
+                                  "withdraw"})
 
 _IN_USE = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
-_ALLOWED_FROM = {
+# The one table of which action is allowed from which status (manual_action, grant, the UI).
+_ALLOWED_FROM: Mapping[str, tuple[LicenceStatus, ...]] = MappingProxyType({
     "warn": _IN_USE,
     "suspend": _IN_USE,  # on a suspended licence: adds a cause that only staff can lift
     "reinstate": (LicenceStatus.SUSPENDED,),
     "revoke": _IN_USE,
     "refused_sampling": _IN_USE,
     "misuse": _IN_USE,
-    "surrender": (LicenceStatus.APPLIED, *_IN_USE),
+    "surrender": _IN_USE,  # an application is withdrawn instead
+    "grant": (LicenceStatus.APPLIED,),
     "refuse": (LicenceStatus.APPLIED,),
-}
+    "withdraw": (LicenceStatus.APPLIED,),
+})
+
+
+class ActionOption(NamedTuple):
+    action: str
+    label: str
+    irreversible: bool  # ends the licence or application for good: ask for confirmation
+    on_application: bool  # grant, refuse, withdraw (the rest act on a licence in use)
+
+
+def _expired(expires_on: date | None, today: date | None) -> bool:
+    return expires_on is not None and today is not None and today > expires_on
+
+
+def allowed_actions(status: LicenceStatus | str, *, expires_on: date | None = None,
+                    today: date | None = None) -> tuple[str, ...]:
+    """Return the actions staff may take on a licence in ``status``, in display order.
+
+    Given ``expires_on`` and ``today``, a licence past its validity offers no reinstatement.
+    """
+    status = LicenceStatus(status)
+    return tuple(a for a in (*LICENCE_ACTIONS, *APPLICATION_ACTIONS)
+                 if status in _ALLOWED_FROM[a]
+                 and not (a == "reinstate" and _expired(expires_on, today)))
+
+
+def action_options(status: LicenceStatus | str, *, expires_on: date | None = None,
+                   today: date | None = None) -> tuple[ActionOption, ...]:
+    """Return the allowed actions with their label and whether each needs confirmation."""
+    return tuple(ActionOption(a, ACTION_LABELS[a], a in IRREVERSIBLE_ACTIONS,
+                              a in APPLICATION_ACTIONS)
+                 for a in allowed_actions(status, expires_on=expires_on, today=today))
+
+
+def needs_confirmation(action: str) -> bool:
+    """Tell whether an action is irreversible, so staff must confirm it."""
+    return action in IRREVERSIBLE_ACTIONS
+
+
+def _not_allowed(status: LicenceStatus, action: str) -> RuleError:
+    allowed = "、".join(ACTION_LABELS[a] for a in allowed_actions(status)) or "无"
+    return RuleError(f"许可当前状态为“{STATUS_LABELS[status]}”，不能{ACTION_LABELS[action]}"
+                     f"（可以：{allowed}）")
 
 
 def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
@@ -1075,21 +1289,23 @@ def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
     """Turn a staff action on a licence into the Action to store, or raise ``RuleError``.
 
     ``refused_sampling`` revokes under X5 (a warning only if the mark switched X5 off);
-    ``misuse`` is recorded as a warning, the status stays, and staff decide any sanction.
+    ``misuse`` is recorded as a warning, the status stays, and staff decide any sanction;
+    ``withdraw`` ends an application the firm no longer wants (status ``surrendered``).
     """
-    if action not in _ALLOWED_FROM:
+    if action == "grant":
+        raise RuleError("授权须先审查准入条件（E1–E5），不能作为手工操作")
+    if action not in MANUAL_ACTIONS:
         raise RuleError(f"未知操作：{action}（可用：{'、'.join(MANUAL_ACTIONS)}）")
     reason = (reason or "").strip()
     if not reason:
-        raise RuleError(f"{_ACTION_WORDS[action]}必须填写理由")
+        raise RuleError(f"{ACTION_LABELS[action]}必须填写理由")
     status = licence.status
     if status in FINAL_STATUSES:
-        raise RuleError(f"许可{_STATUS_WORDS[status]}，这是最终状态，不能再{_ACTION_WORDS[action]}；"
-                        "企业须重新申请")
-    if status not in _ALLOWED_FROM[action]:
-        raise RuleError(f"许可当前{_STATUS_WORDS[status]}，不能{_ACTION_WORDS[action]}")
-    if (action == "reinstate" and licence.expires_on is not None
-            and today > licence.expires_on):
+        raise RuleError(f"许可状态为“{STATUS_LABELS[status]}”，这是最终状态，"
+                        f"不能再{ACTION_LABELS[action]}；企业须重新申请")
+    if action not in allowed_actions(status):
+        raise _not_allowed(status, action)
+    if action not in allowed_actions(status, expires_on=licence.expires_on, today=today):
         raise RuleError(f"许可有效期已于{_d(licence.expires_on)}届满，不能恢复")
 
     if action == "warn":
@@ -1109,13 +1325,17 @@ def manual_action(licence: LicenceFact, action: str, reason: str, today: date,
         return Action(ActionKind.REVOKE, "X5", f"企业拒绝抽样：{reason}", LicenceStatus.REVOKED)
     if action == "surrender":
         return Action(ActionKind.SURRENDER, MANUAL, reason, LicenceStatus.SURRENDERED)
+    if action == "withdraw":
+        return Action(ActionKind.WITHDRAW, MANUAL, f"企业撤回申请：{reason}",
+                      LicenceStatus.SURRENDERED)
     return Action(ActionKind.REFUSE, MANUAL, reason, LicenceStatus.REFUSED)
 
 
 def grant(licence: LicenceFact, unmet: Sequence[Unmet], today: date, evidence: tuple[int, ...] = ()) -> Action:
     """Return the grant of an application that meets every entry rule, or raise ``RuleError``."""
-    if licence.status != LicenceStatus.APPLIED:
-        raise RuleError(f"许可当前{_STATUS_WORDS[licence.status]}，只有申请中的许可可以授权")
+    if "grant" not in allowed_actions(licence.status):
+        raise RuleError(f"许可当前状态为“{STATUS_LABELS[licence.status]}”，"
+                        "只有申请中的许可可以授权")
     if unmet:
         listed = "；".join(f"{u.rule} {u.reason}" for u in unmet)
         raise RuleError(f"不符合准入条件：{listed}")

@@ -1,4 +1,5 @@
 """Builders of usage-rule facts for the trademark.rules unit tests."""
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,13 +14,26 @@ V2020 = VersionFact(id=2, label="2020", effective=date(2024, 12, 1),
                     transition_end=date(2025, 6, 30))
 
 
+STANDARD_CODE = "Q/ZSSJ 001"
+# Another alliance standard the same firm is tested against (e.g. it also makes pressure cookers).
+OTHER_CODE = "Q/SDYLG 002"
+OTHER_VERSION = VersionFact(id=11, label="2019", effective=date(2019, 3, 1))
+
+
 def day(n: int, start: date = GRANTED) -> date:
     """Return the date n days after start (the grant day by default)."""
     return start + timedelta(days=n)
 
 
 def make_standard(*versions: VersionFact) -> StandardFact:
-    return StandardFact(code="Q/ZSSJ 001", versions=versions or (V2012,))
+    return StandardFact(code=STANDARD_CODE, versions=versions or (V2012,))
+
+
+def against_other_standard(inspection: InspectionFact, id: int | None = None,
+                           code: str | None = OTHER_CODE) -> InspectionFact:
+    """Return the same inspection made against another standard (``code=None``: code not given)."""
+    return replace(inspection, id=inspection.id + 100 if id is None else id, standard_code=code,
+                   standard_version_id=OTHER_VERSION.id, standard_version_label=OTHER_VERSION.label)
 
 
 def make_licence(**overrides) -> LicenceFact:

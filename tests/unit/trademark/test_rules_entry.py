@@ -1,10 +1,13 @@
 """Entry rules E1–E5 (SPEC §4) and granting."""
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from trademark.rules import RuleError, RuleSet, apply_actions, check_entry, grant
+from trademark.rules import (
+    RuleError, RuleSet, VersionFact, apply_actions, check_entry, entry_evidence, grant,
+)
 
 from tests.builders.rules import (
     V2012, V2020, make_application, make_licence, make_member, make_payment, make_standard,
@@ -71,11 +74,85 @@ def test_the_e2_window_follows_the_mark_parameters():
                  rules=RuleSet.from_overrides({"E2": {"months": 6}}))[0] == ["E2"]
 
 
-def test_a_type_test_against_a_superseded_version_does_not_admit():
-    standard = make_standard(V2012, V2020)
-    rules, found = unmet(make_application(), standard=standard, today=date(2025, 1, 5))
+# E2 and a new standard version: V2020 takes effect on 2024-12-01, its transition ends 2025-06-30.
+TWO_VERSIONS = make_standard(V2012, V2020)
+RECENT_ON_2012 = dict(sampled_on=date(2025, 3, 1), verified_on=date(2025, 3, 10))
+ON_2020 = dict(standard_version_id=V2020.id, standard_version_label=V2020.label)
+
+
+def test_after_the_transition_a_type_test_against_the_previous_version_does_not_admit():
+    test = make_type_test(**RECENT_ON_2012)
+    rules, found = unmet(make_application(), inspections=[test], standard=TWO_VERSIONS,
+                         today=date(2025, 7, 1))
     assert rules == ["E2"]
-    assert "2020" in found[0].reason
+    assert "没有依据现行2020版标准的型式检验" in found[0].reason
+    assert "2012" not in found[0].reason
+
+
+def test_during_the_transition_a_passed_type_test_against_the_previous_version_admits():
+    test = make_type_test(**RECENT_ON_2012)
+    for today in (date(2025, 3, 10), date(2025, 6, 30)):
+        assert unmet(make_application(), inspections=[test], standard=TWO_VERSIONS,
+                     today=today) == ([], [])
+        assert entry_evidence(make_application(), [test], TWO_VERSIONS, RuleSet.default(),
+                              today) == (test.id,)
+
+
+def test_during_the_transition_the_refusal_names_both_versions():
+    failed = make_type_test(outcome="fail", failed_b=1, **RECENT_ON_2012)
+    rules, found = unmet(make_application(), inspections=[failed], standard=TWO_VERSIONS,
+                         today=date(2025, 4, 1))
+    assert rules == ["E2"]
+    assert "依据现行2020版（过渡期至2025-06-30，2012版亦可）标准的型式检验不合格" in found[0].reason
+
+
+def test_a_type_test_against_the_previous_version_still_has_to_be_recent_in_the_transition():
+    old = make_type_test(sampled_on=date(2024, 3, 1), verified_on=date(2024, 3, 10))
+    rules, found = unmet(make_application(), inspections=[old], standard=TWO_VERSIONS,
+                         today=date(2025, 4, 1))
+    assert rules == ["E2"]
+    assert "已超过12个月" in found[0].reason
+
+
+def test_a_new_version_without_a_transition_end_replaces_the_previous_at_once():
+    abrupt = replace(V2020, transition_end=None)
+    test = make_type_test(sampled_on=date(2024, 11, 1), verified_on=date(2024, 11, 10))
+    standard = make_standard(V2012, abrupt)
+    assert unmet(make_application(), inspections=[test], standard=standard,
+                 today=date(2024, 11, 30))[0] == []
+    assert unmet(make_application(), inspections=[test], standard=standard,
+                 today=date(2024, 12, 1))[0] == ["E2"]
+
+
+def test_only_the_version_just_before_the_current_one_counts_in_its_transition():
+    v2025 = VersionFact(id=3, label="2025", effective=date(2025, 9, 1),
+                        transition_end=date(2026, 2, 28))
+    standard = make_standard(V2012, V2020, v2025)
+    on_2012 = make_type_test(1, sampled_on=date(2025, 8, 1), verified_on=date(2025, 8, 10))
+    on_2020 = make_type_test(2, sampled_on=date(2025, 8, 1), verified_on=date(2025, 8, 10),
+                             **ON_2020)
+    today = date(2025, 10, 1)
+    assert unmet(make_application(), inspections=[on_2012], standard=standard,
+                 today=today)[0] == ["E2"]
+    assert unmet(make_application(), inspections=[on_2020], standard=standard,
+                 today=today)[0] == []
+
+
+def test_in_the_transition_the_grant_rests_on_the_current_version_when_it_can():
+    on_2012 = make_type_test(1, sampled_on=date(2025, 4, 1), verified_on=date(2025, 4, 10))
+    on_2020 = make_type_test(2, sampled_on=date(2025, 3, 1), verified_on=date(2025, 3, 10),
+                             **ON_2020)
+    assert entry_evidence(make_application(), [on_2012, on_2020], TWO_VERSIONS,
+                          RuleSet.default(), date(2025, 5, 1)) == (2,)
+
+
+def test_the_versions_that_admit_are_the_current_one_and_in_its_transition_the_previous():
+    assert TWO_VERSIONS.admitting(date(2024, 11, 30)) == (V2012,)
+    assert TWO_VERSIONS.admitting(date(2024, 12, 1)) == (V2020, V2012)
+    assert TWO_VERSIONS.admitting(date(2025, 6, 30)) == (V2020, V2012)
+    assert TWO_VERSIONS.admitting(date(2025, 7, 1)) == (V2020,)
+    assert make_standard(replace(V2012, effective=date(2030, 1, 1))).admitting(
+        date(2025, 1, 1)) == ()
 
 
 def test_an_unverified_or_failed_type_test_does_not_admit():
@@ -110,12 +187,17 @@ def test_a_firm_expelled_exactly_m_months_ago_may_apply_again():
     assert unmet(make_application(), membership=membership)[0] == []
 
 
-def test_the_cool_off_applies_to_a_certification_mark_too_unless_switched_off():
+def test_the_cool_off_applies_to_a_collective_mark_unless_switched_off():
+    membership = make_member(expelled_on=date(2023, 6, 1))
+    assert unmet(make_application(), membership=membership)[0] == ["E3"]
+    off = RuleSet.from_overrides({"E3": {"enabled": False}})
+    assert unmet(make_application(), membership=membership, rules=off)[0] == []
+
+
+def test_a_certification_mark_does_not_refuse_a_recently_expelled_firm():
     licence = make_application(mark_type="certification")
     membership = make_member(status="expelled", expelled_on=date(2023, 6, 1))
-    assert unmet(licence, membership=membership)[0] == ["E3"]
-    off = RuleSet.from_overrides({"E3": {"enabled": False}})
-    assert unmet(licence, membership=membership, rules=off)[0] == []
+    assert unmet(licence, membership=membership) == ([], [])
 
 
 def test_the_signed_commitment_must_be_on_file():

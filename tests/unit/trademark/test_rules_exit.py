@@ -5,13 +5,13 @@ from decimal import Decimal
 import pytest
 
 from trademark.rules import (
-    ActionKind, DecisionFact, RuleSet, apply_actions, manual_action, open_suspension_causes,
-    pending_warnings,
+    ActionKind, DecisionFact, RuleSet, apply_actions, expulsion_action, manual_action,
+    open_suspension_causes, pending_warnings,
 )
 
 from tests.builders.rules import (
-    V2012, V2020, day, kinds, make_event, make_inspection, make_licence, make_member,
-    make_payment, make_standard, run, settle,
+    V2012, V2020, day, kinds, make_application, make_event, make_inspection, make_licence,
+    make_member, make_payment, make_standard, run, settle,
 )
 
 A_FAIL = dict(outcome="fail", failed_a=1, failed_b=0)
@@ -43,6 +43,39 @@ def test_a_critical_failure_suspends_the_licence_at_once_with_a_deadline():
 def test_a_critical_failure_in_a_market_sample_suspends_too():
     actions = run(make_licence(), day(110), inspections=[x1_failure(type="market")])
     assert kinds(actions) == [("suspend", "X1")]
+
+
+def test_a_failed_type_inspection_after_the_grant_suspends_at_once():
+    failure = x1_failure(type="type", sampled_on=day(100), verified_on=day(110))
+    actions, licence = settle(make_licence(), day(110), inspections=[failure])
+    [action] = actions
+    assert (action.kind, action.rule, action.to_status) == ("suspend", "X1", "suspended")
+    assert (action.evidence, action.deadline) == ((1,), day(200))
+    assert licence.status == "suspended"
+
+
+def test_a_failed_type_inspection_sampled_on_the_grant_day_suspends():
+    failure = x1_failure(type="type", sampled_on=day(0), verified_on=day(10))
+    assert kinds(run(make_licence(), day(10), inspections=[failure])) == [("suspend", "X1")]
+
+
+def test_a_failed_type_inspection_sampled_before_the_grant_does_not_suspend():
+    # The admission evidence: sampled the day before the grant, verified only afterwards.
+    failure = x1_failure(type="type", sampled_on=day(-1), verified_on=day(10))
+    assert run(make_licence(), day(10), inspections=[failure]) == []
+
+
+def test_a_type_inspection_suspension_is_cleared_by_a_later_passed_surveillance():
+    failure = x1_failure(type="type", sampled_on=day(100), verified_on=day(110))
+    _, licence = settle(make_licence(), day(110), inspections=[failure])
+    passed = make_inspection(2, sampled_on=day(120), verified_on=day(130))
+    assert kinds(run(licence, day(130), inspections=[failure, passed])) == [("reinstate", "X1")]
+    assert kinds(run(licence, day(201), inspections=[failure])) == [("revoke", "X1")]
+
+
+def test_a_factory_inspection_with_a_critical_failure_is_not_for_x1():
+    failure = x1_failure(type="factory")
+    assert run(make_licence(), day(110), inspections=[failure]) == []
 
 
 def test_an_inspection_not_yet_verified_triggers_nothing():
@@ -458,14 +491,67 @@ def test_an_expired_suspension_is_not_reinstated():
 
 # -- X10: expulsion ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("mark_type", ["collective", "certification"])
-def test_expulsion_from_the_alliance_revokes(mark_type):
+def test_expulsion_from_the_alliance_revokes_a_collective_mark_licence():
     membership = make_member(status="expelled", expelled_on=day(100))
-    licence = make_licence(mark_type=mark_type)
-    assert run(licence, day(99), membership=membership) == []
-    [action] = run(licence, day(100), membership=membership)
-    assert (action.kind, action.rule) == ("revoke", "X10")
-    assert "被联盟清退" in action.reason
+    assert run(make_licence(), day(99), membership=membership) == []
+    [action] = run(make_licence(), day(100), membership=membership)
+    assert (action.kind, action.rule, action.to_status) == ("revoke", "X10", "revoked")
+    assert "企业于2024-04-19被联盟清退" in action.reason
+
+
+def test_expulsion_from_the_alliance_leaves_a_certification_mark_licence_alone():
+    membership = make_member(status="expelled", expelled_on=day(100))
+    assert run(make_licence(mark_type="certification"), day(100), membership=membership) == []
+    assert run(make_licence(mark_type="certification"), day(300), membership=membership) == []
+
+
+def test_an_expulsion_without_a_date_still_revokes_a_collective_mark_licence():
+    membership = make_member(status="expelled", expelled_on=None)
+    [action] = run(make_licence(), day(100), membership=membership)
+    assert (action.kind, action.rule, action.reason) == (
+        "revoke", "X10", "企业已被联盟清退，撤销其在本联盟集体商标下的许可")
+
+
+def test_switching_x10_off_keeps_an_expelled_firms_licence():
+    membership = make_member(status="expelled", expelled_on=day(100))
+    rules = RuleSet.from_overrides({"X10": {"enabled": False}})
+    assert run(make_licence(), day(100), membership=membership, rules=rules) == []
+
+
+# The expulsion cascade the services run when staff expel a firm.
+
+def test_an_expulsion_refuses_a_pending_application_for_a_collective_mark():
+    action = expulsion_action(make_application(), day(100), RuleSet.default(), "提供虚假材料")
+    assert (action.kind, action.rule, action.to_status) == ("refuse", "X10", "refused")
+    assert action.reason == "企业于2024-04-19被联盟清退（提供虚假材料），申请不予许可"
+
+
+@pytest.mark.parametrize("status", ["active", "suspended"])
+def test_an_expulsion_revokes_a_collective_mark_licence_in_use(status):
+    action = expulsion_action(make_licence(status=status), day(100), RuleSet.default(), "  ")
+    assert (action.kind, action.rule, action.to_status) == ("revoke", "X10", "revoked")
+    assert action.reason == "企业于2024-04-19被联盟清退，撤销其在本联盟集体商标下的许可"
+
+
+@pytest.mark.parametrize("status", ["applied", "active", "suspended"])
+def test_an_expulsion_does_nothing_to_a_certification_mark(status):
+    licence = make_licence(status=status, mark_type="certification")
+    assert expulsion_action(licence, day(100), RuleSet.default()) is None
+
+
+@pytest.mark.parametrize("status", ["revoked", "expired", "surrendered", "refused"])
+def test_an_expulsion_does_nothing_to_a_finished_licence(status):
+    assert expulsion_action(make_licence(status=status), day(100), RuleSet.default()) is None
+
+
+def test_an_expulsion_before_the_grant_is_not_for_x10():
+    assert expulsion_action(make_licence(), day(-1), RuleSet.default()) is None
+    assert expulsion_action(make_licence(), day(0), RuleSet.default()) is not None
+
+
+def test_an_expulsion_does_nothing_where_x10_is_switched_off():
+    rules = RuleSet.from_overrides({"X10": {"enabled": False}})
+    assert expulsion_action(make_licence(), day(100), rules) is None
 
 
 def test_a_certification_licensee_that_is_no_member_is_not_revoked_for_it():
@@ -571,5 +657,4 @@ def test_a_daily_sweep_records_each_decision_once():
 
 def test_an_expulsion_before_the_grant_was_for_the_entry_rules_to_judge():
     membership = make_member(status="expelled", expelled_on=date(2021, 5, 1))
-    licence = make_licence(mark_type="certification")
-    assert run(licence, day(100), membership=membership) == []
+    assert run(make_licence(), day(100), membership=membership) == []

@@ -31,7 +31,8 @@ def test_every_staff_action_needs_a_reason(action, reason):
     ("refused_sampling", "active", "revoke", "X5", "revoked"),
     ("misuse", "active", "warn", "manual", "active"),
     ("surrender", "active", "surrender", "manual", "surrendered"),
-    ("surrender", "applied", "surrender", "manual", "surrendered"),
+    ("surrender", "suspended", "surrender", "manual", "surrendered"),
+    ("withdraw", "applied", "withdraw", "manual", "surrendered"),
     ("refuse", "applied", "refuse", "manual", "refused"),
 ])
 def test_a_staff_action_becomes_a_decision(action, status, kind, rule, to_status):
@@ -52,7 +53,7 @@ def test_refused_sampling_only_warns_when_the_mark_switched_x5_off():
 
 
 def test_an_active_licence_cannot_be_reinstated():
-    with pytest.raises(RuleError, match="许可当前有效，不能恢复"):
+    with pytest.raises(RuleError, match="许可当前状态为“有效”，不能恢复"):
         act("reinstate")
 
 
@@ -63,10 +64,35 @@ def test_nothing_can_be_done_to_a_finished_licence(status, action):
         act(action, status=status)
 
 
-@pytest.mark.parametrize("action", ["warn", "suspend", "reinstate", "revoke", "misuse"])
+@pytest.mark.parametrize("action", ["warn", "suspend", "reinstate", "revoke", "misuse",
+                                    "refused_sampling"])
 def test_a_licence_not_yet_granted_cannot_be_sanctioned(action):
-    with pytest.raises(RuleError, match="许可当前申请中"):
+    with pytest.raises(RuleError, match="许可当前状态为“申请中”"):
         manual_action(make_application(), action, "理由", TODAY)
+
+
+def test_a_withdrawn_application_says_so_and_ends_as_surrendered():
+    result = manual_action(make_application(), "withdraw", "企业转产，不再申请", TODAY)
+    assert (result.kind, result.to_status) == ("withdraw", "surrendered")
+    assert result.reason == "企业撤回申请：企业转产，不再申请"
+    assert apply_actions(make_application(), [result], TODAY).status == "surrendered"
+
+
+def test_an_application_is_withdrawn_not_surrendered():
+    with pytest.raises(RuleError, match="不能放弃许可（可以：授权、不予许可、撤回申请）"):
+        manual_action(make_application(), "surrender", "企业不再申请", TODAY)
+
+
+@pytest.mark.parametrize("status", ["active", "suspended"])
+@pytest.mark.parametrize("action", ["refuse", "withdraw"])
+def test_a_licence_in_use_cannot_be_refused_or_withdrawn(status, action):
+    with pytest.raises(RuleError, match="不能"):
+        act(action, status=status)
+
+
+def test_a_grant_is_not_a_manual_action():
+    with pytest.raises(RuleError, match="授权须先审查准入条件"):
+        manual_action(make_application(), "grant", "材料齐全", TODAY)
 
 
 def test_a_licence_past_its_validity_cannot_be_reinstated():
