@@ -84,23 +84,43 @@ class InputError(ValueError):
 
 
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_SCIENTIFIC = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+")
+
+# A Chinese IME types digits, signs and the point full width ("１２．５"); the minus sign U+2212
+# comes from pasted documents. Only these are mapped: NFKC would also turn "10²" into 102,
+# "3000²" into 30002 and "①" into 1, reading a typo as a different number (SPEC §3).
+_FULL_WIDTH = str.maketrans(
+    {chr(0xFF10 + i): str(i) for i in range(10)} | {"\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\u2212": "-"}
+)
+
+EXCERPT_CHARS = 60
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Return ``text`` cut to ``limit`` characters, ending in “…” when cut, for quoting in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_decimal(text: str) -> Decimal:
     """Parse a number typed by a person into an exact Decimal, or raise InputError."""
     if not isinstance(text, str):
         raise InputError(f"数值应为文本，收到 {type(text).__name__}")
-    # NFKC turns full-width digits and points typed with a Chinese IME ("１２．５") into ASCII.
-    cleaned = unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")
+    cleaned = text.strip().translate(_FULL_WIDTH)
+    shown = excerpt(text.strip())
     if not cleaned:
         raise InputError("请输入数值")
-    if "," in cleaned or "、" in cleaned:
+    if any(c in cleaned for c in ",，、"):
         raise InputError("请使用小数点“.”而不是逗号")
     if _PLAIN_DECIMAL.fullmatch(cleaned):
         return Decimal(cleaned)
-    if re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+", cleaned):
-        raise InputError(f"“{text.strip()}”为科学计数法，请写成普通小数")
-    raise InputError(f"“{text.strip()}”不是有效的数值")
+    if _SCIENTIFIC.fullmatch(cleaned):
+        raise InputError(f"“{shown}”：请直接写出小数，不要用科学计数法")
+    # A superscript, circled or CJK numeral is a typo, not a digit: say which character it is.
+    odd = next((c for c in cleaned if not c.isascii() and unicodedata.numeric(c, None) is not None), None)
+    if odd is not None:
+        raise InputError(f"“{shown}”不是数字：“{odd}”不是 0-9，请只用数字 0-9、小数点和正负号")
+    # NaN and Infinity end here too: the pattern above admits only finite plain decimals.
+    raise InputError(f"“{shown}”不是有效的数值")
 
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
