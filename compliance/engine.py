@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
@@ -166,19 +166,88 @@ def check_plausible(spec: ClauseSpec, value: Decimal | bool) -> None:
 
 # --- rounding -------------------------------------------------------------------------------
 
+# Rounding a value that has nothing to discard only appends zeros ("20" → "20.00"). A huge
+# exponent (1E+999999999) would append a billion, so such a value is returned as it is: it is
+# already its own rounded value.
+_MAX_PADDED_ZEROS = 4096
+
+
+def _span(value: Decimal) -> int:
+    """Return how many digits ``value`` takes written out plainly."""
+    return max(value.adjusted(), 0) + 1 - min(value.as_tuple().exponent, 0)
+
+
+def _exact_context(*values: Decimal):
+    """Return a decimal context in which products and exact quotients of ``values`` stay exact."""
+    return localcontext(prec=max(28, sum(_span(v) for v in values) + 10), Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def is_multiple(value: Decimal, step: Decimal) -> bool:
+    """Say whether ``value`` is an exact integer multiple of ``step`` (a limit on the rounding grid)."""
+    if value.is_zero():
+        return True
+    with _exact_context(value, step):
+        quotient = value / step
+        return quotient == quotient.to_integral_value()
+
+
+def _significant(value: Decimal) -> tuple[tuple[int, ...], int]:
+    """Return the coefficient digits without trailing zeros, and the exponent that goes with them."""
+    digits, exponent = value.as_tuple().digits, value.as_tuple().exponent
+    while len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    return digits, exponent
+
+
+def is_rounding_interval(value: Decimal) -> bool:
+    """Say whether ``value`` is a GB/T 8170 rounding interval: 1, 2 or 5 times a power of ten."""
+    if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
+        return False
+    return _significant(value)[0] in ((1,), (2,), (5,))
+
 
 def gbt8170_round(value: Decimal, digits: int) -> Decimal:
     """Round to ``digits`` decimal places by GB/T 8170-2008 (四舍六入五成双).
 
     A discarded part of exactly 5 rounds to the even digit; more than 5 rounds up. This is
     ROUND_HALF_EVEN on the exact decimal. ``digits`` 0 rounds to units, −1 to tens, and so on.
+    Any finite Decimal rounds, however large or small.
     """
     if isinstance(value, float):
         raise TypeError("gbt8170_round takes a Decimal, not a float")
-    with localcontext() as ctx:
-        # Enough precision that quantize never fails on a long measured value.
-        ctx.prec = max(28, len(value.as_tuple().digits) + abs(digits) + 2)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"gbt8170_round takes a finite Decimal, got {value!r}")
+    exponent = value.as_tuple().exponent
+    if exponent >= -digits and exponent + digits > _MAX_PADDED_ZEROS:
+        return value
+    # The result has the value's integer digits plus ``digits`` decimals (and one for a carry).
+    precision = max(28, max(value.adjusted(), -digits) + digits + 3)
+    with localcontext(prec=precision, Emax=MAX_EMAX, Emin=MIN_EMIN):
         return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+
+
+def gbt8170_round_interval(value: Decimal, interval: Decimal) -> Decimal:
+    """Round to a multiple of ``interval`` (1, 2 or 5 × 10^n) by GB/T 8170-2008.
+
+    The value divided by the interval is rounded half to even, then multiplied back: to 0.5,
+    60.38 gives 60.5 and 60.25 gives 60.0 (120.5 → 120); to 20, 830 gives 840 (41.5 → 42). The
+    result keeps the interval's decimal places (60.0, not 60).
+    """
+    if isinstance(value, float) or isinstance(interval, float):
+        raise TypeError("gbt8170_round_interval takes Decimals, not floats")
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"gbt8170_round_interval takes a finite Decimal, got {value!r}")
+    if not is_rounding_interval(interval):
+        raise ValueError(f"a rounding interval is 1, 2 or 5 times a power of ten, got {interval!r}")
+    step_exponent = _significant(interval)[1]
+    places = min(step_exponent, 0)
+    exponent = value.as_tuple().exponent
+    # c × 10^e with e above the interval's exponent n is a multiple of m × 10^n for m = 1, 2, 5.
+    if exponent > step_exponent and exponent - places > _MAX_PADDED_ZEROS:
+        return value
+    with _exact_context(value, interval):
+        multiple = (value / interval).to_integral_value(rounding=ROUND_HALF_EVEN)
+        return (multiple * interval).quantize(Decimal(1).scaleb(places))
 
 
 def fmt_decimal(value: Decimal) -> str:
@@ -193,6 +262,15 @@ def _rounding_phrase(digits: int) -> str:
         return "修约至个位"
     names = {1: "十位", 2: "百位", 3: "千位", 4: "万位"}
     return f"修约至{names.get(-digits, f'10^{-digits} 位')}"
+
+
+def rounding_text(spec: ClauseSpec) -> str | None:
+    """Say how the clause rounds before comparing: "修约至 1 位小数", "按 0.5 修约间隔修约", or None."""
+    if spec.interval is not None:
+        return f"按 {fmt_decimal(spec.interval)} 修约间隔修约"
+    if spec.digits is not None:
+        return _rounding_phrase(spec.digits)
+    return None
 
 
 # --- the standard ---------------------------------------------------------------------------
@@ -222,6 +300,8 @@ class ClauseSpec:
     low_inclusive: bool = True
     high_inclusive: bool = True
     digits: int | None = None
+    # SPEC §3: instead of digits, round to a multiple of 1, 2 or 5 × 10^n ("0.5", "20").
+    interval: Decimal | None = None
     comparison: Comparison = Comparison.rounded
     units: int = 1
     # SPEC §7: a clause whose file omits `inspections` belongs to every inspection type.
@@ -238,9 +318,14 @@ class ClauseSpec:
         set_(self, "comparison", Comparison(self.comparison))
         if self.comparator is not None:
             set_(self, "comparator", Comparator(self.comparator))
-        for name in ("limit", "low", "high"):
+        for name in ("limit", "low", "high", "interval"):
             if getattr(self, name) is not None:
                 set_(self, name, to_decimal(getattr(self, name)))
+        if self.interval is not None:
+            if self.digits is not None:
+                raise ValueError(f"clause {self.number}: give digits or interval, not both")
+            if not is_rounding_interval(self.interval):
+                raise ValueError(f"clause {self.number}: interval {self.interval} is not 1, 2 or 5 × 10^n")
         set_(self, "inspections", _enum_tuple(InspectionType, self.inspections))
         if self.aql is not None:
             set_(self, "aql", str(self.aql))
@@ -464,8 +549,11 @@ def meets(spec: ClauseSpec, value: Decimal) -> bool:
 
 def compared_value(spec: ClauseSpec, value: Decimal) -> Decimal:
     """Return the value the limit is compared with: rounded first unless `comparison: full`."""
-    if spec.comparison is Comparison.rounded and spec.digits is not None:
-        return gbt8170_round(value, spec.digits)
+    if spec.comparison is Comparison.rounded:
+        if spec.interval is not None:
+            return gbt8170_round_interval(value, spec.interval)
+        if spec.digits is not None:
+            return gbt8170_round(value, spec.digits)
     return value
 
 
@@ -501,11 +589,12 @@ def _unit_list(units: Sequence[int]) -> str:
 
 def _describe_value(spec: ClauseSpec, value: Decimal) -> str:
     shown = _with_unit(fmt_decimal(value), spec.unit)
-    if spec.digits is None:
+    phrase = rounding_text(spec)
+    if phrase is None:
         return shown
     if spec.comparison is Comparison.full:
         return f"{shown}（全数值比较，不修约）"
-    return f"{shown}（{_rounding_phrase(spec.digits)}为 {fmt_decimal(gbt8170_round(value, spec.digits))}）"
+    return f"{shown}（{phrase}为 {fmt_decimal(compared_value(spec, value))}）"
 
 
 def _judge_units(spec: ClauseSpec, result: ClauseResult | None) -> ClauseVerdict:
