@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
@@ -139,15 +139,14 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     raise TypeError(f"expected Decimal, int or str, got {type(value).__name__} {value!r}")
 
 
-# Units in which a negative value cannot be measured. Percent (输入功率偏差 may be −5 %) and K
-# (a temperature rise read from two thermometers can come out slightly below zero) are left out.
-NON_NEGATIVE_UNITS = frozenset({"N", "N·m", "mm", "min", "h", "次", "种", "kPa", "mA", "Ω", "倍", "级"})
-# Units that count things: a fraction of one cannot be measured.
-COUNT_UNITS = frozenset({"次", "种"})
-
-
 def check_plausible(spec: ClauseSpec, value: Decimal | bool) -> None:
-    """Raise InputError for a value that cannot be a real measurement of this clause."""
+    """Raise InputError for a value that cannot be a real measurement of this clause.
+
+    Judged from the clause alone, never from its unit's name (SPEC §3). With a declared
+    ``minimum`` a value below it is impossible, and nothing else is. Without one, a negative value
+    is refused only when no negative value could pass the clause (a stray minus sign on ≥ 3000 N);
+    a clause that negatives can pass (−0.5～0.5 mm, ≤ −60 kPa, ≤ 0.1 mm) takes them.
+    """
     if spec.kind is ClauseKind.boolean:
         if not isinstance(value, bool):
             raise InputError(f"条款 {spec.number} 应填写“是”或“否”")
@@ -158,10 +157,56 @@ def check_plausible(spec: ClauseSpec, value: Decimal | bool) -> None:
         if value < 0 or value != value.to_integral_value():
             raise InputError(f"条款 {spec.number} 的不合格品数应为非负整数")
         return
-    if spec.unit in NON_NEGATIVE_UNITS and value < 0:
-        raise InputError(f"条款 {spec.number}（{spec.title}）以 {spec.unit} 计，不可能为负值：{fmt_decimal(value)}")
-    if spec.unit in COUNT_UNITS and value != value.to_integral_value():
-        raise InputError(f"条款 {spec.number}（{spec.title}）以 {spec.unit} 计，应为整数：{fmt_decimal(value)}")
+    shown = excerpt(_with_unit(fmt_decimal(value), spec.unit))
+    if spec.minimum is not None:
+        if value < spec.minimum:
+            raise InputError(
+                f"条款 {spec.number}（{spec.title}）的实测值不可能低于 "
+                f"{_with_unit(fmt_decimal(spec.minimum), spec.unit)}（标准规定的下限）：{shown}"
+            )
+        return
+    if value < 0 and not _a_negative_can_pass(spec):
+        raise InputError(
+            f"条款 {spec.number}（{spec.title}）要求 {requirement_text(spec)}，实测值不可能为负值：{shown}"
+            "（请检查负号）"
+        )
+
+
+def _upper_bound(spec: ClauseSpec) -> tuple[Decimal, bool] | None:
+    """Return the clause's upper limit and whether it is inclusive, or None when it has none."""
+    if spec.comparator is Comparator.between:
+        return spec.high, spec.high_inclusive
+    if spec.comparator in (Comparator.le, Comparator.eq):
+        return spec.limit, True
+    if spec.comparator is Comparator.lt:
+        return spec.limit, False
+    return None
+
+
+def _a_negative_can_pass(spec: ClauseSpec) -> bool:
+    """Say whether some negative measured value would meet the clause."""
+    step = _rounding_step(spec)
+    if step is None:
+        # Compared unrounded: a negative value is compared as is. The multiples of a step finer
+        # than every limit include a point of any range the limits bound, so they stand for all
+        # negative values; the largest of them is −step.
+        bounds = [b for b in (spec.limit, spec.low, spec.high) if b is not None]
+        step = Decimal(1).scaleb(min([b.as_tuple().exponent for b in bounds] + [0]) - 1)
+        best = -step
+    else:
+        # Rounded: a negative value becomes a multiple of the step, and a small one (−step/10)
+        # becomes −0, which the limit compares as 0.
+        best = Decimal(0)
+    upper = _upper_bound(spec)
+    if upper is not None:
+        limit, inclusive = upper
+        highest = _floor_multiple(limit, step)
+        if highest == limit and not inclusive:
+            highest -= step
+        best = min(best, highest)
+    # The pass range is one interval and best is the largest candidate under its top: if best
+    # fails the lower limit, every smaller candidate fails it too.
+    return meets(spec, best)
 
 
 # --- rounding -------------------------------------------------------------------------------
@@ -180,6 +225,12 @@ def _span(value: Decimal) -> int:
 def _exact_context(*values: Decimal):
     """Return a decimal context in which products and exact quotients of ``values`` stay exact."""
     return localcontext(prec=max(28, sum(_span(v) for v in values) + 10), Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _floor_multiple(value: Decimal, step: Decimal) -> Decimal:
+    """Return the largest multiple of ``step`` not above ``value``."""
+    with _exact_context(value, step):
+        return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
 
 
 def is_multiple(value: Decimal, step: Decimal) -> bool:
@@ -250,6 +301,17 @@ def gbt8170_round_interval(value: Decimal, interval: Decimal) -> Decimal:
         return (multiple * interval).quantize(Decimal(1).scaleb(places))
 
 
+def _rounding_step(spec: ClauseSpec) -> Decimal | None:
+    """Return the step of the values the limit is compared with, or None when compared unrounded."""
+    if spec.comparison is not Comparison.rounded:
+        return None
+    if spec.interval is not None:
+        return spec.interval
+    if spec.digits is not None:
+        return Decimal(1).scaleb(-spec.digits)
+    return None
+
+
 def fmt_decimal(value: Decimal) -> str:
     """Return a Decimal as a plain number ("3000", not "3.0E+3"), keeping significant zeros."""
     return format(value, "f")
@@ -303,6 +365,8 @@ class ClauseSpec:
     # SPEC §3: instead of digits, round to a multiple of 1, 2 or 5 × 10^n ("0.5", "20").
     interval: Decimal | None = None
     comparison: Comparison = Comparison.rounded
+    # A physical lower bound: a value below it cannot be a measurement (entry checks only).
+    minimum: Decimal | None = None
     units: int = 1
     # SPEC §7: a clause whose file omits `inspections` belongs to every inspection type.
     inspections: tuple[InspectionType, ...] = CLAUSE_INSPECTION_TYPES
@@ -318,7 +382,7 @@ class ClauseSpec:
         set_(self, "comparison", Comparison(self.comparison))
         if self.comparator is not None:
             set_(self, "comparator", Comparator(self.comparator))
-        for name in ("limit", "low", "high", "interval"):
+        for name in ("limit", "low", "high", "interval", "minimum"):
             if getattr(self, name) is not None:
                 set_(self, name, to_decimal(getattr(self, name)))
         if self.interval is not None:
