@@ -7,6 +7,7 @@ clause number and field, before it raises.
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +28,7 @@ from .engine import (
     InputError,
     RetestPolicy,
     VerdictRule,
+    excerpt,
     fmt_decimal,
     parse_decimal,
 )
@@ -69,14 +71,24 @@ class Problem:
 
 
 class StandardFileError(ValueError):
-    """The file cannot be imported; ``problems`` lists every reason at once."""
+    """The file cannot be imported; ``problems`` lists every reason at once (the first MAX_PROBLEMS)."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        problems = list(problems)
+        if len(problems) > MAX_PROBLEMS:
+            # A file with 10 000 wrong keys must not make a 10 000-line error response.
+            hidden = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(FILE, "", f"另有 {hidden} 处问题未列出")]
+        self.problems = problems
         super().__init__("标准文件有 {} 处问题：\n{}".format(len(self.problems), "\n".join(map(str, self.problems))))
 
 
 FILE = "文件"
+# Bounds on what a file may make the parser do (an import is a request a client controls).
+MAX_SOURCE_BYTES = 1_000_000
+MAX_DEPTH = 20  # a real file nests 4 levels: file → clauses → clause → inspections
+MAX_NODES = 20_000  # the 18-clause locks standard has 453; parsing 20 000 takes about a second
+MAX_PROBLEMS = 50
 TOP_KEYS = ("code", "title", "alliance", "version", "effective", "transition_end", "status", "verdict_rule", "clauses")
 RULE_KEYS = ("pass_if_any", "retest")
 RETEST_KEYS = ("categories", "sample_factor", "deadline_days")
@@ -92,6 +104,35 @@ CLAUSE_NUMBER = re.compile(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*")
 DIGITS_RANGE = range(-6, 11)
 
 
+class _ShortRepr(reprlib.Repr):
+    """reprlib's bounded repr, which also survives an int too long for repr() (sys.int_info)."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return "（位数过多的整数）" if abs(x) >= 10**self.maxother else super().repr_int(x, level)
+
+
+_REPR = _ShortRepr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, 40, 40
+
+
+def _int_text(value: int) -> str | None:
+    """Return an int as text, or None when it has more digits than Python will print."""
+    try:
+        return str(value)
+    except ValueError:
+        return None
+
+
+def _shown(value: Any) -> str:
+    """Quote a value from the file in a message: at most a short excerpt, however big it is."""
+    if isinstance(value, str):
+        return excerpt(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _REPR.repr_int(value, 0)
+    # reprlib stops after a few items and levels, so a huge list costs as little as a short one.
+    return excerpt(_REPR.repr(value))
+
+
 class _Collector:
     """Gather problems while reading values, returning None for any value that is wrong."""
 
@@ -104,7 +145,7 @@ class _Collector:
     def unknown_keys(self, where: str, data: Mapping, allowed: tuple[str, ...], prefix: str = "") -> None:
         for key in data:
             if key not in allowed:
-                self.add(where, f"{prefix}{key}", f"未知字段，可用字段：{', '.join(allowed)}")
+                self.add(where, f"{prefix}{_shown(key)}", f"未知字段，可用字段：{', '.join(allowed)}")
 
     def text(self, where: str, data: Mapping, key: str, *, required: bool) -> str | None:
         value = data.get(key)
@@ -113,9 +154,12 @@ class _Collector:
                 self.add(where, key, "缺少此字段")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            self.add(where, key, f"应为文本，收到 {value!r}")
+            self.add(where, key, f"应为文本，收到 {_shown(value)}")
             return None
-        text = str(value).strip()
+        text = value.strip() if isinstance(value, str) else _int_text(value)
+        if text is None:
+            self.add(where, key, "位数过多")
+            return None
         if not text and required:
             self.add(where, key, "不能为空")
             return None
@@ -130,7 +174,7 @@ class _Collector:
         try:
             return enum(str(value))
         except ValueError:
-            self.add(where, key, f"“{value}”无效，可选 {' | '.join(enum)}")
+            self.add(where, key, f"“{_shown(value)}”无效，可选 {' | '.join(enum)}")
             return default
 
     def decimal(self, where: str, data: Mapping, key: str) -> Decimal | None:
@@ -138,7 +182,7 @@ class _Collector:
         if value is None:
             return None
         if isinstance(value, bool):
-            self.add(where, key, f"应为数值，收到 {value!r}")
+            self.add(where, key, f"应为数值，收到 {_shown(value)}")
             return None
         # YAML gives 0.03 as a float; str() of a float is its shortest repr ("0.03"), so going
         # through text keeps the decimal the author wrote. Quoted strings are preferred.
@@ -153,13 +197,13 @@ class _Collector:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(where, key, f"应为整数，收到 {value!r}")
+            self.add(where, key, f"应为整数，收到 {_shown(value)}")
             return default
         if minimum is not None and value < minimum:
-            self.add(where, key, f"不能小于 {minimum}，收到 {value}")
+            self.add(where, key, f"不能小于 {minimum}，收到 {_shown(value)}")
             return default
         if allowed is not None and value not in allowed:
-            self.add(where, key, f"应在 {allowed.start}～{allowed.stop - 1} 之间，收到 {value}")
+            self.add(where, key, f"应在 {allowed.start}～{allowed.stop - 1} 之间，收到 {_shown(value)}")
             return default
         return value
 
@@ -168,7 +212,7 @@ class _Collector:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.add(where, key, f"应为 true 或 false，收到 {value!r}")
+            self.add(where, key, f"应为 true 或 false，收到 {_shown(value)}")
             return default
         return value
 
@@ -179,36 +223,133 @@ class _Collector:
                 self.add(where, key, "缺少此字段（日期，格式 YYYY-MM-DD）")
             return None
         if isinstance(value, datetime):
-            self.add(where, key, f"应为日期（YYYY-MM-DD），不含时间，收到 {value}")
+            self.add(where, key, f"应为日期（YYYY-MM-DD），不含时间，收到 {_shown(str(value))}")
             return None
         if isinstance(value, date):
             return value
+        if not isinstance(value, str):
+            self.add(where, key, f"应为日期（YYYY-MM-DD），收到 {_shown(value)}")
+            return None
         try:
-            return date.fromisoformat(str(value))
+            return date.fromisoformat(value)
         except ValueError:
-            self.add(where, key, f"“{value}”不是有效日期（格式 YYYY-MM-DD）")
+            self.add(where, key, f"“{_shown(value)}”不是有效日期（格式 YYYY-MM-DD）")
             return None
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """The file uses something the loader will not read: an alias, too deep a nesting, too many values."""
+
+
+class _StandardLoader(yaml.SafeLoader):
+    """A SafeLoader with bounds: no anchors or aliases, at most MAX_DEPTH levels and MAX_NODES values.
+
+    Aliases are refused outright: a 481-byte file of nested aliases ("billion laughs") names
+    10^9 values, and a standard file has no use for them. Nesting and size are capped while
+    composing, so neither a deep file nor a big one costs more than the caps allow.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if event.anchor is not None:
+            raise _Refused(problem="标准文件不能使用 YAML 锚点或别名（& 和 *）", problem_mark=event.start_mark)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(problem=f"文件中的值超过 {MAX_NODES} 个", problem_mark=event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(problem=f"嵌套超过 {MAX_DEPTH} 层", problem_mark=event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _construct_int(loader: _StandardLoader, node: yaml.ScalarNode) -> int:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        # More digits than int() will read (sys.int_info): no field of a standard is that long.
+        raise _Refused(problem=f"整数“{excerpt(node.value)}”位数过多", problem_mark=node.start_mark) from None
+
+
+def _construct_timestamp(loader: _StandardLoader, node: yaml.ScalarNode) -> date | datetime | str:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        # 2012-13-01 looks like a date but is none: keep the text, so the field reports it.
+        return node.value
+
+
+_StandardLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StandardLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _StandardLoader(text)  # the reader checks for unprintable characters here already
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _mark(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
+
+
+def _too_big(data: Any) -> str | None:
+    """Say why already-parsed data exceeds MAX_DEPTH or MAX_NODES, walking it without recursion."""
+    stack, nodes = [(data, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            return f"文件中的值超过 {MAX_NODES} 个"
+        if depth > MAX_DEPTH:
+            return f"嵌套超过 {MAX_DEPTH} 层"
+        if isinstance(value, Mapping):
+            stack.extend((child, depth + 1) for pair in value.items() for child in pair)
+        elif isinstance(value, (list, tuple)):
+            stack.extend((child, depth + 1) for child in value)
+    return None
+
+
 def _load(source: str | bytes | Mapping, problems: _Collector) -> Mapping | None:
-    if isinstance(source, Mapping):
-        return source
+    if isinstance(source, (str, bytes)):
+        size = len(source) if isinstance(source, bytes) else len(source.encode("utf-8", "surrogatepass"))
+        if size > MAX_SOURCE_BYTES:
+            problems.add(FILE, "", f"文件过大（{size} 字节），上限为 {MAX_SOURCE_BYTES} 字节")
+            return None
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8")
         except UnicodeDecodeError:
             problems.add(FILE, "", "文件不是 UTF-8 编码")
             return None
-    try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        problems.add(FILE, "", f"YAML 语法错误{where}：{problem}")
-        return None
+    if isinstance(source, str):
+        try:
+            data = _load_yaml(source)
+        except _Refused as exc:
+            problems.add(FILE, "", f"{exc.problem}{_mark(exc)}")
+            return None
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            problems.add(FILE, "", f"YAML 语法错误{_mark(exc)}：{excerpt(problem, 200)}")
+            return None
+    else:
+        data = source
     if not isinstance(data, Mapping):
         problems.add(FILE, "", "文件内容应为字段映射（code、title、clauses 等）")
+        return None
+    reason = _too_big(data)
+    if reason is not None:
+        problems.add(FILE, "", reason)
         return None
     return data
 
@@ -257,16 +398,16 @@ def _parse_rule(raw: Any, p: _Collector) -> VerdictRule | None:
         for i, alternative in enumerate(raw_alternatives, start=1):
             field = f"verdict_rule.pass_if_any[{i}]"
             if not isinstance(alternative, Mapping):
-                p.add(where, field, f"应为映射，例如 {{A: 0, B: 1, C: 1}}，收到 {alternative!r}")
+                p.add(where, field, f"应为映射，例如 {{A: 0, B: 1, C: 1}}，收到 {_shown(alternative)}")
                 complete = False
                 continue
             counts, ok = {}, True
             for key, value in alternative.items():
-                if str(key) not in set(Category):
-                    p.add(where, f"{field}.{key}", "未知类别，可选 A | B | C")
+                if not isinstance(key, str) or key not in set(Category):
+                    p.add(where, f"{field}.{_shown(key)}", "未知类别，可选 A | B | C")
                     ok = False
                 elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    p.add(where, f"{field}.{key}", f"应为非负整数，收到 {value!r}")
+                    p.add(where, f"{field}.{key}", f"应为非负整数，收到 {_shown(value)}")
                     ok = False
                 else:
                     counts[str(key)] = value
@@ -295,9 +436,9 @@ def _parse_retest(raw: Mapping, where: str, p: _Collector) -> RetestPolicy | Non
     else:
         for c in categories:
             try:
-                parsed.append(Category(str(c)))
+                parsed.append(Category(c if isinstance(c, str) else None))
             except ValueError:
-                p.add(where, "verdict_rule.retest.categories", f"未知类别“{c}”，可选 A | B | C")
+                p.add(where, "verdict_rule.retest.categories", f"未知类别“{_shown(c)}”，可选 A | B | C")
     factor = p.integer(where, raw, "sample_factor", minimum=1, default=None)
     days = p.integer(where, raw, "deadline_days", minimum=1, default=None)
     for key, value in (("sample_factor", factor), ("deadline_days", days)):
@@ -317,7 +458,7 @@ def _parse_clauses(raw: Any, p: _Collector) -> tuple[ClauseSpec, ...]:
     for index, item in enumerate(raw, start=1):
         where = f"第 {index} 个条款"
         if not isinstance(item, Mapping):
-            p.add(where, "", f"应为字段映射，收到 {item!r}")
+            p.add(where, "", f"应为字段映射，收到 {_shown(item)}")
             continue
         number = item.get("number")
         if isinstance(number, float):
@@ -325,16 +466,16 @@ def _parse_clauses(raw: Any, p: _Collector) -> tuple[ClauseSpec, ...]:
             p.add(where, "number", f"条款号请加引号，例如 \"{number}\"（不加引号时 5.10 会被读成 5.1）")
             number = None
         elif number is not None and not isinstance(number, bool) and isinstance(number, (str, int)):
-            number = str(number).strip()
-            where = f"条款 {number}"
+            number = number.strip() if isinstance(number, str) else (_int_text(number) or "")
+            where = f"条款 {excerpt(number, 20)}"
             if not CLAUSE_NUMBER.fullmatch(number):
-                p.add(where, "number", f"“{number}”不是有效的条款号（例如 5.3.2）")
+                p.add(where, "number", f"“{_shown(number)}”不是有效的条款号（例如 5.3.2）")
             elif number in seen:
                 p.add(where, "number", f"条款号重复（第 {seen[number]} 个条款已使用）")
             else:
                 seen[number] = index
         else:
-            p.add(where, "number", "缺少条款号" if number is None else f"条款号应为文本，收到 {number!r}")
+            p.add(where, "number", "缺少条款号" if number is None else f"条款号应为文本，收到 {_shown(number)}")
             number = None
         clause = _parse_clause(item, number, where, p)
         if clause is not None:
@@ -400,14 +541,14 @@ def _parse_inspections(item: Mapping, where: str, p: _Collector) -> tuple:
         return ()
     found = []
     for value in raw:
-        if str(value) in CLAUSE_INSPECTION_TYPES:
-            if str(value) in found:
+        if isinstance(value, str) and value in CLAUSE_INSPECTION_TYPES:
+            if value in found:
                 p.add(where, "inspections", f"检验类型“{value}”重复")
-            found.append(str(value))
+            found.append(value)
         else:
             # retest and market take their clauses from another type (SPEC §2), so a file
             # never lists them.
-            p.add(where, "inspections", f"未知的检验类型“{value}”，可选 {allowed}")
+            p.add(where, "inspections", f"未知的检验类型“{_shown(value)}”，可选 {allowed}")
     return tuple(dict.fromkeys(found))
 
 
@@ -456,6 +597,11 @@ def _parse_attribute(item: Mapping, where: str, p: _Collector) -> dict[str, Any]
         value = item.get(key)
         if value is None:
             p.add(where, key, "计数检验条款须给出 aql 和 level（GB/T 2828.1）")
+            continue
+        too_long = (isinstance(value, str) and len(value) > 20) or (isinstance(value, int) and abs(value) >= 10**20)
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or too_long:
+            # The tables' headings are short; anything else would only be quoted back in full.
+            p.add(where, key, f"无效的值：{_shown(value)}")
             continue
         try:
             # A float AQL from unquoted YAML (4.0) is read through its text, like the limits.
