@@ -31,6 +31,7 @@ from .engine import (
     excerpt,
     fmt_decimal,
     parse_decimal,
+    to_decimal,
 )
 from .sampling import SamplingError, normalize_aql, normalize_level
 
@@ -102,6 +103,7 @@ KIND_FIELDS = {
 }
 CLAUSE_NUMBER = re.compile(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*")
 DIGITS_RANGE = range(-6, 11)
+_PLAIN_INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
 class _ShortRepr(reprlib.Repr):
@@ -115,8 +117,10 @@ _REPR = _ShortRepr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, 40, 40
 
 
-def _int_text(value: int) -> str | None:
-    """Return an int as text, or None when it has more digits than Python will print."""
+def _number_text(value: int) -> str | None:
+    """Return an int as the file wrote it, or None when it has more digits than Python will print."""
+    if isinstance(value, _SourceInt):
+        return value.source
     try:
         return str(value)
     except ValueError:
@@ -127,6 +131,8 @@ def _shown(value: Any) -> str:
     """Quote a value from the file in a message: at most a short excerpt, however big it is."""
     if isinstance(value, str):
         return excerpt(value)
+    if isinstance(value, (_SourceInt, _SourceFloat)):
+        return excerpt(value.source)
     if isinstance(value, int) and not isinstance(value, bool):
         return _REPR.repr_int(value, 0)
     # reprlib stops after a few items and levels, so a huge list costs as little as a short one.
@@ -156,7 +162,7 @@ class _Collector:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             self.add(where, key, f"应为文本，收到 {_shown(value)}")
             return None
-        text = value.strip() if isinstance(value, str) else _int_text(value)
+        text = value.strip() if isinstance(value, str) else _number_text(value)
         if text is None:
             self.add(where, key, "位数过多")
             return None
@@ -181,13 +187,23 @@ class _Collector:
         value = data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
             self.add(where, key, f"应为数值，收到 {_shown(value)}")
             return None
-        # YAML gives 0.03 as a float; str() of a float is its shortest repr ("0.03"), so going
-        # through text keeps the decimal the author wrote. Quoted strings are preferred.
         try:
-            return parse_decimal(str(value))
+            if isinstance(value, (_SourceInt, _SourceFloat)):
+                # The text the author wrote: 0.00001 stays 0.00001 (str() of the float is 1e-05),
+                # 1.0e+3 is refused as scientific notation, 1:30 is not read as 90.
+                return parse_decimal(value.source)
+            if isinstance(value, float):
+                # Already-parsed data (JSON) has only the float: its shortest repr is the decimal
+                # its writer typed, written out plainly so 1e-05 reads as 0.00001.
+                return parse_decimal(fmt_decimal(Decimal(repr(value))))
+            if isinstance(value, int):
+                return Decimal(value)
+            if isinstance(value, Decimal):
+                return to_decimal(value)
+            return parse_decimal(value)
         except InputError as exc:
             self.add(where, key, exc.message)
             return None
@@ -199,6 +215,11 @@ class _Collector:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(where, key, f"应为整数，收到 {_shown(value)}")
             return default
+        if isinstance(value, _SourceInt) and not _PLAIN_INTEGER.fullmatch(value.source):
+            # YAML 1.1 reads 010 as 8, 0x10 as 16 and 1:30 as 90: only plain decimal integers.
+            self.add(where, key, f"请直接写出十进制整数，收到 {_shown(value)}")
+            return default
+        value = int(value)
         if minimum is not None and value < minimum:
             self.add(where, key, f"不能小于 {minimum}，收到 {_shown(value)}")
             return default
@@ -270,12 +291,32 @@ class _StandardLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _construct_int(loader: _StandardLoader, node: yaml.ScalarNode) -> int:
+class _SourceInt(int):
+    """An integer scalar of the file that remembers its text: YAML 1.1 reads 010 as 8 and 1:30 as 90."""
+
+    source: str
+
+
+class _SourceFloat(float):
+    """A float scalar of the file that remembers its text: 0.00001, which str() of the float gives as 1e-05."""
+
+    source: str
+
+
+def _construct_int(loader: _StandardLoader, node: yaml.ScalarNode) -> _SourceInt:
     try:
-        return loader.construct_yaml_int(node)
+        value = _SourceInt(loader.construct_yaml_int(node))
     except ValueError:
         # More digits than int() will read (sys.int_info): no field of a standard is that long.
         raise _Refused(problem=f"整数“{excerpt(node.value)}”位数过多", problem_mark=node.start_mark) from None
+    value.source = node.value
+    return value
+
+
+def _construct_float(loader: _StandardLoader, node: yaml.ScalarNode) -> _SourceFloat:
+    value = _SourceFloat(loader.construct_yaml_float(node))
+    value.source = node.value
+    return value
 
 
 def _construct_timestamp(loader: _StandardLoader, node: yaml.ScalarNode) -> date | datetime | str:
@@ -287,6 +328,7 @@ def _construct_timestamp(loader: _StandardLoader, node: yaml.ScalarNode) -> date
 
 
 _StandardLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StandardLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _StandardLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
@@ -409,8 +451,11 @@ def _parse_rule(raw: Any, p: _Collector) -> VerdictRule | None:
                 elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     p.add(where, f"{field}.{key}", f"应为非负整数，收到 {_shown(value)}")
                     ok = False
+                elif isinstance(value, _SourceInt) and not _PLAIN_INTEGER.fullmatch(value.source):
+                    p.add(where, f"{field}.{key}", f"请直接写出十进制整数，收到 {_shown(value)}")
+                    ok = False
                 else:
-                    counts[str(key)] = value
+                    counts[key] = int(value)
             if ok:
                 alternatives.append(CategoryCounts.of(counts))
             complete = complete and ok
@@ -463,10 +508,10 @@ def _parse_clauses(raw: Any, p: _Collector) -> tuple[ClauseSpec, ...]:
         number = item.get("number")
         if isinstance(number, float):
             # YAML reads 5.10 as the float 5.1: the clause number is lost, so insist on quotes.
-            p.add(where, "number", f"条款号请加引号，例如 \"{number}\"（不加引号时 5.10 会被读成 5.1）")
+            p.add(where, "number", f"条款号请加引号，例如 \"{_shown(number)}\"（不加引号时 5.10 会被读成 5.1）")
             number = None
         elif number is not None and not isinstance(number, bool) and isinstance(number, (str, int)):
-            number = number.strip() if isinstance(number, str) else (_int_text(number) or "")
+            number = number.strip() if isinstance(number, str) else (_number_text(number) or "")
             where = f"条款 {excerpt(number, 20)}"
             if not CLAUSE_NUMBER.fullmatch(number):
                 p.add(where, "number", f"“{_shown(number)}”不是有效的条款号（例如 5.3.2）")
@@ -605,6 +650,8 @@ def _parse_attribute(item: Mapping, where: str, p: _Collector) -> dict[str, Any]
             continue
         try:
             # A float AQL from unquoted YAML (4.0) is read through its text, like the limits.
+            if isinstance(value, (_SourceInt, _SourceFloat)):
+                value = value.source
             fields[key] = normalize(str(value) if isinstance(value, float) else value)
         except SamplingError as exc:
             p.add(where, key, exc.message)

@@ -222,3 +222,78 @@ def test_a_yaml_syntax_error_is_reported_with_its_line():
 
 def test_a_file_that_is_not_a_mapping_is_refused():
     assert problems_of("- just\n- a list\n")[0].where == "文件"
+
+
+# --- numbers as the author wrote them --------------------------------------------------------
+
+
+def unquoted(field: str, text: str, **clause) -> str:
+    """Return a file whose first clause has ``field: text`` written without quotes."""
+    marker = "__unquoted__"
+    source = yaml_text(make_file(make_clause(**{field: marker}, **clause)))
+    assert f"{field}: {marker}\n" in source
+    return source.replace(marker, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0.00001", "0.00001"), ("0.03", "0.03"), ("0.030", "0.030"), ("3000", "3000"), ("-0.5", "-0.5"),
+     ("010", "10"), ("+2.5", "2.5"), ("100000000000000000000.5", "100000000000000000000.5")],
+)
+def test_a_plain_decimal_written_without_quotes_is_read_exactly_as_written(text, value):
+    limit = parse_standard(unquoted("limit", text, digits=None)).clauses[0].limit
+    assert str(limit) == value
+
+
+def test_a_limit_of_0_00001_is_not_refused_as_scientific_notation():
+    # str(0.00001) is "1e-05": reading the float's text would refuse what the author wrote plainly.
+    assert parse_standard(unquoted("limit", "0.00001", digits=None)).clauses[0].limit == Decimal("0.00001")
+
+
+@pytest.mark.parametrize("text", ["1.0e+3", "1e3", "'1e3'", "2.5E-2"])
+def test_scientific_notation_is_refused_with_the_plain_decimal_hint(text):
+    problems = problems_of(unquoted("limit", text, digits=None))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", "limit")]
+    assert "请直接写出小数，不要用科学计数法" in problems[0].message
+
+
+@pytest.mark.parametrize("text", ["1:30", "0x1F", "0o17", "1_000", ".inf", "-.inf", ".nan", "10²", "①"])
+def test_a_limit_yaml_would_read_as_some_other_number_is_refused(text):
+    assert fields_of(unquoted("limit", text, digits=None)) == {("条款 5.5", "limit")}
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.00001, "0.00001"), (0.1, "0.1"), (1e20, "100000000000000000000"),
+                                                 (Decimal("0.25"), "0.25"), (7, "7")])
+def test_numbers_in_already_parsed_data_are_read_as_their_plain_decimal(value, expected):
+    assert str(parse_standard(make_file(make_clause(limit=value, digits=None))).clauses[0].limit) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity"), [1], {"a": 1}])
+def test_nan_infinity_and_containers_are_refused_as_limits(value):
+    assert fields_of(make_file(make_clause(limit=value, digits=None))) == {("条款 5.5", "limit")}
+
+
+@pytest.mark.parametrize(("field", "text"), [("digits", "010"), ("digits", "0x1"), ("units", "1:30"), ("units", "02")])
+def test_an_integer_field_written_as_octal_hex_or_sexagesimal_is_refused(field, text):
+    problems = problems_of(unquoted(field, text))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", field)]
+    assert "十进制整数" in problems[0].message
+
+
+def test_a_verdict_rule_count_written_as_octal_is_refused():
+    text = yaml_text(make_file())
+    assert text.count("    B: 1\n") == 1
+    text = text.replace("    B: 1\n", "    B: 01\n")
+    assert fields_of(text) == {("判定规则", "verdict_rule.pass_if_any[2].B")}
+
+
+def test_integers_read_from_yaml_are_plain_ints_in_the_parsed_standard():
+    doc = parse_standard(unquoted("units", "3"))
+    assert type(doc.clauses[0].units) is int and type(doc.clauses[0].digits) is int
+    assert all(type(n) is int for alternative in doc.verdict_rule.pass_if_any for n in alternative.values())
+    assert parse_standard(dump_standard(doc)) == doc
+
+
+def test_an_unquoted_version_keeps_its_leading_zero():
+    text = yaml_text(make_file()).replace("version: '2012'", "version: 0012", 1)
+    assert parse_standard(text).version == "0012"
