@@ -30,6 +30,8 @@ from .engine import (
     VerdictRule,
     excerpt,
     fmt_decimal,
+    is_multiple,
+    is_rounding_interval,
     parse_decimal,
     to_decimal,
 )
@@ -95,7 +97,9 @@ RULE_KEYS = ("pass_if_any", "retest")
 RETEST_KEYS = ("categories", "sample_factor", "deadline_days")
 CLAUSE_KEYS = tuple(ClauseSpec.__dataclass_fields__)
 # Fields that only one kind of clause uses; anything else on the clause is a mistake.
-NUMERIC_ONLY = ("comparator", "limit", "low", "high", "low_inclusive", "high_inclusive", "digits", "comparison")
+NUMERIC_ONLY = (
+    "comparator", "limit", "low", "high", "low_inclusive", "high_inclusive", "digits", "interval", "comparison", "minimum",
+)
 KIND_FIELDS = {
     ClauseKind.numeric: NUMERIC_ONLY,
     ClauseKind.boolean: ("expected",),
@@ -103,6 +107,7 @@ KIND_FIELDS = {
 }
 CLAUSE_NUMBER = re.compile(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*")
 DIGITS_RANGE = range(-6, 11)
+INTERVAL_POWERS = range(-10, 7)  # the steps digits allows: 10^-10 to 10^6
 _PLAIN_INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
@@ -597,6 +602,10 @@ def _parse_inspections(item: Mapping, where: str, p: _Collector) -> tuple:
     return tuple(dict.fromkeys(found))
 
 
+def _number(value: Decimal) -> str:
+    return excerpt(fmt_decimal(value))
+
+
 def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
     comparator = p.choice(where, item, "comparator", Comparator, required=True)
     limit = p.decimal(where, item, "limit")
@@ -605,7 +614,9 @@ def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
     low_inclusive = p.boolean(where, item, "low_inclusive", default=True)
     high_inclusive = p.boolean(where, item, "high_inclusive", default=True)
     digits = p.integer(where, item, "digits", allowed=DIGITS_RANGE)
+    interval = _parse_interval(item, where, p)
     comparison = p.choice(where, item, "comparison", Comparison, required=False, default=Comparison.rounded)
+    minimum = p.decimal(where, item, "minimum")
 
     if comparator is Comparator.between:
         for key in ("low", "high"):
@@ -615,15 +626,24 @@ def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
             p.add(where, "limit", "between 使用 low 和 high，不使用 limit")
         if low is not None and high is not None:
             if low > high:
-                p.add(where, "low", f"下限 {fmt_decimal(low)} 大于上限 {fmt_decimal(high)}")
+                p.add(where, "low", f"下限 {_number(low)} 大于上限 {_number(high)}")
             elif low == high and not (low_inclusive and high_inclusive):
-                p.add(where, "low", f"下限与上限都是 {fmt_decimal(low)}，且不含端点：没有值能合格")
+                p.add(where, "low", f"下限与上限都是 {_number(low)}，且不含端点：没有值能合格")
     elif comparator is not None:
         if item.get("limit") is None:
             p.add(where, "limit", f"比较符 {comparator} 须给出 limit")
         for key in ("low", "high", "low_inclusive", "high_inclusive"):
             if item.get(key) is not None:
                 p.add(where, key, f"比较符 {comparator} 不使用此字段（between 才用）")
+
+    limits = {"low": low, "high": high} if comparator is Comparator.between else {"limit": limit}
+    if comparison is Comparison.rounded:
+        _check_limits_on_the_rounding_grid(item, limits, digits, interval, where, p)
+    if minimum is not None:
+        upper = high if comparator is Comparator.between else limit
+        if comparator in (Comparator.between, Comparator.le, Comparator.lt, Comparator.eq) and upper is not None:
+            if upper < minimum:
+                p.add(where, "minimum", f"下限 {_number(minimum)} 高于要求的上限 {_number(upper)}：没有值能合格")
     return {
         "comparator": comparator,
         "limit": limit,
@@ -632,8 +652,48 @@ def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
         "low_inclusive": low_inclusive,
         "high_inclusive": high_inclusive,
         "digits": digits,
+        "interval": interval,
         "comparison": comparison,
+        "minimum": minimum,
     }
+
+
+def _parse_interval(item: Mapping, where: str, p: _Collector) -> Decimal | None:
+    interval = p.decimal(where, item, "interval")
+    if interval is None:
+        return None
+    if item.get("digits") is not None:
+        p.add(where, "interval", "digits 与 interval 只能给出一个：digits 修约到小数位，interval 修约到间隔的整数倍")
+        return None
+    if not is_rounding_interval(interval):
+        p.add(where, "interval", f"修约间隔应为 1、2 或 5 乘以 10 的整数次幂（如 0.5、0.2、20），收到 {_number(interval)}")
+        return None
+    if interval.adjusted() not in INTERVAL_POWERS:
+        p.add(where, "interval", f"修约间隔应在 1×10^{INTERVAL_POWERS.start}～5×10^{INTERVAL_POWERS.stop - 1} 之间，"
+                                 f"收到 {_number(interval)}")
+        return None
+    return interval
+
+
+def _check_limits_on_the_rounding_grid(
+    item: Mapping, limits: dict[str, Decimal | None], digits: int | None, interval: Decimal | None, where: str,
+    p: _Collector,
+) -> None:
+    """Refuse a limit the rounded value can never equal (SPEC §3): 0.55 with digits 1, 0.3 with interval 0.5.
+
+    A value exactly at such a limit would fail or pass by the rounding, not by the limit. Only
+    for `comparison: rounded`; with `comparison: full` any limit is fine.
+    """
+    if interval is not None:
+        step, rule = interval, f"修约间隔 {_number(interval)}（interval）"
+    elif digits is not None and item.get("interval") is None:
+        step, rule = Decimal(1).scaleb(-digits), f"修约单位 {_number(Decimal(1).scaleb(-digits))}（digits: {digits}）"
+    else:
+        return
+    for key, value in limits.items():
+        if value is not None and not is_multiple(value, step):
+            p.add(where, key, f"{_number(value)} 不是{rule}的整数倍：修约后的值不可能恰好等于它；"
+                              "请改写限值，或使用 comparison: full")
 
 
 def _parse_attribute(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
@@ -683,8 +743,12 @@ def _clause_data(clause: ClauseSpec) -> dict[str, Any]:
                 data[key] = False
         if clause.digits is not None:
             data["digits"] = clause.digits
+        if clause.interval is not None:
+            data["interval"] = fmt_decimal(clause.interval)
         if clause.comparison is not Comparison.rounded:
             data["comparison"] = clause.comparison.value
+        if clause.minimum is not None:
+            data["minimum"] = fmt_decimal(clause.minimum)
     elif clause.kind is ClauseKind.boolean:
         data["expected"] = clause.expected
     else:
