@@ -290,15 +290,18 @@ def gbt8170_round_interval(value: Decimal, interval: Decimal) -> Decimal:
         raise ValueError(f"gbt8170_round_interval takes a finite Decimal, got {value!r}")
     if not is_rounding_interval(interval):
         raise ValueError(f"a rounding interval is 1, 2 or 5 times a power of ten, got {interval!r}")
-    step_exponent = _significant(interval)[1]
-    places = min(step_exponent, 0)
-    exponent = value.as_tuple().exponent
-    # c × 10^e with e above the interval's exponent n is a multiple of m × 10^n for m = 1, 2, 5.
-    if exponent > step_exponent and exponent - places > _MAX_PADDED_ZEROS:
-        return value
-    with _exact_context(value, interval):
+    places = min(_significant(interval)[1], 0)
+    # value / interval is c/m × 10^(e−n) for m = 1, 2 or 5: one digit more than the value's
+    # coefficient holds it exactly, whatever the exponents; so does the product back.
+    with localcontext(prec=len(value.as_tuple().digits) + 3, Emax=MAX_EMAX, Emin=MIN_EMIN):
         multiple = (value / interval).to_integral_value(rounding=ROUND_HALF_EVEN)
-        return (multiple * interval).quantize(Decimal(1).scaleb(places))
+    with localcontext(prec=len(multiple.as_tuple().digits) + 3, Emax=MAX_EMAX, Emin=MIN_EMIN):
+        rounded = multiple * interval
+    padding = rounded.as_tuple().exponent - places
+    if padding > _MAX_PADDED_ZEROS:
+        return rounded
+    with localcontext(prec=len(rounded.as_tuple().digits) + padding + 3, Emax=MAX_EMAX, Emin=MIN_EMIN):
+        return rounded.quantize(Decimal(1).scaleb(places))
 
 
 def _rounding_step(spec: ClauseSpec) -> Decimal | None:

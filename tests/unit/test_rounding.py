@@ -203,3 +203,8 @@ def test_an_interval_clause_compared_in_full_does_not_round():
 )
 def test_rounding_text_says_how_a_clause_rounds(overrides, text):
     assert rounding_text(make_clause(**overrides)) == text
+
+
+def test_a_huge_interval_rounds_without_expanding_it():
+    assert gbt8170_round_interval(Decimal("3E+999999999"), Decimal("5E+999999999")) == Decimal("5E+999999999")
+    assert gbt8170_round_interval(Decimal("2"), Decimal("5E+999999999")) == 0
