@@ -268,11 +268,13 @@ class _Refused(yaml.MarkedYAMLError):
 
 
 class _StandardLoader(yaml.SafeLoader):
-    """A SafeLoader with bounds: no anchors or aliases, at most MAX_DEPTH levels and MAX_NODES values.
+    """A SafeLoader with bounds: no anchors, aliases or tags, at most MAX_DEPTH levels and MAX_NODES values.
 
     Aliases are refused outright: a 481-byte file of nested aliases ("billion laughs") names
-    10^9 values, and a standard file has no use for them. Nesting and size are capped while
-    composing, so neither a deep file nor a big one costs more than the caps allow.
+    10^9 values, and a standard file has no use for them. Nor for explicit tags, with which
+    PyYAML's constructors raise ValueError, KeyError or AttributeError (!!float abc, !!bool
+    maybe). Nesting and size are capped while composing, so neither a deep file nor a big one
+    costs more than the caps allow.
     """
 
     def __init__(self, stream: str):
@@ -284,6 +286,8 @@ class _StandardLoader(yaml.SafeLoader):
         event = self.peek_event()
         if event.anchor is not None:
             raise _Refused(problem="标准文件不能使用 YAML 锚点或别名（& 和 *）", problem_mark=event.start_mark)
+        if getattr(event, "tag", None) is not None:
+            raise _Refused(problem=f"标准文件不能使用 YAML 标签（{excerpt(event.tag, 30)}）", problem_mark=event.start_mark)
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _Refused(problem=f"文件中的值超过 {MAX_NODES} 个", problem_mark=event.start_mark)
@@ -369,9 +373,11 @@ def _too_big(data: Any) -> str | None:
 
 def _load(source: str | bytes | Mapping, problems: _Collector) -> Mapping | None:
     if isinstance(source, (str, bytes)):
-        size = len(source) if isinstance(source, bytes) else len(source.encode("utf-8", "surrogatepass"))
-        if size > MAX_SOURCE_BYTES:
-            problems.add(FILE, "", f"文件过大（{size} 字节），上限为 {MAX_SOURCE_BYTES} 字节")
+        # A character is at least one byte: a long text is refused before it is encoded to measure.
+        if len(source) > MAX_SOURCE_BYTES or (
+            isinstance(source, str) and len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES
+        ):
+            problems.add(FILE, "", f"文件过大：上限为 {MAX_SOURCE_BYTES} 字节")
             return None
     if isinstance(source, bytes):
         try:

@@ -162,9 +162,15 @@ def test_a_yaml_syntax_error_is_quoted_only_in_part():
     assert error_bytes(error) < 2048
 
 
-def test_an_unsafe_tag_is_refused_as_a_yaml_error():
-    error = refusal("code: !!python/object/apply:os.system ['true']\n")
-    assert "YAML" in error.problems[0].message
+@pytest.mark.parametrize(
+    "text",
+    ["code: !!python/object/apply:os.system ['true']\n", "code: !!float abc\n", "code: !!bool maybe\n",
+     "code: !!timestamp x\n", "code: !!int abc\n", "code: !!str 5\n", "code: ! x\n", "clauses: !!set {a: null}\n"],
+)
+def test_an_explicit_tag_is_refused_before_any_constructor_can_raise(text):
+    error = refusal(text)
+    assert len(error.problems) == 1
+    assert "YAML 标签" in error.problems[0].message
 
 
 @pytest.mark.parametrize("text", [BOMB, "[" * 3000, "a: b: c", "--- 1\n--- 2\n", "\x00", "? [a, b]\n: 1\n"])
