@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
@@ -84,23 +84,43 @@ class InputError(ValueError):
 
 
 _PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_SCIENTIFIC = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+")
+
+# A Chinese IME types digits, signs and the point full width ("１２．５"); the minus sign U+2212
+# comes from pasted documents. Only these are mapped: NFKC would also turn "10²" into 102,
+# "3000²" into 30002 and "①" into 1, reading a typo as a different number (SPEC §3).
+_FULL_WIDTH = str.maketrans(
+    {chr(0xFF10 + i): str(i) for i in range(10)} | {"\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\u2212": "-"}
+)
+
+EXCERPT_CHARS = 60
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Return ``text`` cut to ``limit`` characters, ending in “…” when cut, for quoting in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_decimal(text: str) -> Decimal:
     """Parse a number typed by a person into an exact Decimal, or raise InputError."""
     if not isinstance(text, str):
         raise InputError(f"数值应为文本，收到 {type(text).__name__}")
-    # NFKC turns full-width digits and points typed with a Chinese IME ("１２．５") into ASCII.
-    cleaned = unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")
+    cleaned = text.strip().translate(_FULL_WIDTH)
+    shown = excerpt(text.strip())
     if not cleaned:
         raise InputError("请输入数值")
-    if "," in cleaned or "、" in cleaned:
+    if any(c in cleaned for c in ",，、"):
         raise InputError("请使用小数点“.”而不是逗号")
     if _PLAIN_DECIMAL.fullmatch(cleaned):
         return Decimal(cleaned)
-    if re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+", cleaned):
-        raise InputError(f"“{text.strip()}”为科学计数法，请写成普通小数")
-    raise InputError(f"“{text.strip()}”不是有效的数值")
+    if _SCIENTIFIC.fullmatch(cleaned):
+        raise InputError(f"“{shown}”：请直接写出小数，不要用科学计数法")
+    # A superscript, circled or CJK numeral is a typo, not a digit: say which character it is.
+    odd = next((c for c in cleaned if not c.isascii() and unicodedata.numeric(c, None) is not None), None)
+    if odd is not None:
+        raise InputError(f"“{shown}”不是数字：“{odd}”不是 0-9，请只用数字 0-9、小数点和正负号")
+    # NaN and Infinity end here too: the pattern above admits only finite plain decimals.
+    raise InputError(f"“{shown}”不是有效的数值")
 
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
@@ -119,15 +139,14 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     raise TypeError(f"expected Decimal, int or str, got {type(value).__name__} {value!r}")
 
 
-# Units in which a negative value cannot be measured. Percent (输入功率偏差 may be −5 %) and K
-# (a temperature rise read from two thermometers can come out slightly below zero) are left out.
-NON_NEGATIVE_UNITS = frozenset({"N", "N·m", "mm", "min", "h", "次", "种", "kPa", "mA", "Ω", "倍", "级"})
-# Units that count things: a fraction of one cannot be measured.
-COUNT_UNITS = frozenset({"次", "种"})
-
-
 def check_plausible(spec: ClauseSpec, value: Decimal | bool) -> None:
-    """Raise InputError for a value that cannot be a real measurement of this clause."""
+    """Raise InputError for a value that cannot be a real measurement of this clause.
+
+    Judged from the clause alone, never from its unit's name (SPEC §3). With a declared
+    ``minimum`` a value below it is impossible, and nothing else is. Without one, a negative value
+    is refused only when no negative value could pass the clause (a stray minus sign on ≥ 3000 N);
+    a clause that negatives can pass (−0.5～0.5 mm, ≤ −60 kPa, ≤ 0.1 mm) takes them.
+    """
     if spec.kind is ClauseKind.boolean:
         if not isinstance(value, bool):
             raise InputError(f"条款 {spec.number} 应填写“是”或“否”")
@@ -138,13 +157,104 @@ def check_plausible(spec: ClauseSpec, value: Decimal | bool) -> None:
         if value < 0 or value != value.to_integral_value():
             raise InputError(f"条款 {spec.number} 的不合格品数应为非负整数")
         return
-    if spec.unit in NON_NEGATIVE_UNITS and value < 0:
-        raise InputError(f"条款 {spec.number}（{spec.title}）以 {spec.unit} 计，不可能为负值：{fmt_decimal(value)}")
-    if spec.unit in COUNT_UNITS and value != value.to_integral_value():
-        raise InputError(f"条款 {spec.number}（{spec.title}）以 {spec.unit} 计，应为整数：{fmt_decimal(value)}")
+    shown = excerpt(_with_unit(fmt_decimal(value), spec.unit))
+    if spec.minimum is not None:
+        if value < spec.minimum:
+            raise InputError(
+                f"条款 {spec.number}（{spec.title}）的实测值不可能低于 "
+                f"{_with_unit(fmt_decimal(spec.minimum), spec.unit)}（标准规定的下限）：{shown}"
+            )
+        return
+    if value < 0 and not _a_negative_can_pass(spec):
+        raise InputError(
+            f"条款 {spec.number}（{spec.title}）要求 {requirement_text(spec)}，实测值不可能为负值：{shown}"
+            "（请检查负号）"
+        )
+
+
+def _upper_bound(spec: ClauseSpec) -> tuple[Decimal, bool] | None:
+    """Return the clause's upper limit and whether it is inclusive, or None when it has none."""
+    if spec.comparator is Comparator.between:
+        return spec.high, spec.high_inclusive
+    if spec.comparator in (Comparator.le, Comparator.eq):
+        return spec.limit, True
+    if spec.comparator is Comparator.lt:
+        return spec.limit, False
+    return None
+
+
+def _a_negative_can_pass(spec: ClauseSpec) -> bool:
+    """Say whether some negative measured value would meet the clause."""
+    step = _rounding_step(spec)
+    if step is None:
+        # Compared unrounded: a negative value is compared as is. The multiples of a step finer
+        # than every limit include a point of any range the limits bound, so they stand for all
+        # negative values; the largest of them is −step.
+        bounds = [b for b in (spec.limit, spec.low, spec.high) if b is not None]
+        step = Decimal(1).scaleb(min([b.as_tuple().exponent for b in bounds] + [0]) - 1)
+        best = -step
+    else:
+        # Rounded: a negative value becomes a multiple of the step, and a small one (−step/10)
+        # becomes −0, which the limit compares as 0.
+        best = Decimal(0)
+    upper = _upper_bound(spec)
+    if upper is not None:
+        limit, inclusive = upper
+        highest = _floor_multiple(limit, step)
+        if highest == limit and not inclusive:
+            highest -= step
+        best = min(best, highest)
+    # The pass range is one interval and best is the largest candidate under its top: if best
+    # fails the lower limit, every smaller candidate fails it too.
+    return meets(spec, best)
 
 
 # --- rounding -------------------------------------------------------------------------------
+
+# Rounding a value that has nothing to discard only appends zeros ("20" → "20.00"). A huge
+# exponent (1E+999999999) would append a billion, so such a value is returned as it is: it is
+# already its own rounded value.
+_MAX_PADDED_ZEROS = 4096
+
+
+def _span(value: Decimal) -> int:
+    """Return how many digits ``value`` takes written out plainly."""
+    return max(value.adjusted(), 0) + 1 - min(value.as_tuple().exponent, 0)
+
+
+def _exact_context(*values: Decimal):
+    """Return a decimal context in which products and exact quotients of ``values`` stay exact."""
+    return localcontext(prec=max(28, sum(_span(v) for v in values) + 10), Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _floor_multiple(value: Decimal, step: Decimal) -> Decimal:
+    """Return the largest multiple of ``step`` not above ``value``."""
+    with _exact_context(value, step):
+        return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
+
+
+def is_multiple(value: Decimal, step: Decimal) -> bool:
+    """Say whether ``value`` is an exact integer multiple of ``step`` (a limit on the rounding grid)."""
+    if value.is_zero():
+        return True
+    with _exact_context(value, step):
+        quotient = value / step
+        return quotient == quotient.to_integral_value()
+
+
+def _significant(value: Decimal) -> tuple[tuple[int, ...], int]:
+    """Return the coefficient digits without trailing zeros, and the exponent that goes with them."""
+    digits, exponent = value.as_tuple().digits, value.as_tuple().exponent
+    while len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    return digits, exponent
+
+
+def is_rounding_interval(value: Decimal) -> bool:
+    """Say whether ``value`` is a GB/T 8170 rounding interval: 1, 2 or 5 times a power of ten."""
+    if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
+        return False
+    return _significant(value)[0] in ((1,), (2,), (5,))
 
 
 def gbt8170_round(value: Decimal, digits: int) -> Decimal:
@@ -152,13 +262,57 @@ def gbt8170_round(value: Decimal, digits: int) -> Decimal:
 
     A discarded part of exactly 5 rounds to the even digit; more than 5 rounds up. This is
     ROUND_HALF_EVEN on the exact decimal. ``digits`` 0 rounds to units, −1 to tens, and so on.
+    Any finite Decimal rounds, however large or small.
     """
     if isinstance(value, float):
         raise TypeError("gbt8170_round takes a Decimal, not a float")
-    with localcontext() as ctx:
-        # Enough precision that quantize never fails on a long measured value.
-        ctx.prec = max(28, len(value.as_tuple().digits) + abs(digits) + 2)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"gbt8170_round takes a finite Decimal, got {value!r}")
+    exponent = value.as_tuple().exponent
+    if exponent >= -digits and exponent + digits > _MAX_PADDED_ZEROS:
+        return value
+    # The result has the value's integer digits plus ``digits`` decimals (and one for a carry).
+    precision = max(28, max(value.adjusted(), -digits) + digits + 3)
+    with localcontext(prec=precision, Emax=MAX_EMAX, Emin=MIN_EMIN):
         return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+
+
+def gbt8170_round_interval(value: Decimal, interval: Decimal) -> Decimal:
+    """Round to a multiple of ``interval`` (1, 2 or 5 × 10^n) by GB/T 8170-2008.
+
+    The value divided by the interval is rounded half to even, then multiplied back: to 0.5,
+    60.38 gives 60.5 and 60.25 gives 60.0 (120.5 → 120); to 20, 830 gives 840 (41.5 → 42). The
+    result keeps the interval's decimal places (60.0, not 60).
+    """
+    if isinstance(value, float) or isinstance(interval, float):
+        raise TypeError("gbt8170_round_interval takes Decimals, not floats")
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"gbt8170_round_interval takes a finite Decimal, got {value!r}")
+    if not is_rounding_interval(interval):
+        raise ValueError(f"a rounding interval is 1, 2 or 5 times a power of ten, got {interval!r}")
+    places = min(_significant(interval)[1], 0)
+    # value / interval is c/m × 10^(e−n) for m = 1, 2 or 5: one digit more than the value's
+    # coefficient holds it exactly, whatever the exponents; so does the product back.
+    with localcontext(prec=len(value.as_tuple().digits) + 3, Emax=MAX_EMAX, Emin=MIN_EMIN):
+        multiple = (value / interval).to_integral_value(rounding=ROUND_HALF_EVEN)
+    with localcontext(prec=len(multiple.as_tuple().digits) + 3, Emax=MAX_EMAX, Emin=MIN_EMIN):
+        rounded = multiple * interval
+    padding = rounded.as_tuple().exponent - places
+    if padding > _MAX_PADDED_ZEROS:
+        return rounded
+    with localcontext(prec=len(rounded.as_tuple().digits) + padding + 3, Emax=MAX_EMAX, Emin=MIN_EMIN):
+        return rounded.quantize(Decimal(1).scaleb(places))
+
+
+def _rounding_step(spec: ClauseSpec) -> Decimal | None:
+    """Return the step of the values the limit is compared with, or None when compared unrounded."""
+    if spec.comparison is not Comparison.rounded:
+        return None
+    if spec.interval is not None:
+        return spec.interval
+    if spec.digits is not None:
+        return Decimal(1).scaleb(-spec.digits)
+    return None
 
 
 def fmt_decimal(value: Decimal) -> str:
@@ -173,6 +327,15 @@ def _rounding_phrase(digits: int) -> str:
         return "修约至个位"
     names = {1: "十位", 2: "百位", 3: "千位", 4: "万位"}
     return f"修约至{names.get(-digits, f'10^{-digits} 位')}"
+
+
+def rounding_text(spec: ClauseSpec) -> str | None:
+    """Say how the clause rounds before comparing: "修约至 1 位小数", "按 0.5 修约间隔修约", or None."""
+    if spec.interval is not None:
+        return f"按 {fmt_decimal(spec.interval)} 修约间隔修约"
+    if spec.digits is not None:
+        return _rounding_phrase(spec.digits)
+    return None
 
 
 # --- the standard ---------------------------------------------------------------------------
@@ -202,7 +365,11 @@ class ClauseSpec:
     low_inclusive: bool = True
     high_inclusive: bool = True
     digits: int | None = None
+    # SPEC §3: instead of digits, round to a multiple of 1, 2 or 5 × 10^n ("0.5", "20").
+    interval: Decimal | None = None
     comparison: Comparison = Comparison.rounded
+    # A physical lower bound: a value below it cannot be a measurement (entry checks only).
+    minimum: Decimal | None = None
     units: int = 1
     # SPEC §7: a clause whose file omits `inspections` belongs to every inspection type.
     inspections: tuple[InspectionType, ...] = CLAUSE_INSPECTION_TYPES
@@ -218,9 +385,14 @@ class ClauseSpec:
         set_(self, "comparison", Comparison(self.comparison))
         if self.comparator is not None:
             set_(self, "comparator", Comparator(self.comparator))
-        for name in ("limit", "low", "high"):
+        for name in ("limit", "low", "high", "interval", "minimum"):
             if getattr(self, name) is not None:
                 set_(self, name, to_decimal(getattr(self, name)))
+        if self.interval is not None:
+            if self.digits is not None:
+                raise ValueError(f"clause {self.number}: give digits or interval, not both")
+            if not is_rounding_interval(self.interval):
+                raise ValueError(f"clause {self.number}: interval {self.interval} is not 1, 2 or 5 × 10^n")
         set_(self, "inspections", _enum_tuple(InspectionType, self.inspections))
         if self.aql is not None:
             set_(self, "aql", str(self.aql))
@@ -444,8 +616,11 @@ def meets(spec: ClauseSpec, value: Decimal) -> bool:
 
 def compared_value(spec: ClauseSpec, value: Decimal) -> Decimal:
     """Return the value the limit is compared with: rounded first unless `comparison: full`."""
-    if spec.comparison is Comparison.rounded and spec.digits is not None:
-        return gbt8170_round(value, spec.digits)
+    if spec.comparison is Comparison.rounded:
+        if spec.interval is not None:
+            return gbt8170_round_interval(value, spec.interval)
+        if spec.digits is not None:
+            return gbt8170_round(value, spec.digits)
     return value
 
 
@@ -481,11 +656,12 @@ def _unit_list(units: Sequence[int]) -> str:
 
 def _describe_value(spec: ClauseSpec, value: Decimal) -> str:
     shown = _with_unit(fmt_decimal(value), spec.unit)
-    if spec.digits is None:
+    phrase = rounding_text(spec)
+    if phrase is None:
         return shown
     if spec.comparison is Comparison.full:
         return f"{shown}（全数值比较，不修约）"
-    return f"{shown}（{_rounding_phrase(spec.digits)}为 {fmt_decimal(gbt8170_round(value, spec.digits))}）"
+    return f"{shown}（{phrase}为 {fmt_decimal(compared_value(spec, value))}）"
 
 
 def _judge_units(spec: ClauseSpec, result: ClauseResult | None) -> ClauseVerdict:

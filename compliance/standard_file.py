@@ -7,6 +7,7 @@ clause number and field, before it raises.
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,8 +28,12 @@ from .engine import (
     InputError,
     RetestPolicy,
     VerdictRule,
+    excerpt,
     fmt_decimal,
+    is_multiple,
+    is_rounding_interval,
     parse_decimal,
+    to_decimal,
 )
 from .sampling import SamplingError, normalize_aql, normalize_level
 
@@ -69,20 +74,32 @@ class Problem:
 
 
 class StandardFileError(ValueError):
-    """The file cannot be imported; ``problems`` lists every reason at once."""
+    """The file cannot be imported; ``problems`` lists every reason at once (the first MAX_PROBLEMS)."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        problems = list(problems)
+        if len(problems) > MAX_PROBLEMS:
+            # A file with 10 000 wrong keys must not make a 10 000-line error response.
+            hidden = len(problems) - MAX_PROBLEMS
+            problems = problems[:MAX_PROBLEMS] + [Problem(FILE, "", f"另有 {hidden} 处问题未列出")]
+        self.problems = problems
         super().__init__("标准文件有 {} 处问题：\n{}".format(len(self.problems), "\n".join(map(str, self.problems))))
 
 
 FILE = "文件"
+# Bounds on what a file may make the parser do (an import is a request a client controls).
+MAX_SOURCE_BYTES = 1_000_000
+MAX_DEPTH = 20  # a real file nests 4 levels: file → clauses → clause → inspections
+MAX_NODES = 20_000  # the 18-clause locks standard has 453; parsing 20 000 takes about a second
+MAX_PROBLEMS = 50
 TOP_KEYS = ("code", "title", "alliance", "version", "effective", "transition_end", "status", "verdict_rule", "clauses")
 RULE_KEYS = ("pass_if_any", "retest")
 RETEST_KEYS = ("categories", "sample_factor", "deadline_days")
 CLAUSE_KEYS = tuple(ClauseSpec.__dataclass_fields__)
 # Fields that only one kind of clause uses; anything else on the clause is a mistake.
-NUMERIC_ONLY = ("comparator", "limit", "low", "high", "low_inclusive", "high_inclusive", "digits", "comparison")
+NUMERIC_ONLY = (
+    "comparator", "limit", "low", "high", "low_inclusive", "high_inclusive", "digits", "interval", "comparison", "minimum",
+)
 KIND_FIELDS = {
     ClauseKind.numeric: NUMERIC_ONLY,
     ClauseKind.boolean: ("expected",),
@@ -90,6 +107,41 @@ KIND_FIELDS = {
 }
 CLAUSE_NUMBER = re.compile(r"[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*")
 DIGITS_RANGE = range(-6, 11)
+INTERVAL_POWERS = range(-10, 7)  # the steps digits allows: 10^-10 to 10^6
+_PLAIN_INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib's bounded repr, which also survives an int too long for repr() (sys.int_info)."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return "（位数过多的整数）" if abs(x) >= 10**self.maxother else super().repr_int(x, level)
+
+
+_REPR = _ShortRepr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, 40, 40
+
+
+def _number_text(value: int) -> str | None:
+    """Return an int as the file wrote it, or None when it has more digits than Python will print."""
+    if isinstance(value, _SourceInt):
+        return value.source
+    try:
+        return str(value)
+    except ValueError:
+        return None
+
+
+def _shown(value: Any) -> str:
+    """Quote a value from the file in a message: at most a short excerpt, however big it is."""
+    if isinstance(value, str):
+        return excerpt(value)
+    if isinstance(value, (_SourceInt, _SourceFloat)):
+        return excerpt(value.source)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _REPR.repr_int(value, 0)
+    # reprlib stops after a few items and levels, so a huge list costs as little as a short one.
+    return excerpt(_REPR.repr(value))
 
 
 class _Collector:
@@ -104,7 +156,7 @@ class _Collector:
     def unknown_keys(self, where: str, data: Mapping, allowed: tuple[str, ...], prefix: str = "") -> None:
         for key in data:
             if key not in allowed:
-                self.add(where, f"{prefix}{key}", f"未知字段，可用字段：{', '.join(allowed)}")
+                self.add(where, f"{prefix}{_shown(key)}", f"未知字段，可用字段：{', '.join(allowed)}")
 
     def text(self, where: str, data: Mapping, key: str, *, required: bool) -> str | None:
         value = data.get(key)
@@ -113,9 +165,12 @@ class _Collector:
                 self.add(where, key, "缺少此字段")
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            self.add(where, key, f"应为文本，收到 {value!r}")
+            self.add(where, key, f"应为文本，收到 {_shown(value)}")
             return None
-        text = str(value).strip()
+        text = value.strip() if isinstance(value, str) else _number_text(value)
+        if text is None:
+            self.add(where, key, "位数过多")
+            return None
         if not text and required:
             self.add(where, key, "不能为空")
             return None
@@ -130,20 +185,30 @@ class _Collector:
         try:
             return enum(str(value))
         except ValueError:
-            self.add(where, key, f"“{value}”无效，可选 {' | '.join(enum)}")
+            self.add(where, key, f"“{_shown(value)}”无效，可选 {' | '.join(enum)}")
             return default
 
     def decimal(self, where: str, data: Mapping, key: str) -> Decimal | None:
         value = data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool):
-            self.add(where, key, f"应为数值，收到 {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+            self.add(where, key, f"应为数值，收到 {_shown(value)}")
             return None
-        # YAML gives 0.03 as a float; str() of a float is its shortest repr ("0.03"), so going
-        # through text keeps the decimal the author wrote. Quoted strings are preferred.
         try:
-            return parse_decimal(str(value))
+            if isinstance(value, (_SourceInt, _SourceFloat)):
+                # The text the author wrote: 0.00001 stays 0.00001 (str() of the float is 1e-05),
+                # 1.0e+3 is refused as scientific notation, 1:30 is not read as 90.
+                return parse_decimal(value.source)
+            if isinstance(value, float):
+                # Already-parsed data (JSON) has only the float: its shortest repr is the decimal
+                # its writer typed, written out plainly so 1e-05 reads as 0.00001.
+                return parse_decimal(fmt_decimal(Decimal(repr(value))))
+            if isinstance(value, int):
+                return Decimal(value)
+            if isinstance(value, Decimal):
+                return to_decimal(value)
+            return parse_decimal(value)
         except InputError as exc:
             self.add(where, key, exc.message)
             return None
@@ -153,13 +218,18 @@ class _Collector:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(where, key, f"应为整数，收到 {value!r}")
+            self.add(where, key, f"应为整数，收到 {_shown(value)}")
             return default
+        if isinstance(value, _SourceInt) and not _PLAIN_INTEGER.fullmatch(value.source):
+            # YAML 1.1 reads 010 as 8, 0x10 as 16 and 1:30 as 90: only plain decimal integers.
+            self.add(where, key, f"请直接写出十进制整数，收到 {_shown(value)}")
+            return default
+        value = int(value)
         if minimum is not None and value < minimum:
-            self.add(where, key, f"不能小于 {minimum}，收到 {value}")
+            self.add(where, key, f"不能小于 {minimum}，收到 {_shown(value)}")
             return default
         if allowed is not None and value not in allowed:
-            self.add(where, key, f"应在 {allowed.start}～{allowed.stop - 1} 之间，收到 {value}")
+            self.add(where, key, f"应在 {allowed.start}～{allowed.stop - 1} 之间，收到 {_shown(value)}")
             return default
         return value
 
@@ -168,7 +238,7 @@ class _Collector:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.add(where, key, f"应为 true 或 false，收到 {value!r}")
+            self.add(where, key, f"应为 true 或 false，收到 {_shown(value)}")
             return default
         return value
 
@@ -179,36 +249,160 @@ class _Collector:
                 self.add(where, key, "缺少此字段（日期，格式 YYYY-MM-DD）")
             return None
         if isinstance(value, datetime):
-            self.add(where, key, f"应为日期（YYYY-MM-DD），不含时间，收到 {value}")
+            self.add(where, key, f"应为日期（YYYY-MM-DD），不含时间，收到 {_shown(str(value))}")
             return None
         if isinstance(value, date):
             return value
+        if not isinstance(value, str):
+            self.add(where, key, f"应为日期（YYYY-MM-DD），收到 {_shown(value)}")
+            return None
         try:
-            return date.fromisoformat(str(value))
+            return date.fromisoformat(value)
         except ValueError:
-            self.add(where, key, f"“{value}”不是有效日期（格式 YYYY-MM-DD）")
+            self.add(where, key, f"“{_shown(value)}”不是有效日期（格式 YYYY-MM-DD）")
             return None
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """The file uses something the loader will not read: an alias, too deep a nesting, too many values."""
+
+
+class _StandardLoader(yaml.SafeLoader):
+    """A SafeLoader with bounds: no anchors, aliases or tags, at most MAX_DEPTH levels and MAX_NODES values.
+
+    Aliases are refused outright: a 481-byte file of nested aliases ("billion laughs") names
+    10^9 values, and a standard file has no use for them. Nor for explicit tags, with which
+    PyYAML's constructors raise ValueError, KeyError or AttributeError (!!float abc, !!bool
+    maybe). Nesting and size are capped while composing, so neither a deep file nor a big one
+    costs more than the caps allow.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if event.anchor is not None:
+            raise _Refused(problem="标准文件不能使用 YAML 锚点或别名（& 和 *）", problem_mark=event.start_mark)
+        if getattr(event, "tag", None) is not None:
+            raise _Refused(problem=f"标准文件不能使用 YAML 标签（{excerpt(event.tag, 30)}）", problem_mark=event.start_mark)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Refused(problem=f"文件中的值超过 {MAX_NODES} 个", problem_mark=event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(problem=f"嵌套超过 {MAX_DEPTH} 层", problem_mark=event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _SourceInt(int):
+    """An integer scalar of the file that remembers its text: YAML 1.1 reads 010 as 8 and 1:30 as 90."""
+
+    source: str
+
+
+class _SourceFloat(float):
+    """A float scalar of the file that remembers its text: 0.00001, which str() of the float gives as 1e-05."""
+
+    source: str
+
+
+def _construct_int(loader: _StandardLoader, node: yaml.ScalarNode) -> _SourceInt:
+    try:
+        value = _SourceInt(loader.construct_yaml_int(node))
+    except ValueError:
+        # More digits than int() will read (sys.int_info): no field of a standard is that long.
+        raise _Refused(problem=f"整数“{excerpt(node.value)}”位数过多", problem_mark=node.start_mark) from None
+    value.source = node.value
+    return value
+
+
+def _construct_float(loader: _StandardLoader, node: yaml.ScalarNode) -> _SourceFloat:
+    value = _SourceFloat(loader.construct_yaml_float(node))
+    value.source = node.value
+    return value
+
+
+def _construct_timestamp(loader: _StandardLoader, node: yaml.ScalarNode) -> date | datetime | str:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        # 2012-13-01 looks like a date but is none: keep the text, so the field reports it.
+        return node.value
+
+
+_StandardLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StandardLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_StandardLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _StandardLoader(text)  # the reader checks for unprintable characters here already
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _mark(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
+
+
+def _too_big(data: Any) -> str | None:
+    """Say why already-parsed data exceeds MAX_DEPTH or MAX_NODES, walking it without recursion."""
+    stack, nodes = [(data, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            return f"文件中的值超过 {MAX_NODES} 个"
+        if depth > MAX_DEPTH:
+            return f"嵌套超过 {MAX_DEPTH} 层"
+        if isinstance(value, Mapping):
+            stack.extend((child, depth + 1) for pair in value.items() for child in pair)
+        elif isinstance(value, (list, tuple)):
+            stack.extend((child, depth + 1) for child in value)
+    return None
+
+
 def _load(source: str | bytes | Mapping, problems: _Collector) -> Mapping | None:
-    if isinstance(source, Mapping):
-        return source
+    if isinstance(source, (str, bytes)):
+        # A character is at least one byte: a long text is refused before it is encoded to measure.
+        if len(source) > MAX_SOURCE_BYTES or (
+            isinstance(source, str) and len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES
+        ):
+            problems.add(FILE, "", f"文件过大：上限为 {MAX_SOURCE_BYTES} 字节")
+            return None
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8")
         except UnicodeDecodeError:
             problems.add(FILE, "", "文件不是 UTF-8 编码")
             return None
-    try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        problems.add(FILE, "", f"YAML 语法错误{where}：{problem}")
-        return None
+    if isinstance(source, str):
+        try:
+            data = _load_yaml(source)
+        except _Refused as exc:
+            problems.add(FILE, "", f"{exc.problem}{_mark(exc)}")
+            return None
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            problems.add(FILE, "", f"YAML 语法错误{_mark(exc)}：{excerpt(problem, 200)}")
+            return None
+    else:
+        data = source
     if not isinstance(data, Mapping):
         problems.add(FILE, "", "文件内容应为字段映射（code、title、clauses 等）")
+        return None
+    reason = _too_big(data)
+    if reason is not None:
+        problems.add(FILE, "", reason)
         return None
     return data
 
@@ -257,19 +451,22 @@ def _parse_rule(raw: Any, p: _Collector) -> VerdictRule | None:
         for i, alternative in enumerate(raw_alternatives, start=1):
             field = f"verdict_rule.pass_if_any[{i}]"
             if not isinstance(alternative, Mapping):
-                p.add(where, field, f"应为映射，例如 {{A: 0, B: 1, C: 1}}，收到 {alternative!r}")
+                p.add(where, field, f"应为映射，例如 {{A: 0, B: 1, C: 1}}，收到 {_shown(alternative)}")
                 complete = False
                 continue
             counts, ok = {}, True
             for key, value in alternative.items():
-                if str(key) not in set(Category):
-                    p.add(where, f"{field}.{key}", "未知类别，可选 A | B | C")
+                if not isinstance(key, str) or key not in set(Category):
+                    p.add(where, f"{field}.{_shown(key)}", "未知类别，可选 A | B | C")
                     ok = False
                 elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    p.add(where, f"{field}.{key}", f"应为非负整数，收到 {value!r}")
+                    p.add(where, f"{field}.{key}", f"应为非负整数，收到 {_shown(value)}")
+                    ok = False
+                elif isinstance(value, _SourceInt) and not _PLAIN_INTEGER.fullmatch(value.source):
+                    p.add(where, f"{field}.{key}", f"请直接写出十进制整数，收到 {_shown(value)}")
                     ok = False
                 else:
-                    counts[str(key)] = value
+                    counts[key] = int(value)
             if ok:
                 alternatives.append(CategoryCounts.of(counts))
             complete = complete and ok
@@ -295,9 +492,9 @@ def _parse_retest(raw: Mapping, where: str, p: _Collector) -> RetestPolicy | Non
     else:
         for c in categories:
             try:
-                parsed.append(Category(str(c)))
+                parsed.append(Category(c if isinstance(c, str) else None))
             except ValueError:
-                p.add(where, "verdict_rule.retest.categories", f"未知类别“{c}”，可选 A | B | C")
+                p.add(where, "verdict_rule.retest.categories", f"未知类别“{_shown(c)}”，可选 A | B | C")
     factor = p.integer(where, raw, "sample_factor", minimum=1, default=None)
     days = p.integer(where, raw, "deadline_days", minimum=1, default=None)
     for key, value in (("sample_factor", factor), ("deadline_days", days)):
@@ -317,24 +514,24 @@ def _parse_clauses(raw: Any, p: _Collector) -> tuple[ClauseSpec, ...]:
     for index, item in enumerate(raw, start=1):
         where = f"第 {index} 个条款"
         if not isinstance(item, Mapping):
-            p.add(where, "", f"应为字段映射，收到 {item!r}")
+            p.add(where, "", f"应为字段映射，收到 {_shown(item)}")
             continue
         number = item.get("number")
         if isinstance(number, float):
             # YAML reads 5.10 as the float 5.1: the clause number is lost, so insist on quotes.
-            p.add(where, "number", f"条款号请加引号，例如 \"{number}\"（不加引号时 5.10 会被读成 5.1）")
+            p.add(where, "number", f"条款号请加引号，例如 \"{_shown(number)}\"（不加引号时 5.10 会被读成 5.1）")
             number = None
         elif number is not None and not isinstance(number, bool) and isinstance(number, (str, int)):
-            number = str(number).strip()
-            where = f"条款 {number}"
+            number = number.strip() if isinstance(number, str) else (_number_text(number) or "")
+            where = f"条款 {excerpt(number, 20)}"
             if not CLAUSE_NUMBER.fullmatch(number):
-                p.add(where, "number", f"“{number}”不是有效的条款号（例如 5.3.2）")
+                p.add(where, "number", f"“{_shown(number)}”不是有效的条款号（例如 5.3.2）")
             elif number in seen:
                 p.add(where, "number", f"条款号重复（第 {seen[number]} 个条款已使用）")
             else:
                 seen[number] = index
         else:
-            p.add(where, "number", "缺少条款号" if number is None else f"条款号应为文本，收到 {number!r}")
+            p.add(where, "number", "缺少条款号" if number is None else f"条款号应为文本，收到 {_shown(number)}")
             number = None
         clause = _parse_clause(item, number, where, p)
         if clause is not None:
@@ -400,15 +597,19 @@ def _parse_inspections(item: Mapping, where: str, p: _Collector) -> tuple:
         return ()
     found = []
     for value in raw:
-        if str(value) in CLAUSE_INSPECTION_TYPES:
-            if str(value) in found:
+        if isinstance(value, str) and value in CLAUSE_INSPECTION_TYPES:
+            if value in found:
                 p.add(where, "inspections", f"检验类型“{value}”重复")
-            found.append(str(value))
+            found.append(value)
         else:
             # retest and market take their clauses from another type (SPEC §2), so a file
             # never lists them.
-            p.add(where, "inspections", f"未知的检验类型“{value}”，可选 {allowed}")
+            p.add(where, "inspections", f"未知的检验类型“{_shown(value)}”，可选 {allowed}")
     return tuple(dict.fromkeys(found))
+
+
+def _number(value: Decimal) -> str:
+    return excerpt(fmt_decimal(value))
 
 
 def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
@@ -419,7 +620,9 @@ def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
     low_inclusive = p.boolean(where, item, "low_inclusive", default=True)
     high_inclusive = p.boolean(where, item, "high_inclusive", default=True)
     digits = p.integer(where, item, "digits", allowed=DIGITS_RANGE)
+    interval = _parse_interval(item, where, p)
     comparison = p.choice(where, item, "comparison", Comparison, required=False, default=Comparison.rounded)
+    minimum = p.decimal(where, item, "minimum")
 
     if comparator is Comparator.between:
         for key in ("low", "high"):
@@ -429,15 +632,24 @@ def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
             p.add(where, "limit", "between 使用 low 和 high，不使用 limit")
         if low is not None and high is not None:
             if low > high:
-                p.add(where, "low", f"下限 {fmt_decimal(low)} 大于上限 {fmt_decimal(high)}")
+                p.add(where, "low", f"下限 {_number(low)} 大于上限 {_number(high)}")
             elif low == high and not (low_inclusive and high_inclusive):
-                p.add(where, "low", f"下限与上限都是 {fmt_decimal(low)}，且不含端点：没有值能合格")
+                p.add(where, "low", f"下限与上限都是 {_number(low)}，且不含端点：没有值能合格")
     elif comparator is not None:
         if item.get("limit") is None:
             p.add(where, "limit", f"比较符 {comparator} 须给出 limit")
         for key in ("low", "high", "low_inclusive", "high_inclusive"):
             if item.get(key) is not None:
                 p.add(where, key, f"比较符 {comparator} 不使用此字段（between 才用）")
+
+    limits = {"low": low, "high": high} if comparator is Comparator.between else {"limit": limit}
+    if comparison is Comparison.rounded:
+        _check_limits_on_the_rounding_grid(item, limits, digits, interval, where, p)
+    if minimum is not None:
+        upper = high if comparator is Comparator.between else limit
+        if comparator in (Comparator.between, Comparator.le, Comparator.lt, Comparator.eq) and upper is not None:
+            if upper < minimum:
+                p.add(where, "minimum", f"下限 {_number(minimum)} 高于要求的上限 {_number(upper)}：没有值能合格")
     return {
         "comparator": comparator,
         "limit": limit,
@@ -446,8 +658,48 @@ def _parse_numeric(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
         "low_inclusive": low_inclusive,
         "high_inclusive": high_inclusive,
         "digits": digits,
+        "interval": interval,
         "comparison": comparison,
+        "minimum": minimum,
     }
+
+
+def _parse_interval(item: Mapping, where: str, p: _Collector) -> Decimal | None:
+    interval = p.decimal(where, item, "interval")
+    if interval is None:
+        return None
+    if item.get("digits") is not None:
+        p.add(where, "interval", "digits 与 interval 只能给出一个：digits 修约到小数位，interval 修约到间隔的整数倍")
+        return None
+    if not is_rounding_interval(interval):
+        p.add(where, "interval", f"修约间隔应为 1、2 或 5 乘以 10 的整数次幂（如 0.5、0.2、20），收到 {_number(interval)}")
+        return None
+    if interval.adjusted() not in INTERVAL_POWERS:
+        p.add(where, "interval", f"修约间隔应在 1×10^{INTERVAL_POWERS.start}～5×10^{INTERVAL_POWERS.stop - 1} 之间，"
+                                 f"收到 {_number(interval)}")
+        return None
+    return interval
+
+
+def _check_limits_on_the_rounding_grid(
+    item: Mapping, limits: dict[str, Decimal | None], digits: int | None, interval: Decimal | None, where: str,
+    p: _Collector,
+) -> None:
+    """Refuse a limit the rounded value can never equal (SPEC §3): 0.55 with digits 1, 0.3 with interval 0.5.
+
+    A value exactly at such a limit would fail or pass by the rounding, not by the limit. Only
+    for `comparison: rounded`; with `comparison: full` any limit is fine.
+    """
+    if interval is not None:
+        step, rule = interval, f"修约间隔 {_number(interval)}（interval）"
+    elif digits is not None and item.get("interval") is None:
+        step, rule = Decimal(1).scaleb(-digits), f"修约单位 {_number(Decimal(1).scaleb(-digits))}（digits: {digits}）"
+    else:
+        return
+    for key, value in limits.items():
+        if value is not None and not is_multiple(value, step):
+            p.add(where, key, f"{_number(value)} 不是{rule}的整数倍：修约后的值不可能恰好等于它；"
+                              "请改写限值，或使用 comparison: full")
 
 
 def _parse_attribute(item: Mapping, where: str, p: _Collector) -> dict[str, Any]:
@@ -457,8 +709,15 @@ def _parse_attribute(item: Mapping, where: str, p: _Collector) -> dict[str, Any]
         if value is None:
             p.add(where, key, "计数检验条款须给出 aql 和 level（GB/T 2828.1）")
             continue
+        too_long = (isinstance(value, str) and len(value) > 20) or (isinstance(value, int) and abs(value) >= 10**20)
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or too_long:
+            # The tables' headings are short; anything else would only be quoted back in full.
+            p.add(where, key, f"无效的值：{_shown(value)}")
+            continue
         try:
             # A float AQL from unquoted YAML (4.0) is read through its text, like the limits.
+            if isinstance(value, (_SourceInt, _SourceFloat)):
+                value = value.source
             fields[key] = normalize(str(value) if isinstance(value, float) else value)
         except SamplingError as exc:
             p.add(where, key, exc.message)
@@ -490,8 +749,12 @@ def _clause_data(clause: ClauseSpec) -> dict[str, Any]:
                 data[key] = False
         if clause.digits is not None:
             data["digits"] = clause.digits
+        if clause.interval is not None:
+            data["interval"] = fmt_decimal(clause.interval)
         if clause.comparison is not Comparison.rounded:
             data["comparison"] = clause.comparison.value
+        if clause.minimum is not None:
+            data["minimum"] = fmt_decimal(clause.minimum)
     elif clause.kind is ClauseKind.boolean:
         data["expected"] = clause.expected
     else:

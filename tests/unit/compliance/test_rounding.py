@@ -10,7 +10,10 @@ from compliance.engine import (
     Measurement,
     fmt_decimal,
     gbt8170_round,
+    gbt8170_round_interval,
+    is_rounding_interval,
     judge_clause,
+    rounding_text,
 )
 
 
@@ -87,3 +90,121 @@ def test_a_clause_without_digits_compares_the_value_as_measured():
     verdict = judge_clause(make_clause(digits=None), (Measurement(1, Decimal("2999.9")),))
     assert verdict.outcome is ClauseOutcome.failed
     assert verdict.reason == "实测 2999.9 N，要求 ≥ 3000 N：不合格"
+
+
+# --- any finite Decimal rounds ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        ("1E+30", 2, "1000000000000000000000000000000.00"),
+        ("-1E+30", 0, "-1000000000000000000000000000000"),
+        ("123456789012345678901234567890123456789.5", 0, "123456789012345678901234567890123456790"),
+        ("1E-40", 3, "0.000"),
+        ("1E-999999999", 2, "0.00"),
+        ("5E+1000000", -2, None),
+    ],
+)
+def test_a_very_large_or_very_small_value_rounds_without_raising(value, digits, expected):
+    rounded = gbt8170_round(Decimal(value), digits)
+    if expected is not None:
+        assert fmt_decimal(rounded) == expected
+    else:
+        assert rounded == Decimal(value)
+
+
+def test_a_value_with_a_huge_exponent_is_its_own_rounded_value():
+    value = Decimal("1E+999999999")
+    assert gbt8170_round(value, 2) == value
+    assert gbt8170_round_interval(value, Decimal("0.5")) == value
+
+
+def test_rounding_refuses_nan_and_infinity():
+    for value in (Decimal("NaN"), Decimal("Infinity")):
+        with pytest.raises(ValueError):
+            gbt8170_round(value, 1)
+        with pytest.raises(ValueError):
+            gbt8170_round_interval(value, Decimal("0.5"))
+
+
+# --- rounding interval (GB/T 8170 0.5-unit and 0.2-unit rounding) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "interval", "expected"),
+    [
+        ("60.38", "0.5", "60.5"),
+        ("60.25", "0.5", "60.0"),  # 60.25 / 0.5 = 120.5 → 120 (even) → 60.0
+        ("60.75", "0.5", "61.0"),  # 121.5 → 122
+        ("60.28", "0.5", "60.5"),  # 120.56 → 121
+        ("-60.25", "0.5", "-60.0"),
+        ("830", "20", "840"),  # 830 / 20 = 41.5 → 42 → 840 (0.2 hundreds)
+        ("850", "20", "840"),  # 42.5 → 42
+        ("870", "20", "880"),  # 43.5 → 44
+        ("2.31", "0.2", "2.4"),  # 11.55 → 12
+        ("2.3", "0.2", "2.4"),  # 11.5 → 12
+        ("2.5", "0.2", "2.4"),  # 12.5 → 12
+        ("1.5", "1", "2"),
+        ("1234", "5", "1235"),
+        ("1E+30", "0.5", "1000000000000000000000000000000.0"),
+    ],
+)
+def test_a_value_rounds_to_a_multiple_of_the_interval_half_to_even(value, interval, expected):
+    assert fmt_decimal(gbt8170_round_interval(Decimal(value), Decimal(interval))) == expected
+
+
+@pytest.mark.parametrize("interval", ["0.3", "0", "-0.5", "25", "0.25"])
+def test_an_interval_that_is_not_1_2_or_5_times_a_power_of_ten_is_refused(interval):
+    assert not is_rounding_interval(Decimal(interval))
+    with pytest.raises(ValueError):
+        gbt8170_round_interval(Decimal("1"), Decimal(interval))
+    with pytest.raises(ValueError):
+        make_clause(digits=None, interval=interval)
+
+
+@pytest.mark.parametrize("interval", ["0.5", "0.2", "0.1", "1", "20", "500", "0.50", "0.000002"])
+def test_one_two_and_five_times_a_power_of_ten_are_intervals(interval):
+    assert is_rounding_interval(Decimal(interval))
+
+
+def test_rounding_interval_refuses_floats():
+    with pytest.raises(TypeError):
+        gbt8170_round_interval(60.38, Decimal("0.5"))
+
+
+def test_a_clause_gives_digits_or_interval_not_both():
+    with pytest.raises(ValueError):
+        make_clause(digits=1, interval="0.5")
+
+
+def test_an_interval_clause_judges_the_rounded_value_and_says_how_it_rounded():
+    spec = make_clause(number="5.1", title="工作压力", unit="kPa", comparator="<=", limit="60.0",
+                       digits=None, interval="0.5")
+    verdict = judge_clause(spec, (Measurement(1, Decimal("60.25")),))
+    assert verdict.outcome is ClauseOutcome.passed
+    assert verdict.rounded == ("60.0",)
+    assert verdict.reason == "实测 60.25 kPa（按 0.5 修约间隔修约为 60.0），要求 ≤ 60.0 kPa：合格"
+    assert judge_clause(spec, (Measurement(1, Decimal("60.26")),)).outcome is ClauseOutcome.failed
+    assert rounding_text(spec) == "按 0.5 修约间隔修约"
+
+
+def test_an_interval_clause_compared_in_full_does_not_round():
+    spec = make_clause(comparator="<=", limit="60", digits=None, interval="0.5", comparison="full")
+    verdict = judge_clause(spec, (Measurement(1, Decimal("60.25")),))
+    assert verdict.outcome is ClauseOutcome.failed
+    assert "全数值比较" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("overrides", "text"),
+    [(dict(digits=1), "修约至 1 位小数"), (dict(digits=0), "修约至个位"), (dict(digits=-2), "修约至百位"),
+     (dict(digits=None, interval="20"), "按 20 修约间隔修约"), (dict(digits=None), None)],
+)
+def test_rounding_text_says_how_a_clause_rounds(overrides, text):
+    assert rounding_text(make_clause(**overrides)) == text
+
+
+def test_a_huge_interval_rounds_without_expanding_it():
+    assert gbt8170_round_interval(Decimal("3E+999999999"), Decimal("5E+999999999")) == Decimal("5E+999999999")
+    assert gbt8170_round_interval(Decimal("2"), Decimal("5E+999999999")) == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compliance.engine import CLAUSE_INSPECTION_TYPES, Category, Comparison, RetestPolicy
+from compliance.engine import CLAUSE_INSPECTION_TYPES, Category, Comparison, RetestPolicy, compared_value
 from compliance.standard_file import (
     Problem,
     StandardFileError,
@@ -107,7 +107,7 @@ def test_a_clause_without_inspections_belongs_to_every_type():
 
 
 def test_a_float_from_yaml_keeps_the_decimal_the_author_wrote():
-    text = yaml_text(make_file(make_clause(limit="0.03"))).replace("'0.03'", "0.03")
+    text = yaml_text(make_file(make_clause(limit="0.03", digits=3))).replace("'0.03'", "0.03")
     assert "limit: 0.03\n" in text
     assert parse_standard(text).clauses[0].limit == Decimal("0.03")
 
@@ -222,3 +222,193 @@ def test_a_yaml_syntax_error_is_reported_with_its_line():
 
 def test_a_file_that_is_not_a_mapping_is_refused():
     assert problems_of("- just\n- a list\n")[0].where == "文件"
+
+
+# --- numbers as the author wrote them --------------------------------------------------------
+
+
+def unquoted(field: str, text: str, **clause) -> str:
+    """Return a file whose first clause has ``field: text`` written without quotes."""
+    marker = "__unquoted__"
+    source = yaml_text(make_file(make_clause(**{field: marker}, **clause)))
+    assert f"{field}: {marker}\n" in source
+    return source.replace(marker, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0.00001", "0.00001"), ("0.03", "0.03"), ("0.030", "0.030"), ("3000", "3000"), ("-0.5", "-0.5"),
+     ("010", "10"), ("+2.5", "2.5"), ("100000000000000000000.5", "100000000000000000000.5")],
+)
+def test_a_plain_decimal_written_without_quotes_is_read_exactly_as_written(text, value):
+    limit = parse_standard(unquoted("limit", text, digits=None)).clauses[0].limit
+    assert str(limit) == value
+
+
+def test_a_limit_of_0_00001_is_not_refused_as_scientific_notation():
+    # str(0.00001) is "1e-05": reading the float's text would refuse what the author wrote plainly.
+    assert parse_standard(unquoted("limit", "0.00001", digits=None)).clauses[0].limit == Decimal("0.00001")
+
+
+@pytest.mark.parametrize("text", ["1.0e+3", "1e3", "'1e3'", "2.5E-2"])
+def test_scientific_notation_is_refused_with_the_plain_decimal_hint(text):
+    problems = problems_of(unquoted("limit", text, digits=None))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", "limit")]
+    assert "请直接写出小数，不要用科学计数法" in problems[0].message
+
+
+@pytest.mark.parametrize("text", ["1:30", "0x1F", "0o17", "1_000", ".inf", "-.inf", ".nan", "10²", "①"])
+def test_a_limit_yaml_would_read_as_some_other_number_is_refused(text):
+    assert fields_of(unquoted("limit", text, digits=None)) == {("条款 5.5", "limit")}
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.00001, "0.00001"), (0.1, "0.1"), (1e20, "100000000000000000000"),
+                                                 (Decimal("0.25"), "0.25"), (7, "7")])
+def test_numbers_in_already_parsed_data_are_read_as_their_plain_decimal(value, expected):
+    assert str(parse_standard(make_file(make_clause(limit=value, digits=None))).clauses[0].limit) == expected
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN"), Decimal("-Infinity"), [1], {"a": 1}])
+def test_nan_infinity_and_containers_are_refused_as_limits(value):
+    assert fields_of(make_file(make_clause(limit=value, digits=None))) == {("条款 5.5", "limit")}
+
+
+@pytest.mark.parametrize(("field", "text"), [("digits", "010"), ("digits", "0x1"), ("units", "1:30"), ("units", "02")])
+def test_an_integer_field_written_as_octal_hex_or_sexagesimal_is_refused(field, text):
+    problems = problems_of(unquoted(field, text))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", field)]
+    assert "十进制整数" in problems[0].message
+
+
+def test_a_verdict_rule_count_written_as_octal_is_refused():
+    text = yaml_text(make_file())
+    assert text.count("    B: 1\n") == 1
+    text = text.replace("    B: 1\n", "    B: 01\n")
+    assert fields_of(text) == {("判定规则", "verdict_rule.pass_if_any[2].B")}
+
+
+def test_integers_read_from_yaml_are_plain_ints_in_the_parsed_standard():
+    doc = parse_standard(unquoted("units", "3"))
+    assert type(doc.clauses[0].units) is int and type(doc.clauses[0].digits) is int
+    assert all(type(n) is int for alternative in doc.verdict_rule.pass_if_any for n in alternative.values())
+    assert parse_standard(dump_standard(doc)) == doc
+
+
+def test_an_unquoted_version_keeps_its_leading_zero():
+    text = yaml_text(make_file()).replace("version: '2012'", "version: 0012", 1)
+    assert parse_standard(text).version == "0012"
+
+
+# --- rounding interval and physical minimum ---------------------------------------------------
+
+
+def test_an_interval_is_read_as_an_exact_decimal_and_rounds_the_value():
+    clause = make_clause(unit="kPa", limit="60.5", digits=None, interval="0.5", comparator="<=")
+    spec = parse_standard(make_file(clause)).clauses[0]
+    assert spec.interval == Decimal("0.5") and spec.digits is None
+    assert compared_value(spec, Decimal("60.38")) == Decimal("60.5")
+
+
+@pytest.mark.parametrize("interval", ["0.5", "0.2", "20", "1", "0.05", 0.5, 20])
+def test_one_two_or_five_times_a_power_of_ten_is_a_valid_interval(interval):
+    clause = make_clause(limit="3000", digits=None, interval=interval)
+    assert parse_standard(make_file(clause)).clauses[0].interval == Decimal(str(interval))
+
+
+@pytest.mark.parametrize("interval", ["0.3", "0", "-0.5", "25", "0.25", "abc", "1e1", "0.00000000001", "50000000"])
+def test_an_interval_that_is_not_1_2_or_5_times_a_power_of_ten_is_refused_naming_the_clause_and_field(interval):
+    problems = problems_of(make_file(make_clause(limit="3000", digits=None, interval=interval)))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", "interval")]
+
+
+def test_digits_and_interval_together_are_refused():
+    problems = problems_of(make_file(make_clause(digits=0, interval="0.5")))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", "interval")]
+    assert "digits" in problems[0].message and "interval" in problems[0].message
+
+
+def test_a_minimum_is_read_as_a_plain_decimal():
+    text = unquoted("minimum", "0", comparator="<=", limit="0.1", digits=2, unit="mm")
+    assert parse_standard(text).clauses[0].minimum == Decimal("0")
+
+
+def test_a_minimum_above_the_upper_limit_is_refused():
+    problems = problems_of(make_file(make_clause(comparator="<=", limit="-60", unit="kPa", minimum="0")))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", "minimum")]
+
+
+@pytest.mark.parametrize(("field", "value"), [("interval", "0.5"), ("minimum", "0")])
+def test_interval_and_minimum_are_refused_on_a_boolean_clause(field, value):
+    clause = make_clause(kind="boolean", comparator=None, limit=None, digits=None, expected=True, **{field: value})
+    assert fields_of(make_file(clause)) == {("条款 5.5", field)}
+
+
+def test_a_round_trip_keeps_interval_and_minimum():
+    clauses = (
+        make_clause(number="5.1", unit="kPa", comparator="<=", limit="60.5", digits=None, interval="0.5"),
+        make_clause(number="5.2", unit="kPa", comparator=">=", limit="840", digits=None, interval="20", minimum="0"),
+        make_clause(number="5.3", unit="mm", comparator="between", limit=None, low="-0.5", high="0.5", digits=1,
+                    minimum="-10"),
+    )
+    doc = parse_standard(make_file(*clauses))
+    text = dump_standard(doc)
+    assert parse_standard(text) == doc
+    written = yaml.safe_load(text)["clauses"]
+    assert (written[0]["interval"], written[1]["interval"], written[1]["minimum"]) == ("0.5", "20", "0")
+    assert "interval" not in written[2] and "minimum" not in written[0]
+
+
+# --- limits finer than the rounding ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        (dict(limit="0.55", digits=1), "limit"),
+        (dict(limit="3000.5", digits=0), "limit"),
+        (dict(limit="850", digits=-2), "limit"),
+        (dict(comparator="between", limit=None, low="0.05", high="0.5", digits=1), "low"),
+        (dict(comparator="between", limit=None, low="0.5", high="0.55", digits=1), "high"),
+        (dict(limit="60.3", digits=None, interval="0.5"), "limit"),
+        (dict(limit="830", digits=None, interval="20"), "limit"),
+        (dict(comparator="between", limit=None, low="40", high="141", digits=None, interval="2"), "high"),
+    ],
+)
+def test_a_limit_finer_than_the_rounding_is_refused_at_import(overrides, field):
+    problems = problems_of(make_file(make_clause(**overrides)))
+    assert [(p.where, p.field) for p in problems] == [("条款 5.5", field)]
+    assert "comparison: full" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        dict(limit="0.5", digits=1),
+        dict(limit="0.50", digits=1),  # 0.50 is 0.5: on the grid
+        dict(limit="0.5", digits=2),
+        dict(limit="800", digits=-2),
+        dict(limit="60.5", digits=None, interval="0.5"),
+        dict(limit="840", digits=None, interval="20"),
+        dict(limit="0.55", digits=None),
+        dict(comparator="between", limit=None, low="-0.5", high="0.5", digits=1),
+    ],
+)
+def test_a_limit_on_the_rounding_grid_is_accepted(overrides):
+    parse_standard(make_file(make_clause(**overrides)))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [dict(limit="0.55", digits=1), dict(limit="60.3", digits=None, interval="0.5"),
+     dict(comparator="between", limit=None, low="0.05", high="0.55", digits=1)],
+)
+def test_any_limit_is_fine_with_comparison_full(overrides):
+    parse_standard(make_file(make_clause(comparison="full", **overrides)))
+
+
+def test_a_limit_exactly_at_the_rounding_would_otherwise_fail_its_own_value():
+    # Why the import refuses 0.55 with digits 1: a measured 0.55 rounds to 0.6 and fails ≤ 0.55.
+    from compliance.engine import ClauseSpec, Measurement, judge_clause
+
+    spec = ClauseSpec(number="5.5", title="t", category="A", kind="numeric", comparator="<=", limit="0.55", digits=1)
+    assert judge_clause(spec, (Measurement(1, Decimal("0.55")),)).outcome == "fail"

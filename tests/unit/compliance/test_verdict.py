@@ -315,15 +315,23 @@ def test_a_float_measurement_is_refused():
         Measurement(1, 12.5)
 
 
-@pytest.mark.parametrize(("unit", "value"), [("N", "-1"), ("mm", "-0.1"), ("kPa", "-5"), ("次", "12.5")])
-def test_an_impossible_value_is_refused(unit, value):
+@pytest.mark.parametrize(("unit", "value"), [("N", "-1"), ("mm", "-0.1"), ("kPa", "-5")])
+def test_a_negative_value_is_refused_where_the_clause_needs_at_least_3000(unit, value):
     with pytest.raises(InputError):
         check_plausible(make_clause(unit=unit), Decimal(value))
 
 
-@pytest.mark.parametrize(("unit", "value"), [("%", "-5.2"), ("K", "-0.3"), ("N", "0"), ("次", "100000")])
-def test_a_possible_value_is_accepted(unit, value):
-    check_plausible(make_clause(unit=unit), Decimal(value))
+@pytest.mark.parametrize(
+    ("overrides", "value"),
+    [
+        (dict(unit="%", comparator="between", limit=None, low="-10", high="5", digits=1), "-5.2"),
+        (dict(unit="K", comparator="<=", limit="60", digits=0), "-0.3"),
+        (dict(unit="N"), "0"),
+        (dict(unit="次", limit="100000"), "100000"),
+    ],
+)
+def test_a_possible_value_is_accepted(overrides, value):
+    check_plausible(make_clause(**overrides), Decimal(value))
 
 
 def test_a_negative_force_is_refused_while_judging():
