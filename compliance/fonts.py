@@ -15,7 +15,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 CJK_FONT_NAME = "WQYMicroHei"
-CJK_MONO_FONT_NAME = "WQYMicroHeiMono"  # the collection's second face: fixed-width Latin, for codes
 CJK_FONT_PATH = Path(__file__).resolve().parent.parent / "static" / "fonts" / "wqy-microhei.ttc"
 
 _lock = threading.Lock()
@@ -23,23 +22,13 @@ _lock = threading.Lock()
 
 def register_cjk_font() -> str:
     """Register the embedded Chinese font with ReportLab once and return its name."""
-    return _register(CJK_FONT_NAME, 0)
-
-
-def register_cjk_mono_font() -> str:
-    """Register the fixed-width face of the same collection once and return its name."""
-    # A URL or serial a person may have to type is easier to read, and count, in fixed width.
-    return _register(CJK_MONO_FONT_NAME, 1)
-
-
-def _register(name: str, subfont: int) -> str:
     # Parsing the 5 MB collection costs ~0.1 s: do it on first use, never at import time.
-    if name in pdfmetrics.getRegisteredFontNames():
-        return name
+    if CJK_FONT_NAME in pdfmetrics.getRegisteredFontNames():
+        return CJK_FONT_NAME
     with _lock:
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(CJK_FONT_PATH), subfontIndex=subfont))
-    return name
+        if CJK_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(CJK_FONT_NAME, str(CJK_FONT_PATH), subfontIndex=0))
+    return CJK_FONT_NAME
 
 
 def use_binary_streams() -> None:
