@@ -1,5 +1,12 @@
 """The authorization certificate PDF (商标使用授权证书, SPEC §5): A4, Chinese, with a QR code.
 
+The page, top to bottom: title and certificate number; the mark (image, name, 商标注册号); the
+licence facts as a ruled form; the grant statement; then a bottom band with the QR code and its
+prompt on the left and the issuing alliance's seal and signature area on the right; last, the
+verification URL in text on one line. An archive copy (`archive_status`, for a licence that is
+no longer active) carries that status across the page and in a ribbon at the top, and has no QR
+code: it must never pass for a live certificate (SPEC §5).
+
 Speed matters (certificates are printed in batches and on demand), so this module
 - draws the QR code as vector rectangles, one per run of dark modules, straight into the page
   content, instead of rasterising it with PIL and embedding a bitmap;
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +28,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_Q
 from qrcode.util import MODE_ALPHA_NUM, QRData, mask_func
 from PIL import Image
-from reportlab.lib.colors import Color, black, white
+from reportlab.lib.colors import Color, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -31,15 +39,42 @@ from infra.pdf import register_cjk_font, use_binary_streams
 from certificates.tokens import is_qr_alphanumeric
 
 QR_QUIET_ZONE = 4  # modules, ISO/IEC 18004 minimum
-QR_SIZE = 46 * mm  # the symbol including its quiet zone
-URL_FONT = "Courier"  # a base-14 font: present in every PDF reader, needs no embedding
+QR_SIZE = 44 * mm  # the symbol including its quiet zone
 SCAN_PROMPT = "扫码核验授权状态"
 TITLE = "商标使用授权证书"
+SEAL_LABEL = "联盟（盖章）"
+SIGNATURE_LABEL = "授权代表签字"
+ARCHIVE_LABEL = "存档副本"
+MORE_ON_VERIFY_PAGE = "…（详见扫码核验页面）"
 
-_INK = Color(0.55, 0.07, 0.07)  # seal red for the frame and title
-_GREY = Color(0.35, 0.35, 0.35)
-_MAX_VALUE_LINES = 4
-_MARK_IMAGE_MAX_PX = 600  # ~ 430 dpi at the 35 mm it is printed: plenty
+_INK = Color(0.55, 0.07, 0.07)  # seal red for the frame, title and archive marks
+_TEXT = Color(0.08, 0.08, 0.08)
+_LABEL = Color(0.3, 0.3, 0.3)
+_RULE = Color(0.78, 0.72, 0.72)
+_FAINT = Color(0.55, 0.55, 0.55)
+_MARK_IMAGE_MAX_PX = 600  # ~ 400 dpi at the 38 mm it is printed: plenty
+
+_WIDTH, _HEIGHT = A4
+_LEFT = 25 * mm  # text column; the frame's inner line is at 15 mm
+_RIGHT = _WIDTH - 25 * mm
+_FIELD_SIZE, _FIELD_LEADING = 12, 17
+_LABEL_W = 38 * mm
+_MAX_VALUE_LINES = 3  # per field (the scope: _MAX_SCOPE_LINES); the verification page lists all
+_MAX_SCOPE_LINES = 5
+_MIN_ROW_PAD, _MAX_ROW_PAD = 3, 11  # points above and below a field's text
+# The URL goes on one line at the full width inside the frame, in the embedded font (a second
+# face, e.g. the collection's fixed-width one, would cost ~40% more render time for its subset).
+# A long URL (~200 characters) is set condensed rather than tiny: letters keep at least
+# _URL_MIN_SIZE points of height, down to _URL_MIN_SCALE % width, and only then shrink.
+_URL_WIDTH = _WIDTH - 2 * 19 * mm
+_URL_MAX_SIZE, _URL_MIN_SIZE, _URL_MIN_SCALE = 10.0, 5.5, 72.0
+
+# Bottom band, in points from the page's bottom edge.
+_URL_BASELINE = 20 * mm
+_PROMPT_BASELINE = 26.5 * mm
+_QR_BOTTOM = 30 * mm
+_QR_TOP = _QR_BOTTOM + QR_SIZE
+_STATEMENT_SIZE, _STATEMENT_LEADING = 11, 17
 
 
 @dataclass(frozen=True)
@@ -57,6 +92,10 @@ class CertificateData:
     expires_on: date
     alliance_name: str
     verify_url: str
+    registration_no: str = ""  # the mark's 商标注册号, as registered (e.g. "第12345678号")
+    # None: the live certificate. Otherwise the licence's status in words (已暂停, 已撤销, …):
+    # an archive copy, with that status across the page and no QR code.
+    archive_status: str | None = None
 
 
 def render_certificate(data: CertificateData) -> bytes:
@@ -65,94 +104,253 @@ def render_certificate(data: CertificateData) -> bytes:
     use_binary_streams()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1)
-    c.setTitle(f"{TITLE} {data.certificate_no}")
+    archive = data.archive_status is not None
+    suffix = f"（{ARCHIVE_LABEL}：{data.archive_status}）" if archive else ""
+    c.setTitle(f"{TITLE} {data.certificate_no}{suffix}")
     c.setAuthor(data.alliance_name)
     c.setCreator("AllianceMark")
-    width, height = A4
 
-    _frame(c, width, height)
-
-    c.setFillColor(_INK)
-    c.setFont(font, 30)
-    c.drawCentredString(width / 2, height - 40 * mm, TITLE)
-    c.setFillColor(_GREY)
-    c.setFont(font, 11)
-    c.drawCentredString(width / 2, height - 48 * mm, f"证书编号：{data.certificate_no}")
-
-    # The mark: image (if any) above its name.
-    top = height - 56 * mm
-    mark_box = 32 * mm
-    reader = _mark_reader(data.mark_image) if data.mark_image else None
-    if reader is not None:
-        c.drawImage(
-            reader, (width - mark_box) / 2, top - mark_box, mark_box, mark_box,
-            preserveAspectRatio=True, anchor="c",
-        )
-        top -= mark_box + 4 * mm
-    c.setFillColor(black)
-    c.setFont(font, 18)
-    c.drawCentredString(width / 2, top - 6 * mm, f"「{data.mark_name}」")
-    top -= 16 * mm
-
-    left = 30 * mm
-    label_w = 40 * mm
-    value_w = width - 2 * left - label_w
-    rows = (
-        ("被许可企业", data.firm_name),
-        ("统一社会信用代码", data.uscc),
-        ("企业地址", data.address),
-        ("许可使用范围", "、".join(data.scope) if data.scope else "—"),
-        ("依据标准", f"{data.standard_code}—{data.standard_version}"),
-        ("发证日期", _cn_date(data.issued_on)),
-        ("有效期至", _cn_date(data.expires_on)),
-        ("发证单位", data.alliance_name),
-    )
-    size, leading = 12, 18
-    for label, value in rows:
-        c.setFillColor(_GREY)
-        c.setFont(font, size)
-        c.drawString(left, top, f"{label}：")
-        c.setFillColor(black)
-        lines = _wrap(value, font, size, value_w)
-        if len(lines) > _MAX_VALUE_LINES:  # keep clear of the QR code; the page lists them all
-            lines = lines[:_MAX_VALUE_LINES]
-            lines[-1] = lines[-1][:-10] + "…（详见扫码核验页面）"
-        for line in lines:
-            c.drawString(left + label_w, top, line)
-            top -= leading
-        top -= 4
-
-    top -= 4 * mm
-    c.setFont(font, 11)
-    statement = (
-        f"经审核，上述企业的上述产品符合 {data.standard_code}—{data.standard_version} 的要求，"
-        f"准予在许可范围内的产品上使用「{data.mark_name}」标志。本证书的有效状态以扫码核验结果为准。"
-    )
-    for line in _wrap(statement, font, 11, width - 2 * left):
-        c.drawString(left, top, line)
-        top -= 16
-
-    # QR block at the bottom, centred: symbol, prompt, the URL in text.
-    qr_bottom = 44 * mm
-    _draw_qr(c, data.verify_url, (width - QR_SIZE) / 2, qr_bottom, QR_SIZE)
-    c.setFont(font, 11)
-    c.setFillColor(black)
-    c.drawCentredString(width / 2, qr_bottom - 5 * mm, SCAN_PROMPT)
-    c.setFont(URL_FONT, 6.5)
-    c.setFillColor(_GREY)
-    y = qr_bottom - 10 * mm
-    for line in _wrap(data.verify_url, URL_FONT, 6.5, width - 2 * left):
-        c.drawCentredString(width / 2, y, line)
-        y -= 8
-
-    c.setFont(font, 11)
-    c.setFillColor(black)
-    c.drawRightString(width - left, 24 * mm, f"{data.alliance_name}（盖章）")
+    _frame(c, _WIDTH, _HEIGHT)
+    if archive:
+        _archive_ribbon(c, font, data.archive_status or "")
+    top = _header(c, font, data)
+    statement_top = _statement(c, font, data, bottom=_QR_TOP + 9 * mm)
+    _fields(c, font, data, top=top, bottom=statement_top + 5 * mm)
+    if archive:
+        _archive_box(c, font, data.archive_status or "")
+    else:
+        _draw_qr(c, data.verify_url, _LEFT, _QR_BOTTOM, QR_SIZE)
+        c.setFont(font, 11)
+        c.setFillColor(_TEXT)
+        c.drawCentredString(_LEFT + QR_SIZE / 2, _PROMPT_BASELINE, SCAN_PROMPT)
+    _seal_and_signature(c, font, data.alliance_name)
+    _url_line(c, font, data.verify_url)
+    if archive:
+        _archive_watermark(c, font, data.archive_status or "")
 
     c.showPage()
     c.save()
     return buf.getvalue()
 
+
+# --- layout -------------------------------------------------------------------------------
+
+
+def _header(c: Canvas, font: str, data: CertificateData) -> float:
+    """Draw title, certificate number and the mark; return the y where the fields may start."""
+    centre = _WIDTH / 2
+    c.setFillColor(_INK)
+    c.setFont(font, 30)
+    c.drawCentredString(centre, _HEIGHT - 40 * mm, TITLE)
+    c.setFillColor(_LABEL)
+    c.setFont(font, 11)
+    c.drawCentredString(centre, _HEIGHT - 48 * mm, f"证书编号：{data.certificate_no}")
+
+    y = _HEIGHT - 54 * mm
+    box = 38 * mm
+    reader = _mark_reader(data.mark_image) if data.mark_image else None
+    if reader is not None:
+        c.drawImage(reader, centre - box / 2, y - box, box, box, preserveAspectRatio=True, anchor="c")
+        y -= box + 3 * mm
+    name = f"「{data.mark_name}」"
+    c.setFillColor(_TEXT)
+    c.setFont(font, _fit_size(name, font, 18, _RIGHT - _LEFT))
+    c.drawCentredString(centre, y - 7 * mm, name)
+    registration = f"商标注册号：{data.registration_no.strip() or '—'}"
+    c.setFillColor(_LABEL)
+    c.setFont(font, _fit_size(registration, font, 11, _RIGHT - _LEFT))
+    c.drawCentredString(centre, y - 14 * mm, registration)
+    return y - 20 * mm
+
+
+def _fields(c: Canvas, font: str, data: CertificateData, *, top: float, bottom: float) -> None:
+    """Draw the licence facts as a ruled form filling the space between top and bottom."""
+    value_x = _LEFT + _LABEL_W
+    value_w = _RIGHT - value_x
+    half = (_RIGHT - _LEFT) / 2 + 6 * mm  # where the second pair of the dates row starts
+    rows: list[tuple[str, list[str]] | tuple[str, str, str, str]] = [
+        ("被许可企业", _wrap(data.firm_name, font, _FIELD_SIZE, value_w)),
+        ("统一社会信用代码", [data.uscc]),
+        ("企业地址", _wrap(data.address or "—", font, _FIELD_SIZE, value_w)),
+        ("许可使用范围", _wrap("、".join(data.scope) or "—", font, _FIELD_SIZE, value_w)),
+        ("依据标准", [_standard(data)]),
+        ("发证日期", _cn_date(data.issued_on), "有效期至", _cn_date(data.expires_on)),
+    ]
+    room = top - bottom
+
+    def height(pad: float, lines: list[int]) -> float:
+        return sum(n * _FIELD_LEADING + 2 * pad for n in lines)
+
+    counts = [len(r[1]) if len(r) == 2 else 1 for r in rows]
+    counts = [min(n, _MAX_SCOPE_LINES if r[0] == "许可使用范围" else _MAX_VALUE_LINES)
+              for r, n in zip(rows, counts)]
+    while height(_MIN_ROW_PAD, counts) > room and max(counts) > 1:  # a long scope gives way first
+        counts[counts.index(max(counts))] -= 1
+    pad = (room - height(0, counts)) / (2 * len(rows))
+    pad = max(_MIN_ROW_PAD, min(_MAX_ROW_PAD, pad))
+    y = top - (room - height(pad, counts)) / 2  # centre the form in its space
+
+    c.setLineWidth(0.6)
+    c.setStrokeColor(_RULE)
+    c.line(_LEFT, y, _RIGHT, y)
+    for row, count in zip(rows, counts):
+        baseline = y - pad - _FIELD_SIZE * 0.95
+        c.setFont(font, _FIELD_SIZE)
+        if len(row) == 4:
+            label, value, label2, value2 = row
+            _label(c, label, _LEFT, baseline)
+            c.drawString(value_x, baseline, value)
+            _label(c, label2, _LEFT + half, baseline)
+            c.drawString(_LEFT + half + 24 * mm, baseline, value2)
+        else:
+            label, lines = row
+            if len(lines) > count:
+                lines = lines[:count]
+                lines[-1] = _cut(lines[-1], MORE_ON_VERIFY_PAGE, font, _FIELD_SIZE, value_w)
+            _label(c, label, _LEFT, baseline)
+            for i, line in enumerate(lines):
+                c.drawString(value_x, baseline - i * _FIELD_LEADING, line)
+        y -= count * _FIELD_LEADING + 2 * pad
+        c.setStrokeColor(_RULE)
+        c.line(_LEFT, y, _RIGHT, y)
+
+
+def _label(c: Canvas, text: str, x: float, baseline: float) -> None:
+    c.setFillColor(_LABEL)
+    c.drawString(x, baseline, text)
+    c.setFillColor(_TEXT)
+
+
+def _statement(c: Canvas, font: str, data: CertificateData, *, bottom: float) -> float:
+    """Draw the grant statement with its last line at bottom; return the y of its top."""
+    text = (
+        f"经审核，上述企业的上述产品符合 {_standard(data)} 的要求，准予在许可使用范围内的产品上"
+        f"使用「{data.mark_name}」标志。本证书的有效状态以扫码核验结果为准。"
+    )
+    lines = _wrap(text, font, _STATEMENT_SIZE, _RIGHT - _LEFT)
+    c.setFont(font, _STATEMENT_SIZE)
+    c.setFillColor(_TEXT)
+    y = bottom + (len(lines) - 1) * _STATEMENT_LEADING
+    for line in lines:
+        c.drawString(_LEFT, y, line)
+        y -= _STATEMENT_LEADING
+    return bottom + (len(lines) - 1) * _STATEMENT_LEADING + _STATEMENT_SIZE
+
+
+def _seal_and_signature(c: Canvas, font: str, alliance: str) -> None:
+    """Draw the issuer, a dashed seal circle and the signature and date lines (right of the QR)."""
+    x = _LEFT + QR_SIZE + 14 * mm
+    seal_r = 17 * mm
+    seal_x, seal_y = _RIGHT - seal_r - 1 * mm, _QR_BOTTOM + QR_SIZE / 2 + 1 * mm
+
+    c.setFillColor(_LABEL)
+    c.setFont(font, 11)
+    c.drawString(x, _QR_TOP - 6 * mm, "发证单位")
+    c.setFillColor(_TEXT)
+    issuer_w = seal_x - x  # the seal may cover the end of the name, as a stamp does
+    lines = _wrap(alliance, font, 14, issuer_w)
+    size = 14.0
+    if len(lines) > 2:  # a very long name: two lines, smaller
+        size = _fit_size(alliance, font, 14, 2 * issuer_w * 0.97)
+        lines = _wrap(alliance, font, size, issuer_w)[:2]
+    c.setFont(font, size)
+    for i, line in enumerate(lines):
+        c.drawString(x, _QR_TOP - 13 * mm - i * size * 1.3, line)
+
+    c.saveState()
+    c.setStrokeColor(_FAINT)
+    c.setLineWidth(0.7)
+    c.setDash(3, 2)
+    c.circle(seal_x, seal_y, seal_r, stroke=1, fill=0)
+    c.restoreState()
+    c.setFillColor(_FAINT)
+    c.setFont(font, 9)
+    c.drawCentredString(seal_x, seal_y - 3, SEAL_LABEL)
+
+    c.setFont(font, 11)
+    line_end = seal_x - seal_r - 4 * mm
+    for label, baseline in ((f"{SIGNATURE_LABEL}：", _QR_BOTTOM + 17 * mm), ("日期：", _QR_BOTTOM + 5 * mm)):
+        c.setFillColor(_LABEL)
+        c.drawString(x, baseline, label)
+        start = x + stringWidth(f"{SIGNATURE_LABEL}：", font, 11) + 1 * mm
+        c.setStrokeColor(_TEXT)
+        c.setLineWidth(0.5)
+        c.line(start, baseline - 2, line_end, baseline - 2)
+
+
+def _url_line(c: Canvas, font: str, url: str) -> None:
+    """Draw the verification URL centred on one line, condensed or smaller if it must be."""
+    natural = stringWidth(url, font, 1)
+    size = min(_URL_MAX_SIZE, _URL_WIDTH / natural) if natural else _URL_MAX_SIZE
+    scale = 100.0
+    if size < _URL_MIN_SIZE:
+        scale = max(_URL_MIN_SCALE, 100 * size / _URL_MIN_SIZE)
+        size = min(_URL_MIN_SIZE, _URL_WIDTH / (natural * scale / 100))
+    width = natural * size * scale / 100
+    text = c.beginText((_WIDTH - width) / 2, _URL_BASELINE)
+    text.setFont(font, size)
+    text.setHorizScale(scale)
+    text.setFillColor(_TEXT)
+    text.textOut(url)
+    c.drawText(text)
+
+
+def _archive_ribbon(c: Canvas, font: str, status: str) -> None:
+    """Draw a red ribbon under the frame's top edge saying this is an archive copy."""
+    inner = 15 * mm
+    h = 8 * mm
+    c.saveState()
+    c.setFillColor(_INK)
+    c.rect(inner, _HEIGHT - inner - h, _WIDTH - 2 * inner, h, stroke=0, fill=1)
+    c.setFillColor(white)
+    c.setFont(font, 12)
+    c.drawCentredString(_WIDTH / 2, _HEIGHT - inner - h + 2.6 * mm,
+                        f"{ARCHIVE_LABEL}　当前状态：{status}　不作授权证明")
+    c.restoreState()
+
+
+def _archive_box(c: Canvas, font: str, status: str) -> None:
+    """Take the QR code's place with a box that says why there is none."""
+    inset = 3 * mm  # where the QR symbol itself would start, inside its quiet zone
+    c.saveState()
+    c.setStrokeColor(_INK)
+    c.setLineWidth(0.8)
+    c.setDash(4, 2)
+    c.rect(_LEFT + inset, _QR_BOTTOM + inset, QR_SIZE - 2 * inset, QR_SIZE - 2 * inset, stroke=1, fill=0)
+    c.restoreState()
+    centre = _LEFT + QR_SIZE / 2
+    middle = _QR_BOTTOM + QR_SIZE / 2
+    c.setFillColor(_INK)
+    c.setFont(font, 16)
+    c.drawCentredString(centre, middle + 6 * mm, ARCHIVE_LABEL)
+    c.setFont(font, _fit_size(f"状态：{status}", font, 12, QR_SIZE - 4 * mm))
+    c.drawCentredString(centre, middle - 1 * mm, f"状态：{status}")
+    c.setFillColor(_LABEL)
+    c.setFont(font, 9)
+    c.drawCentredString(centre, middle - 8 * mm, "不含核验二维码")
+    c.setFont(font, 11)
+    c.setFillColor(_TEXT)
+    c.drawCentredString(centre, _PROMPT_BASELINE, "本副本不作授权证明")
+
+
+def _archive_watermark(c: Canvas, font: str, status: str) -> None:
+    """Write the status diagonally across the page's middle, over everything, translucent."""
+    note = f"{ARCHIVE_LABEL}　不作授权证明"
+    c.saveState()
+    c.translate(_WIDTH / 2, _HEIGHT / 2 - 5 * mm)
+    c.rotate(40)
+    c.setFillColor(_INK)
+    c.setFillAlpha(0.15)
+    size = _fit_size(status, font, 140, _WIDTH * 0.9)
+    c.setFont(font, size)
+    c.drawCentredString(0, 0, status)
+    c.setFont(font, 30)
+    c.drawCentredString(0, -16 * mm, note)
+    c.restoreState()
+
+
+def _standard(data: CertificateData) -> str:
+    return f"{data.standard_code}-{data.standard_version}"
 
 # --- QR ---------------------------------------------------------------------------------
 
@@ -344,21 +542,50 @@ def _mark_reader(image: bytes) -> ImageReader | None:
     return ImageReader(io.BytesIO(jpeg))
 
 
+# A run of Latin letters, digits and joiners stays whole (a model such as "ZS-A100", a USCC);
+# everything else, Chinese included, may break before any character.
+_WORD = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_./:]*|.", re.S)
+
+
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break text into lines no wider than width; Chinese may break between any characters."""
+    """Break text into lines no wider than width, between words or Chinese characters."""
     lines: list[str] = []
-    current: list[str] = []
+    current = ""
     used = 0.0
-    for ch in text:
-        w = _char_width(font, ch) * size  # no kerning here, so widths add up
+    for word in _WORD.findall(text):
+        w = sum(_char_width(font, ch) for ch in word) * size  # no kerning here, so widths add up
         if current and used + w > width:
-            lines.append("".join(current))
-            current, used = [], 0.0
-        current.append(ch)
+            lines.append(current.rstrip())
+            current, used = "", 0.0
+            if word == " ":
+                continue
+        if w > width:  # a word wider than the line breaks where it must
+            for ch in word:
+                cw = _char_width(font, ch) * size
+                if current and used + cw > width:
+                    lines.append(current)
+                    current, used = "", 0.0
+                current += ch
+                used += cw
+            continue
+        current += word
         used += w
     if current:
-        lines.append("".join(current))
+        lines.append(current)
     return lines or [""]
+
+
+def _cut(line: str, tail: str, font: str, size: float, width: float) -> str:
+    """Shorten line until line + tail fits width, and append tail."""
+    while line and stringWidth(line + tail, font, size) > width:
+        line = line[:-1]
+    return line.rstrip("、，, ") + tail
+
+
+def _fit_size(text: str, font: str, size: float, width: float) -> float:
+    """Return size, or the smaller size at which text fits width."""
+    natural = stringWidth(text, font, size)
+    return size if natural <= width else size * width / natural
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,7 +13,10 @@ from qrcode.constants import ERROR_CORRECT_Q
 from qrcode.util import MODE_8BIT_BYTE, MODE_ALPHA_NUM, QRData, lost_point
 
 from certificates.layout import (
+    ARCHIVE_LABEL,
     SCAN_PROMPT,
+    SEAL_LABEL,
+    SIGNATURE_LABEL,
     TITLE,
     CertificateData,
     mask_penalties,
@@ -48,6 +51,7 @@ def make_certificate(**overrides):
         expires_on=claims.expires_on,
         alliance_name="中山市锁具行业联盟",
         verify_url=verify_url("HTTPS://MARK.EXAMPLE.ORG", sign_token(claims, key)),
+        registration_no="第 12345678 号",
     )
     fields.update(overrides)
     return CertificateData(**fields)
@@ -57,6 +61,24 @@ def make_certificate(**overrides):
 def certificate():
     data = make_certificate()
     return data, render_certificate(data)
+
+
+@pytest.fixture(scope="module")
+def archive_copy():
+    data = make_certificate(archive_status="已撤销")
+    return data, render_certificate(data)
+
+
+def page_image(pdf, dpi=100):
+    return pdfium.PdfDocument(pdf)[0].render(scale=dpi / 72).to_pil().convert("RGB")
+
+
+def page_text(pdf):
+    return PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def qr_codes(pdf):
+    return [c for c in zxingcpp.read_barcodes(page_image(pdf, 200)) if c.format == zxingcpp.BarcodeFormat.QRCode]
 
 
 def test_the_qr_code_decodes_to_the_verify_url(certificate):
@@ -87,12 +109,80 @@ def test_the_qr_code_uses_alphanumeric_mode_with_error_correction_q(certificate)
 
 def test_the_page_text_names_the_certificate_the_firm_and_the_scan_prompt(certificate):
     data, pdf = certificate
-    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    text = page_text(pdf)
     for expected in (TITLE, "商标使用授权证书", data.firm_name, data.certificate_no, SCAN_PROMPT,
-                     data.uscc, data.mark_name, "Q/ZSSJ 001", "2029年1月4日", "ZS-A100"):
+                     data.uscc, data.address, data.mark_name, "Q/ZSSJ 001-2012", "2026年1月5日",
+                     "2029年1月4日", "ZS-A100", "ZS-B200", data.alliance_name):
         assert expected in text
     assert "扫码核验授权状态" in text
-    assert "HTTPS://MARK.EXAMPLE.ORG/V/" in text
+
+
+def test_the_mark_registration_number_is_printed(certificate):
+    data, pdf = certificate
+    assert "商标注册号：第 12345678 号" in page_text(pdf)
+
+
+def test_a_mark_without_a_registration_number_shows_a_dash_rather_than_nothing():
+    data = make_certificate(registration_no="")
+    assert "商标注册号：—" in page_text(render_certificate(data))
+
+
+def test_the_whole_verification_url_is_printed_as_one_line_of_text(certificate):
+    data, pdf = certificate
+    assert data.verify_url in page_text(pdf).splitlines()
+
+
+def test_the_url_text_is_dark_and_at_least_five_and_a_half_points_high(certificate):
+    data, pdf = certificate
+    sizes = []
+
+    def visit(text, cm, tm, font, size):
+        if text.startswith("HTTPS://"):
+            sizes.append(size * tm[3] * cm[3])
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    assert sizes and min(sizes) >= 5.5
+    # what a reader sees: near-black ink in the band between the scan prompt and the frame
+    dpi = 150
+    image = page_image(pdf, dpi).convert("L")
+    px_per_mm = dpi / 25.4
+    band = image.crop((0, int(image.height - 24.5 * px_per_mm), image.width, int(image.height - 17 * px_per_mm)))
+    assert band.getextrema()[0] < 60
+
+
+def test_a_short_url_is_printed_at_a_comfortable_size():
+    sizes = []
+    pdf = render_certificate(make_certificate(verify_url="https://mark.example.org/V/abc"))
+
+    def visit(text, cm, tm, font, size):
+        if text.startswith("https://"):
+            sizes.append(size)
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    assert sizes == [10]
+
+
+def test_the_page_has_a_seal_area_and_a_signature_line_for_the_issuing_alliance(certificate):
+    data, pdf = certificate
+    text = page_text(pdf)
+    assert SEAL_LABEL == "联盟（盖章）" and SEAL_LABEL in text
+    assert f"{SIGNATURE_LABEL}：" in text and "授权代表签字" in text and "日期：" in text
+    assert "发证单位" in text and data.alliance_name in text
+
+
+def test_the_page_has_no_large_blank_band_between_title_and_url(certificate):
+    _, pdf = certificate
+    dpi = 50
+    image = page_image(pdf, dpi).convert("L")
+    frame = int(20 * dpi / 25.4)  # inside the frame's inner line
+    inside = image.crop((frame, frame, image.width - frame, image.height - frame))
+    pixels = inside.load()
+    inked = [any(pixels[x, y] < 200 for x in range(inside.width)) for y in range(inside.height)]
+    longest = run = 0
+    for row in inked[int(15 * dpi / 25.4):]:  # from just above the title down
+        run = 0 if row else run + 1
+        longest = max(longest, run)
+    assert longest * 25.4 / dpi < 20  # no blank band taller than 20 mm
 
 
 def test_the_chinese_font_is_embedded(certificate):
@@ -109,10 +199,47 @@ def test_the_chinese_font_is_embedded(certificate):
     assert embedded and all("WenQuanYi" in name or "MicroHei" in name for name in embedded)
 
 
+def test_the_mark_image_is_printed_above_the_mark_name(certificate):
+    _, pdf = certificate
+    image = page_image(pdf, 50)
+    pixels = image.load()
+    # the test mark is a red disc, centred on the page under the title
+    red = [(x, y) for x in range(image.width) for y in range(image.height // 2)
+           if pixels[x, y][0] > 140 and pixels[x, y][1] < 60 and pixels[x, y][2] < 60]
+    xs = [x for x, _ in red]
+    assert len(red) > 300 and abs((min(xs) + max(xs)) / 2 - image.width / 2) < 3
+
+
 def test_a_certificate_without_a_mark_image_or_scope_still_renders():
     data = make_certificate(mark_image=None, scope=())
-    text = PdfReader(io.BytesIO(render_certificate(data))).pages[0].extract_text()
-    assert data.firm_name in text
+    text = page_text(render_certificate(data))
+    assert data.firm_name in text and "许可使用范围" in text
+
+
+def test_the_archive_copy_has_no_qr_code(archive_copy):
+    _, pdf = archive_copy
+    assert zxingcpp.read_barcodes(page_image(pdf, 200)) == []
+    assert SCAN_PROMPT not in page_text(pdf)
+
+
+def test_the_archive_copy_carries_its_status_across_the_page(archive_copy):
+    data, pdf = archive_copy
+    text = page_text(pdf)
+    assert ARCHIVE_LABEL in text and "当前状态：已撤销" in text and "不作授权证明" in text
+    assert data.certificate_no in text and data.firm_name in text
+    # a person sees the status in translucent red over the middle of the page, not only in the ribbon
+    live, archive = page_image(render_certificate(make_certificate()), 50), page_image(pdf, 50)
+    w, h = archive.size
+    box = (w // 4, h // 3, 3 * w // 4, 2 * h // 3)
+
+    def pink_share(image):
+        area = image.crop(box)
+        pixels = area.load()
+        pink = sum(1 for x in range(area.width) for y in range(area.height)
+                   if (p := pixels[x, y])[0] > 225 and p[0] - p[1] >= 14 and p[0] - p[2] >= 14)
+        return pink / (area.width * area.height)
+
+    assert pink_share(archive) > 0.05 and pink_share(live) < 0.005
 
 
 def test_an_unreadable_mark_image_does_not_stop_the_certificate():
@@ -174,7 +301,9 @@ def test_a_long_scope_is_cut_with_a_pointer_to_the_verification_page():
     scope = tuple(f"ZS-{i:04d} 弹子插芯门锁" for i in range(60))
     data = make_certificate(scope=scope)
     pdf = render_certificate(data)
-    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    text = page_text(pdf)
     assert "详见扫码核验页面" in text
+    assert "ZS-0000" in text and "ZS-0059" not in text
+    assert data.verify_url in text.splitlines() and "2029年1月4日" in text
     codes = zxingcpp.read_barcodes(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil())
     assert [c.text for c in codes] == [data.verify_url]
