@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from infra.clock import DEFAULT_TIMEZONE, check_zone
@@ -152,6 +152,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a job: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang") or session.get("lang")
     if wanted in languages:
         return wanted

@@ -37,7 +37,7 @@ def verify_api(token):
 @bp.get("/licences/<int:licence_id>/certificate.pdf")
 @allow(*STAFF, "firm")
 def certificate_pdf_api(licence_id):
-    return _pdf_response(licence_id, api=True)
+    return _pdf_response(licence_id)
 
 
 # --- OpenAPI ---------------------------------------------------------------------------------

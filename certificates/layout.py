@@ -10,7 +10,7 @@ code: it must never pass for a live certificate (SPEC §5).
 Speed matters (certificates are printed in batches and on demand), so this module
 - draws the QR code as vector rectangles, one per run of dark modules, straight into the page
   content, instead of rasterising it with PIL and embedding a bitmap;
-- registers the embedded font once per process (`compliance.fonts`);
+- registers the embedded font once per process (`infra.pdf`);
 - normalises a mark image once (flattened, bounded size, JPEG) and reuses it, so ReportLab
   passes the JPEG through instead of re-compressing pixels for every certificate.
 """

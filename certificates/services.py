@@ -20,7 +20,6 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
@@ -37,8 +36,11 @@ from inspections.models import Inspection, InspectionStatus
 from parties.models import Alliance, Firm, ProductModel
 from trademark import services
 from trademark.events import LicenceGranted
-from trademark.models import Decision, Licence, LicenceStatus, Mark, licence_models
+from trademark import rules
+from trademark.models import Decision, Licence, Mark, licence_models
 from certificates.layout import CertificateData, render_certificate
+from certificates.verification import WORDS, VerificationStatus, live_status, verification_status
+from infra.i18n import Labels
 from certificates.tokens import (
     Claims,
     KeyStatus,
@@ -51,30 +53,14 @@ from certificates.tokens import (
 )
 
 
-class VerifyStatus(StrEnum):
-    VALID = "valid"
-    SUSPENDED = "suspended"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    NOT_GENUINE = "not_genuine"
-    REISSUE_REQUIRED = "reissue_required"
+# The six words of SPEC §5, decided by the pure core (certificates.verification). The cache and the
+# JSON keep the Chinese source words; pages translate them when they render (STATUS_WORDS).
+VerifyStatus = VerificationStatus
+STATUS_WORDS = Labels(WORDS)
 
-
-STATUS_WORDS = {
-    VerifyStatus.VALID: "有效",
-    VerifyStatus.SUSPENDED: "暂停",
-    VerifyStatus.REVOKED: "已撤销",
-    VerifyStatus.EXPIRED: "已过期",
-    VerifyStatus.NOT_GENUINE: "非本系统签发",
-    VerifyStatus.REISSUE_REQUIRED: "需重新签发",
-}
-
-DECISION_WORDS = {
-    "grant": "授权", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销", "expire": "到期",
-    "surrender": "放弃",
-}
 # The public history shows status changes only; warnings and applications stay internal.
-PUBLIC_KINDS = tuple(DECISION_WORDS)
+PUBLIC_KINDS = ("grant", "suspend", "reinstate", "revoke", "expire", "surrender")
+DECISION_WORDS = rules.DECISION_LABELS
 HISTORY_LIMIT = 20
 SHORT_REASON = 60
 SURVEILLANCE_TYPES = ("surveillance", "market", "retest")
@@ -258,8 +244,8 @@ def printable(licence_id: int) -> Certificate:
     return certificate
 
 
-def certificate_pdf(certificate: Certificate) -> bytes:
-    """Render a certificate (grant, reprint or re-issue) as its A4 PDF."""
+def certificate_pdf(certificate: Certificate, archive_status: str | None = None) -> bytes:
+    """Render a certificate as its A4 PDF; an archive copy carries the status across it and no QR."""
     licence = certificate.licence
     version = licence.version
     data = CertificateData(
@@ -268,7 +254,8 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         scope=tuple(m.model for m in licence.models),
         standard_code=version.standard.code if version else "—", standard_version=version.label if version else "—",
         issued_on=certificate.issued_on, expires_on=certificate.expires_on,
-        alliance_name=licence.mark.alliance.name, verify_url=verify_url_for(certificate.token))
+        alliance_name=licence.mark.alliance.name, verify_url=verify_url_for(certificate.token),
+        registration_no=licence.mark.registration_no or "", archive_status=archive_status)
     return render_certificate(data)
 
 
@@ -321,7 +308,7 @@ class Verification:
 
     @property
     def word(self) -> str:
-        return STATUS_WORDS[self.status]
+        return WORDS[self.status]
 
     @property
     def genuine(self) -> bool:
@@ -441,18 +428,6 @@ _MAIN = (
 _BY_SERIAL = _MAIN.where(Certificate.serial == bindparam("serial"))
 
 
-def _live_status(row, today: date) -> VerifyStatus:
-    if row.status == LicenceStatus.ACTIVE:
-        return VerifyStatus.EXPIRED if row.expires_on < today else VerifyStatus.VALID
-    if row.status == LicenceStatus.SUSPENDED:
-        return VerifyStatus.EXPIRED if row.expires_on < today else VerifyStatus.SUSPENDED
-    if row.status in (LicenceStatus.REVOKED, LicenceStatus.SURRENDERED):
-        return VerifyStatus.REVOKED
-    if row.status == LicenceStatus.EXPIRED:
-        return VerifyStatus.EXPIRED
-    return VerifyStatus.NOT_GENUINE  # applied / refused: no certificate can be current
-
-
 def _short(reason: str) -> str:
     reason = " ".join((reason or "").split())
     return reason if len(reason) <= SHORT_REASON else reason[: SHORT_REASON - 1] + "…"
@@ -462,15 +437,19 @@ def lookup(token: str, today: date) -> Verification:
     """Check a token's signature, then read the certificate's live status from the database."""
     token = normalise_token(token)
     claims, key_status = check_token(token)
-    if claims is None:
-        return Verification(VerifyStatus.NOT_GENUINE, token)
-    if key_status == KeyStatus.COMPROMISED:
+    row = None
+    if claims is not None and key_status == KeyStatus.COMPROMISED:
         # Anyone holding that key could have signed this: show nothing from it but the number.
-        return Verification(VerifyStatus.REISSUE_REQUIRED, token, certificate_no=claims.certificate_no)
-    row = db.session.connection().execute(_BY_SERIAL, {"serial": claims.certificate_no}).first()
-    if row is None or row.token != token or row.uscc != claims.uscc:
-        return Verification(VerifyStatus.NOT_GENUINE, token)
-    status = _live_status(row, today)
+        return Verification(verification_status(
+            signature_ok=True, key_status=str(key_status), certificate_found=False, certificate_superseded=False,
+            licence_status=None, expires_on=None, today=today), token, certificate_no=claims.certificate_no)
+    if claims is not None:
+        row = db.session.connection().execute(_BY_SERIAL, {"serial": claims.certificate_no}).first()
+    found = row is not None and row.token == token and row.uscc == claims.uscc
+    status = verification_status(
+        signature_ok=claims is not None, key_status=None if key_status is None else str(key_status),
+        certificate_found=found, certificate_superseded=found and row.superseded_by_id is not None,
+        licence_status=row.status if found else None, expires_on=row.expires_on if found else None, today=today)
     if status == VerifyStatus.NOT_GENUINE:
         return Verification(status, token)
     v = Verification(status, token, certificate_id=row.id, certificate_no=claims.certificate_no,
@@ -480,13 +459,12 @@ def lookup(token: str, today: date) -> Verification:
     v.standard_code, v.standard_version, v.alliance_name = row.standard_code, row.version_label, row.alliance_name
     if row.superseded_by_id is not None:
         v.superseded_by, v.superseded_by_url = row.new_serial, verify_url_for(row.new_token)
-        if status in (VerifyStatus.VALID, VerifyStatus.SUSPENDED):
-            # The printed certificate is no longer the current one: the new one is.
-            v.status = VerifyStatus.REISSUE_REQUIRED
+    # "Since" and the reason follow the licence, even where a superseded copy asks for re-issue.
+    status = live_status(row.status, row.expires_on, today)
     v.scope = tuple(sorted(row.scope.split(_REC))) if row.scope else ()
     decisions = sorted((_record(d) for d in row.decisions.split(_REC)) if row.decisions else (),
                        key=lambda d: (d[0], d[3]), reverse=True)[:HISTORY_LIMIT]
-    v.history = [HistoryItem(on, DECISION_WORDS[kind], _short(reason)) for on, kind, reason, _id in decisions]
+    v.history = [HistoryItem(on, DECISION_WORDS.get(kind, kind), _short(reason)) for on, kind, reason, _id in decisions]
     latest_of = {}
     for on, kind, reason, _id in decisions:
         latest_of.setdefault(kind, _short(reason))

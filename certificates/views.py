@@ -125,38 +125,39 @@ def keys_json():
 # --- certificates: print, re-issue (staff; firms their own) ----------------------------------
 
 
-def _own_licence_or_403(licence_id: int, api: bool):
-    try:
-        licence = services.get_licence(licence_id)
-    except AppError as err:
-        if api:
-            raise AppError(404, err.message) from None
-        abort(404)
+def _own_licence_or_404(licence_id: int):
+    """The licence, if the caller may see it: staff any, a firm user its own (else the same 404)."""
+    licence = services.get_licence(licence_id)
     actor = current_actor()
     if actor.role == "firm" and actor.firm_id != licence.firm_id:
-        if api:
-            raise AppError(403, "企业用户只能查看本企业的证书 / not your licence")
-        abort(403)
+        raise AppError(404, f"许可不存在：{licence_id} / unknown licence")
     return licence
 
 
-def _pdf_response(licence_id: int, api: bool) -> Response:
-    licence = _own_licence_or_403(licence_id, api)
-    try:
-        certificate = certs.printable(licence.id)
-    except AppError as err:
-        if api:
-            raise AppError(err.status, err.message) from None
-        abort(err.status)
-    response = Response(certs.certificate_pdf(certificate), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="certificate-{certificate.serial}.pdf"'
+def _pdf_response(licence_id: int) -> Response:
+    """The certificate PDF: only an active licence prints one; staff may ask for an archive copy."""
+    licence = _own_licence_or_404(licence_id)
+    archive = request.args.get("archive") == "1"
+    status_word = str(LICENCE_LABELS[licence.status]) if licence.status in LICENCE_LABELS else licence.status
+    if archive and current_actor().role not in STAFF:
+        raise AppError(403, "存档副本只供协会工作人员 / archive copies are for staff only")
+    if licence.status != "active" and not archive:
+        # SPEC §5: a certificate is printed only for an active licence; a copy would be taken as valid.
+        raise AppError(409, f"许可当前状态为“{status_word}”，不能打印授权证书 / the licence is {licence.status}: "
+                            "no certificate can be printed", field="status",
+                       details={"status": licence.status, "archive": "staff may ask for ?archive=1"})
+    certificate = certs.printable(licence.id)
+    pdf = certs.certificate_pdf(certificate, archive_status=status_word if archive else None)
+    response = Response(pdf, mimetype="application/pdf")
+    name = f"certificate-{certificate.serial}" + ("-archive" if archive else "") + ".pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
 
 
 @bp.get("/licences/<int:licence_id>/certificate.pdf")
 @allow(*STAFF, "firm")
 def certificate_pdf(licence_id):
-    return _pdf_response(licence_id, api=False)
+    return _pdf_response(licence_id)
 
 
 @bp.get("/licences/<int:licence_id>/certificates")

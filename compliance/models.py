@@ -83,6 +83,8 @@ class Clause(db.Model):
     low_inclusive: Mapped[bool] = mapped_column(default=True)
     high_inclusive: Mapped[bool] = mapped_column(default=True)
     digits: Mapped[int | None]
+    interval: Mapped[str | None] = mapped_column(String(40))  # GB/T 8170 rounding interval instead of digits
+    minimum: Mapped[str | None] = mapped_column(String(40))  # a physical lower bound the file declares
     comparison: Mapped[str] = mapped_column(String(8), default="rounded")
     units: Mapped[int] = mapped_column(default=1)
     inspections: Mapped[list] = mapped_column(JSON)

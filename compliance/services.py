@@ -10,6 +10,7 @@ from compliance.models import Clause, Standard, StandardVersion, VersionStatus
 from compliance.standard_file import (Problem, StandardDoc, StandardFileError, StandardStatus, dump_standard,
                                       parse_standard)
 from infra.errors import AppError
+from parties.models import Alliance
 from infra.db import db, use_case
 
 
@@ -33,6 +34,8 @@ def clause_spec(row: Clause) -> ClauseSpec:
         high=None if row.high is None else Decimal(row.high),
         low_inclusive=row.low_inclusive, high_inclusive=row.high_inclusive,
         digits=row.digits, comparison=row.comparison, units=row.units,
+        interval=None if row.interval is None else Decimal(row.interval),
+        minimum=None if row.minimum is None else Decimal(row.minimum),
         inspections=tuple(row.inspections or ()), method=row.method, expected=row.expected,
         aql=row.aql, level=row.level,
     )
@@ -90,8 +93,6 @@ def find_version(code: str, label: str) -> StandardVersion | None:
 @use_case
 def import_standard(source) -> StandardVersion:
     """Store a standard version from YAML text or a mapping; refuse the whole file on any problem."""
-    from parties.models import Alliance
-
     try:
         doc = parse_standard(source)
     except StandardFileError as err:
@@ -121,7 +122,7 @@ def import_standard(source) -> StandardVersion:
             kind=str(spec.kind), unit=spec.unit, comparator=None if spec.comparator is None else str(spec.comparator),
             limit=_dec(spec.limit), low=_dec(spec.low), high=_dec(spec.high),
             low_inclusive=spec.low_inclusive, high_inclusive=spec.high_inclusive, digits=spec.digits,
-            comparison=str(spec.comparison), units=spec.units, inspections=[str(t) for t in spec.inspections],
+            interval=_dec(spec.interval), minimum=_dec(spec.minimum), comparison=str(spec.comparison), units=spec.units, inspections=[str(t) for t in spec.inspections],
             method=spec.method, expected=spec.expected, aql=spec.aql, level=spec.level,
         ))
     db.session.add(version)

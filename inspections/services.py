@@ -20,10 +20,13 @@ from compliance import engine
 from compliance.engine import (AttributeCount, ClauseKind, ClauseSpec, InputError, InspectionType, Measurement,
                                Verdict, VerdictOutcome)
 from compliance.models import Standard, StandardVersion, VersionStatus
-from compliance.sampling import SamplingError, Severity, SwitchingState, advance, sampling_plan
+from compliance.sampling import (
+    SEVERITY_NAMES, SamplingError, Severity, SwitchingState, advance, resume, sampling_plan,
+)
 from compliance.services import clause_spec, verdict_rule
 from infra.db import db, use_case
-from inspections.models import Inspection, InspectionStatus, Result, Station, SwitchingRecord
+from inspections.models import INSPECTION_TYPE_LABELS, Inspection, InspectionStatus, Result, Station, SwitchingRecord
+from inspections.report import ReportData, ReportRow, render_report
 from parties.models import Firm
 from infra.errors import AppError
 from infra.events import publish
@@ -730,7 +733,6 @@ def revise(inspection_id: int, actor: User, reason: str) -> Inspection:
 @use_case
 def resume_sampling(product_model_id: int, category: str) -> SwitchingRecord:
     """Let a discontinued product model resume, on tightened inspection (GB/T 2828.1 9.4)."""
-    from compliance.sampling import resume
 
     record = _switching_record(product_model_id, category)
     if record is None or record.severity != Severity.discontinued:
@@ -759,7 +761,6 @@ def revisions(inspection: Inspection) -> list[Inspection]:
 
 def report_pdf(inspection_id: int, actor: User | None, today: date) -> tuple[bytes, str]:
     """Render the inspection report (检验报告) PDF; return its bytes and file name."""
-    from inspections.report import render_report
 
     inspection = get_inspection(inspection_id, actor)
     return render_report(report_data(inspection, today)), f"report-{inspection.number}.pdf"
@@ -785,9 +786,6 @@ OUTCOME_LABELS = {"pass": "合格", "fail": "不合格", "incomplete": "结果�
 
 def report_data(inspection: Inspection, today: date):
     """Gather what the report prints; the verdict comes from the engine."""
-    from inspections.models import INSPECTION_TYPE_LABELS
-    from inspections.report import ReportData, ReportRow
-
     verdict = judge(inspection)
     specs = {s.number: s for s in required_specs(inspection)}
     rows = []
@@ -797,6 +795,7 @@ def report_data(inspection: Inspection, today: date):
             measured = f"{measured}（n={cv.plan.sample_size}，Ac={cv.plan.ac}）"
         rows.append(ReportRow(clause_number=cv.number, title=cv.title, category=str(cv.category),
                               requirement=cv.requirement, measured=measured, unit=cv.unit or "",
+                              rounded="、".join(r for r in cv.rounded if r),
                               result={"pass": "合格", "fail": "不合格"}.get(cv.outcome.value, "未检")))
     severity = inspection.severity or {}
     tightened = "，".join(f"{c} 类{_severity_name(v)}" for c, v in sorted(severity.items()) if v != "normal")
@@ -823,12 +822,14 @@ def report_data(inspection: Inspection, today: date):
         verified_at=inspection.verified_on.isoformat() if inspection.verified_on else None,
         revision_note=revision_note(inspection),
         generated_on=today,
+        outcome=verdict.outcome.value,
+        technician_name=inspection.submitted_by.name if inspection.submitted_by else "",
+        reviewer_name=inspection.verified_by.name if inspection.verified_by else "",
+        supersedes_report_no=inspection.supersedes.number if inspection.supersedes is not None else None,
     )
 
 
 def _severity_name(value: str) -> str:
-    from compliance.sampling import SEVERITY_NAMES
-
     try:
         return SEVERITY_NAMES[Severity(value)]
     except ValueError:

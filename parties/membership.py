@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class MembershipStatus(StrEnum):
@@ -12,6 +14,21 @@ class MembershipStatus(StrEnum):
     SUSPENDED = "suspended"
     EXPELLED = "expelled"
     WITHDRAWN = "withdrawn"
+
+
+
+def N_(text: str) -> str:
+    """Mark a label for translation and return it unchanged (the shells translate it)."""
+    return text
+
+
+MEMBERSHIP_LABELS: Mapping[str, str] = MappingProxyType({
+    MembershipStatus.APPLICANT: N_("申请中"),
+    MembershipStatus.MEMBER: N_("会员"),
+    MembershipStatus.SUSPENDED: N_("已暂停"),
+    MembershipStatus.EXPELLED: N_("已清退"),
+    MembershipStatus.WITHDRAWN: N_("已退出"),
+})
 
 
 # E3 (SPEC §4): an expelled firm may not re-enter for this many months unless a mark says otherwise.

@@ -6,15 +6,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
 from infra.db import db
+from infra.i18n import Labels
+from parties import membership
 from parties.membership import MembershipStatus
 
-MEMBERSHIP_LABELS = {
-    MembershipStatus.APPLICANT: "申请中",
-    MembershipStatus.MEMBER: "会员",
-    MembershipStatus.SUSPENDED: "暂停",
-    MembershipStatus.EXPELLED: "已清退",
-    MembershipStatus.WITHDRAWN: "已退出",
-}
+MEMBERSHIP_LABELS = Labels(membership.MEMBERSHIP_LABELS)
+
 
 
 class Alliance(db.Model):

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import yaml
+
 from accounts import services as accounts
 from accounts.models import User
 from compliance import services as catalogue
@@ -72,8 +74,6 @@ def seed(today: date | None = None) -> list[str]:
             out.append(f"alliance {code}")
     for path in sorted(STANDARDS_DIR.glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
-        import yaml
-
         head = yaml.safe_load(text)
         if catalogue.find_version(head["code"], str(head["version"])) is None:
             version = catalogue.import_standard(text)
@@ -106,6 +106,10 @@ def seed(today: date | None = None) -> list[str]:
 
 
 # --- marks, licences and the inspections behind them (SPEC §8) -----------------------------------
+
+# The demo marks' images (drawn for the demo; a real alliance uploads its registered mark).
+MARK_IMAGES = {"ZSSJ": Path(__file__).resolve().parent.parent / "static" / "marks" / "zssj.png",
+               "SDDYLG": Path(__file__).resolve().parent.parent / "static" / "marks" / "sdylg.png"}
 
 # code, alliance, name, type, registration number, standard, yearly fee
 MARKS = [
@@ -166,8 +170,10 @@ def seed_marks_and_licences(today: date) -> list[str]:
     out: list[str] = []
     for code, alliance, name, type_, reg_no, standard, fee in MARKS:
         if services.find_mark(code) is None:
+            image = MARK_IMAGES.get(alliance)
             services.create_mark(code=code, alliance_code=alliance, name=name, type=type_, registration_no=reg_no,
-                                 standard_code=standard, fee_per_year=fee, validity_years=3)
+                                 standard_code=standard, fee_per_year=fee, validity_years=3,
+                                 image=image.read_bytes() if image else None)
             out.append(f"mark {code} {name}")
     stories = [
         (0, _active_lock_maker), (1, _suspended_after_a_critical_failure), (2, _revoked_after_repeated_failures),

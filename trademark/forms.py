@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms.fields.choices import SelectChoice
@@ -26,13 +27,9 @@ class ApplyForm(FlaskForm):
     commitment_signed = BooleanField("已提交签署的承诺书")
 
 
-ACTION_LABELS = {"warn": "警告", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销",
-                 "refused_sampling": "记录拒绝抽样（X5）", "misuse": "记录违规使用", "surrender": "注销（企业放弃）",
-                 "refuse": "拒绝申请"}
-
-
 class LicenceActionForm(FlaskForm):
-    action = SelectField("操作", choices=[SelectChoice(v, label) for v, label in ACTION_LABELS.items()])
+    # The choices follow the licence's status (rules.action_options); the view sets them.
+    action = SelectField(_l("操作"), choices=[])
     reason = TextAreaField("理由（必填）", validators=[DataRequired("手工操作必须填写理由"), Length(max=2000)])
 
 

@@ -8,17 +8,17 @@ from infra.clock import utcnow
 from infra.db import db
 from parties.models import Alliance, Firm, Membership, ProductModel
 # The closed vocabularies are the rules engine's own: one definition for the core and the storage.
+from trademark import rules
 from trademark.rules import LicenceStatus, MarkType  # noqa: F401  (re-exported)
+from infra.i18n import Labels
 
-LICENCE_LABELS = {
-    LicenceStatus.APPLIED: "申请中",
-    LicenceStatus.ACTIVE: "有效",
-    LicenceStatus.SUSPENDED: "暂停",
-    LicenceStatus.REVOKED: "已撤销",
-    LicenceStatus.EXPIRED: "已过期",
-    LicenceStatus.SURRENDERED: "已放弃",
-    LicenceStatus.REFUSED: "不予许可",
-}
+# The words of the rules core, translated when shown (one vocabulary: rules.py holds the Chinese).
+LICENCE_LABELS = Labels(rules.STATUS_LABELS)
+ACTION_LABELS = Labels(rules.ACTION_LABELS)
+DECISION_LABELS = Labels(rules.DECISION_LABELS)
+RULE_LABELS = Labels(rules.RULE_LABELS)
+PARAMETER_LABELS = Labels(rules.PARAMETER_LABELS)
+
 
 
 class Decision(db.Model):

@@ -132,13 +132,7 @@ STATUS_LABELS: Mapping[str, str] = MappingProxyType({
     LicenceStatus.REFUSED: N_("不予许可"),
 })
 
-MEMBERSHIP_LABELS: Mapping[str, str] = MappingProxyType({
-    MembershipStatus.APPLICANT: N_("申请中"),
-    MembershipStatus.MEMBER: N_("会员"),
-    MembershipStatus.SUSPENDED: N_("已暂停"),
-    MembershipStatus.EXPELLED: N_("已清退"),
-    MembershipStatus.WITHDRAWN: N_("已退出"),
-})
+MEMBERSHIP_LABELS = party_rules.MEMBERSHIP_LABELS
 
 # What staff may do (the buttons): manual actions on a licence and actions on an application.
 ACTION_LABELS: Mapping[str, str] = MappingProxyType({

@@ -264,7 +264,7 @@ def _inspection_facts(firm_id: int) -> list[rules.InspectionFact]:
         id=i.id, type=i.type, product_model=i.product_model.model, standard_version_id=i.version_id,
         standard_version_label=i.version.label, sampled_on=i.sampled_on, verified_on=i.verified_on,
         outcome=i.outcome, failed_a=i.failed_a, failed_b=i.failed_b, failed_c=i.failed_c,
-        retest_of=i.retest_of_id) for i in rows]
+        retest_of=i.retest_of_id, standard_code=i.version.standard.code) for i in rows]
 
 
 def _standard_fact(mark: Mark) -> rules.StandardFact | None:
@@ -447,26 +447,18 @@ def on_firm_expelled(event: FirmExpelled) -> None:
 
 
 def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> list[Decision]:
-    """X10: revoke (or refuse) every open licence of an expelled firm for the alliance's marks."""
+    """X10 through the rules core: each open licence of an expelled firm for the alliance's marks."""
     if membership.status != MembershipStatus.EXPELLED:
         return []
     rows = db.session.execute(db.select(Licence).join(Mark).where(
         Licence.firm_id == membership.firm_id, Mark.alliance_id == membership.alliance_id,
         Licence.status.in_(list(OPEN))).order_by(Licence.id)).scalars().all()
     stored = []
-    expelled_on = membership.expelled_on or today
     for licence in rows:
-        if not ruleset_of(licence.mark).enabled("X10"):
-            continue
-        if licence.granted_on is not None and expelled_on < licence.granted_on:
-            continue  # X10: an expulsion before the grant was judged at entry (E3)
-        why = f"企业于{expelled_on.isoformat()}被联盟清退" + (f"（{membership.reason}）" if membership.reason else "")
-        if licence.status == LicenceStatus.APPLIED:
-            action = rules.Action(rules.ActionKind.REFUSE, "X10", why + "，申请不予许可", LicenceStatus.REFUSED)
-        else:
-            action = rules.Action(rules.ActionKind.REVOKE, "X10", why + "，撤销其在本联盟标志下的许可",
-                                  LicenceStatus.REVOKED)
-        stored.append(_store(licence, action, today, actor))
+        action = rules.expulsion_action(_licence_fact(licence, licence_decisions(licence)),
+                                        membership.expelled_on or today, ruleset_of(licence.mark), membership.reason)
+        if action is not None:
+            stored.append(_store(licence, action, today, actor))
     return stored
 
 

@@ -1,6 +1,7 @@
 """Pages for alliances, firms, memberships, marks, licences, the staff work queues and the firm portal."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from accounts.access import STAFF, allow, current_actor, public
 from accounts.models import Role
@@ -13,17 +14,15 @@ from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
 
 from trademark.forms import (
-    ACTION_LABELS,
     ApplyForm, LicenceActionForm, MarkForm, PaymentForm,
 )
 from parties.models import Alliance, Firm
-from trademark.models import LICENCE_LABELS, Licence, Mark, Payment
+from trademark.models import (
+    ACTION_LABELS, DECISION_LABELS, LICENCE_LABELS, PARAMETER_LABELS, Licence, Mark, Payment,
+)
 
 bp = page_errors(Blueprint("trademark", __name__))  # every AppError a view leaves is shown on the error page
 
-RULE_FIELD_LABELS = {"months": "月数", "deadline_days": "期限（天）", "count": "次数", "grace_days": "宽限期（天）"}
-KIND_LABELS = {"apply": "申请", "grant": "授权", "warn": "警告", "suspend": "暂停", "reinstate": "恢复",
-               "revoke": "撤销", "expire": "到期", "surrender": "注销", "refuse": "不予许可"}
 
 
 # --- marks ------------------------------------------------------------------------------------
@@ -55,7 +54,7 @@ def _rules_from_form() -> dict:
                 continue
             raw = (request.form.get(key) or "").strip()
             if not raw.isdigit():
-                raise AppError(422, f"规则 {rule} 的{RULE_FIELD_LABELS.get(name, name)}须为非负整数", field=f"rules.{rule}.{name}")
+                raise AppError(422, f"规则 {rule} 的{PARAMETER_LABELS.word(name)}须为非负整数", field=f"rules.{rule}.{name}")
             values[name] = int(raw)
         overrides[rule] = values
     return overrides
@@ -110,7 +109,7 @@ def mark(mark_id):
             return redirect(url_for("trademark.mark", mark_id=row.id))
     ruleset = services.ruleset_of(row)
     return render_template("trademark/mark.html", mark=row, form=form, rules=services.describe_rules(row),
-                           params=ruleset.to_dict(), field_labels=RULE_FIELD_LABELS)
+                           params=ruleset.to_dict(), field_labels=PARAMETER_LABELS)
 
 
 @bp.get("/marks/<int:mark_id>/image")
@@ -162,6 +161,18 @@ def licences():
     return render_template("trademark/licences.html", licences=rows, form=form, status=status, labels=LICENCE_LABELS)
 
 
+def action_form(licence: Licence) -> LicenceActionForm:
+    """The staff action form, offering what the rules core allows from the licence's status."""
+    form = LicenceActionForm(prefix="act")
+    form.action.choices = [(o.action, o.label) for o in _options(licence) if o.action != "grant"]
+    return form
+
+
+def _options(licence: Licence):
+    return [o._replace(label=str(ACTION_LABELS[o.action])) for o in
+            rules.action_options(licence.status, expires_on=licence.expires_on, today=clock.today())]
+
+
 def _licence_page(row: Licence, template: str, **extra):
     today = clock.today()
     payments = db.session.execute(db.select(Payment).where(Payment.licence_id == row.id)
@@ -170,14 +181,14 @@ def _licence_page(row: Licence, template: str, **extra):
     return render_template(template, licence=row, decisions=services.licence_decisions(row),
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
                            certificate=services.certificate_of(row), labels=LICENCE_LABELS,
-                           kinds=KIND_LABELS, today=today, **extra)
+                           kinds=DECISION_LABELS, today=today, **extra)
 
 
 @bp.get("/licences/<int:licence_id>")
 @allow(*STAFF)
 def licence(licence_id):
     row = db.session.get(Licence, licence_id) or abort(404)
-    return _licence_page(row, "trademark/licence.html", action_form=LicenceActionForm(prefix="act"),
+    return _licence_page(row, "trademark/licence.html", action_form=action_form(row),
                          payment_form=PaymentForm(prefix="pay", year=clock.today().year,
                                                   amount=row.mark.fee_per_year or ""))
 
@@ -201,7 +212,7 @@ def grant(licence_id):
 @allow(*STAFF)
 def licence_action(licence_id):
     row = db.session.get(Licence, licence_id) or abort(404)
-    form = LicenceActionForm(prefix="act")
+    form = action_form(row)
     if not form.validate_on_submit():
         flash("手工操作必须选择操作并填写理由。", "error")
     else:
@@ -210,7 +221,7 @@ def licence_action(licence_id):
         except AppError as err:
             flash(err.message, "error")
         else:
-            flash(f"已{ACTION_LABELS[form.action.data]}。")
+            flash(_("已%(action)s。", action=ACTION_LABELS.word(form.action.data)))
     return redirect(url_for("trademark.licence", licence_id=row.id))
 
 

@@ -60,14 +60,15 @@ def test_the_pdf_text_is_chinese_extractable_with_the_font_embedded(app, client,
                             for f in embedded)
 
 
-def test_a_firm_prints_its_own_certificate_only(app, certified):
+def test_a_firm_prints_its_own_certificate_only_and_another_firms_is_not_found(app, certified):
     licence, _certificate = certified
     other, _ = make_certified_licence(2)
     make_user("firm-user", "firm", firm_uscc=licence.firm.uscc)
     client = app.test_client()
     assert client.get(f"/api/v1/licences/{licence.id}/certificate.pdf", headers=bearer("firm-user")).status_code == 200
     refused = client.get(f"/api/v1/licences/{other.id}/certificate.pdf", headers=bearer("firm-user"))
-    assert refused.status_code == 403 and refused.is_json
+    # SPEC §10: another firm's licence is answered as if it did not exist.
+    assert refused.status_code == 404 and refused.is_json
 
 
 def test_the_first_certificate_creates_a_private_key_outside_the_database(app, certified):

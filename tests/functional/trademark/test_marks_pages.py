@@ -29,7 +29,7 @@ def test_staff_create_a_mark_with_an_image_and_edit_its_rules_shown_as_sentences
     mark = db.session.execute(db.select(Mark)).scalar_one()
     assert mark.image_type == "image/png"
     page = client.get(f"/marks/{mark.id}").get_data(as_text=True)
-    assert "监督抽查出现A类不合格：立即暂停，整改期90天" in page
+    assert "监督抽查、市场抽样或授权后抽样的型式检验出现A类不合格：立即暂停，整改期90天" in page
     form = {"name": "中山锁具", "type": "collective", "validity_years": "3", "fee_per_year": "", "standard": ""}
     from trademark.rules import DEFAULT_RULES
     for rule, params in DEFAULT_RULES.items():

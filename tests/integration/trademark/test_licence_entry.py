@@ -61,19 +61,21 @@ def test_a_grant_announces_itself_inside_its_transaction(world):
     assert seen == [("active", TODAY)]
 
 
-def test_expelling_a_firm_revokes_its_licences_for_the_alliance_marks_and_blocks_reentry(world):
+def test_expelling_a_firm_revokes_its_collective_licences_and_blocks_reentry_but_not_the_certification_mark(world):
     staff = make_user("secretary", "staff")
     licence = make_active_licence(1, TODAY)
     cert = services.grant_licence(application(licence.firm, "ZSSJ-CERT").id, TODAY)
     expelled_on = date(2024, 6, 1)
     parties.expel_member("ZSSJ", licence.firm.uscc, "多次抽查不合格且拒不整改", expelled_on, staff)
-    for row in (licence, cert):
-        assert row.status == "revoked"
-        decision = services.licence_decisions(row)[-1]
-        assert (decision.rule, decision.actor_name, decision.effective_on) == ("X10", "secretary", expelled_on)
-        assert "多次抽查不合格" in decision.reason
-    # E3: no new licence within 24 months of the expulsion, even for the certification mark.
-    again = services.apply_for_licence(uscc=licence.firm.uscc, mark_code="ZSSJ-CERT", product_models=["L-100"],
+    assert licence.status == "revoked"
+    decision = services.licence_decisions(licence)[-1]
+    assert (decision.rule, decision.actor_name, decision.effective_on) == ("X10", "secretary", expelled_on)
+    assert "多次抽查不合格" in decision.reason
+    # SPEC §4: a certification mark does not depend on membership (X10 and E3 are collective only).
+    assert cert.status == "active"
+    assert [d.rule for d in services.licence_decisions(cert)][-1] != "X10"
+    # E3: no new collective licence within 24 months of the expulsion.
+    again = services.apply_for_licence(uscc=licence.firm.uscc, mark_code="ZSSJ-MARK", product_models=["L-100"],
                                        commitment_signed=True, today=date(2025, 1, 1))
     with pytest.raises(services.EntryRefused) as err:
         services.grant_licence(again.id, date(2025, 1, 1))

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from compliance.standard_file import MAX_DEPTH, MAX_NODES, MAX_PROBLEMS, MAX_SOURCE_BYTES, StandardFileError, parse_standard
-from tests.unit.test_standard_file import make_clause, make_file, yaml_text
+from tests.unit.compliance.test_standard_file import make_clause, make_file, yaml_text
 
 # Nine levels of nine aliases: 9^9 (387 420 489) "lol" in 481 bytes, if expanded.
 BOMB_LINES = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'] + [

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+import parties.membership
 import trademark.rules
 from trademark.rules import (
     ACTION_LABELS, DECISION_LABELS, MANUAL, MEMBERSHIP_LABELS, PARAMETER_BOUNDS, PARAMETER_LABELS,
@@ -55,7 +56,9 @@ def test_labels_are_plain_non_empty_strings_and_cannot_be_changed(name):
 @pytest.mark.parametrize("name", LABELS)
 def test_every_label_is_marked_for_the_translation_catalogue(name):
     """pybabel extracts N_("…") with its default keywords; an unmarked label would stay Chinese."""
-    tree = ast.parse(Path(trademark.rules.__file__).read_text(encoding="utf-8"))
+    # The membership words are the parties' own (parties.membership); the rules core re-exports them.
+    module = parties.membership if name == "MEMBERSHIP_LABELS" else trademark.rules
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     [table] = [node.value for node in ast.walk(tree)
                if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == name]
     values = table.args[0].values
