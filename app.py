@@ -162,7 +162,7 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from accounts.models import User
+    from accounts import services as accounts
     from infra.db import db
     from infra.extensions import babel, csrf, limiter, login_manager, migrate
 
@@ -179,7 +179,8 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # SPEC §10: a session lives on the server; a logged-out or disabled user's cookie opens nothing.
+        return accounts.user_for_session(user_id, session.get(accounts.SESSION_KEY))
 
 
 def register_audit(app: Flask) -> None:

@@ -10,9 +10,9 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
-from accounts.models import ApiToken, Role, User
+from accounts import services
+from accounts.models import Role, User
 from infra.api import is_api_request
-from infra.db import db
 from infra.extensions import login_manager
 from infra.errors import AppError
 
@@ -30,17 +30,12 @@ def public(view):
 
 
 def bearer_user() -> User | None:
+    """The user of the request's bearer token, if it is live (not revoked, not expired, user enabled)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    row = db.session.execute(
-        db.select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token.strip()),
-                                  ApiToken.revoked_at.is_(None))
-    ).scalar_one_or_none()
-    if row is None or not row.user.is_active:
-        return None
-    return row.user
+    return services.user_for_token(token.strip())
 
 
 def current_actor() -> User | None:

@@ -1,8 +1,9 @@
-"""`flask users create|token`, `flask audit verify`, `flask backup FILE`, `flask restore FILE`."""
+"""`flask users create|token|tokens|revoke-token|disable|enable`."""
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from infra.clock import utcnow
 from infra.errors import AppError
 from accounts import services
 from accounts.models import Role
@@ -31,13 +32,70 @@ def create(username, role, station_code, firm_uscc, password, display_name):
 
 @users.command("token")
 @click.argument("username")
-def token(username):
-    """Print a new API token for USERNAME (alone on the last line)."""
+@click.option("--days", type=click.IntRange(1, 3650), default=services.DEFAULT_TOKEN_DAYS, show_default=True,
+              help="有效天数 / days the token is valid")
+@click.option("--keep-others", is_flag=True, help="保留该用户的其他令牌 / do not retire the user's other tokens")
+def token(username, days, keep_others):
+    """Print a new API token for USERNAME (alone on the last line); its older tokens retire."""
     try:
-        value = services.issue_token(username)
+        value = services.issue_token(username, days, keep_others=keep_others)
     except AppError as err:
         raise click.ClickException(str(err)) from None
     click.echo(value)
+
+
+@users.command("tokens")
+@click.argument("username")
+def tokens(username):
+    """List USERNAME's tokens: id, state, created, expires (the secrets themselves are never shown again)."""
+    try:
+        rows = services.tokens_of(username)
+    except AppError as err:
+        raise click.ClickException(str(err)) from None
+    now = utcnow()
+    if not rows:
+        click.echo("no tokens")
+    for row in rows:
+        expires = row.expires_at.isoformat(timespec="minutes") + "Z" if row.expires_at else "never"
+        click.echo(f"{row.id:>6}  {row.state(now):<8}  created {row.created_at.isoformat(timespec='minutes')}Z  "
+                   f"expires {expires}")
+
+
+@users.command("revoke-token")
+@click.argument("username")
+@click.argument("token_id", required=False, type=int)
+@click.option("--all", "all_tokens", is_flag=True, help="吊销该用户的全部令牌 / revoke every token of the user")
+def revoke_token(username, token_id, all_tokens):
+    """Revoke one of USERNAME's tokens (TOKEN_ID) or all of them (--all); they answer 401 at once."""
+    if (token_id is None) == (not all_tokens):
+        raise click.UsageError("give a TOKEN_ID or --all, not both")
+    try:
+        count = services.revoke_tokens(username, token_id)
+    except AppError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"revoked {count} token(s) of {username}")
+
+
+@users.command("disable")
+@click.argument("username")
+def disable(username):
+    """Disable USERNAME: its sessions and tokens stop working at once."""
+    try:
+        services.set_enabled(username, False)
+    except AppError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"disabled {username}; its sessions ended and its tokens revoked")
+
+
+@users.command("enable")
+@click.argument("username")
+def enable(username):
+    """Enable USERNAME again (it signs in anew; old tokens stay revoked)."""
+    try:
+        services.set_enabled(username, True)
+    except AppError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"enabled {username}")
 
 
 def register(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Users, roles and API tokens."""
+"""Users, roles, their sessions and API tokens."""
 import enum
 import hashlib
 from datetime import datetime
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
 from infra.db import db
+from infra.i18n import Labels, N_
 
 
 class Role(enum.StrEnum):
@@ -19,13 +20,13 @@ class Role(enum.StrEnum):
     FIRM = "firm"
 
 
-ROLE_LABELS = {
-    Role.ADMIN: "系统管理员",
-    Role.STAFF: "协会工作人员",
-    Role.TECHNICIAN: "检测员",
-    Role.REVIEWER: "审核员",
-    Role.FIRM: "企业用户",
-}
+ROLE_LABELS = Labels({
+    Role.ADMIN: N_("系统管理员"),
+    Role.STAFF: N_("协会工作人员"),
+    Role.TECHNICIAN: N_("检测员"),
+    Role.REVIEWER: N_("审核员"),
+    Role.FIRM: N_("企业用户"),
+})
 
 
 class User(UserMixin, db.Model):
@@ -39,8 +40,6 @@ class User(UserMixin, db.Model):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"))
     is_enabled: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     station = relationship("Station", foreign_keys=[station_id])
@@ -58,6 +57,25 @@ class User(UserMixin, db.Model):
         return self.role in roles
 
 
+def digest(secret: str) -> str:
+    """The SHA-256 of a session key or token: only this is stored, so a database leak opens nothing."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie carries a random key; logging out or disabling ends the row."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    user = relationship(User)
+
+
 class ApiToken(db.Model):
     """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
 
@@ -67,10 +85,19 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
     user = relationship(User)
 
     @staticmethod
     def hash(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+        return digest(token)
+
+    def state(self, now: datetime) -> str:
+        """`active`, `expired` or `revoked`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

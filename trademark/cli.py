@@ -1,6 +1,6 @@
 """`flask seed-demo` and `flask sweep`."""
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from infra import clock
 from trademark import demo, services
@@ -9,6 +9,9 @@ from trademark import demo, services
 @click.command("seed-demo")
 def seed_demo():
     """Load the demo world: both example standards, alliances, stations, firms, marks, licences and users."""
+    if current_app.config.get("ENV_NAME") == "production":
+        # The demo passwords are published in the README: they must never exist on a live system.
+        raise click.ClickException("seed-demo refuses to run with ALLIANCEMARK_ENV=production")
     for line in demo.seed():
         click.echo(line)
 

@@ -164,7 +164,7 @@ def licences():
 def action_form(licence: Licence) -> LicenceActionForm:
     """The staff action form, offering what the rules core allows from the licence's status."""
     form = LicenceActionForm(prefix="act")
-    form.action.choices = [(o.action, o.label) for o in _options(licence) if o.action != "grant"]
+    form.action.choices = [SelectChoice(o.action, o.label) for o in _options(licence) if o.action != "grant"]
     return form
 
 

@@ -14,7 +14,7 @@ from parties.uscc import check_character
 REFERENCE = Path(__file__).resolve().parents[2] / "compliance" / "demo_standards"
 LOCKS = REFERENCE / "zssj-locks.yaml"
 COOKERS = REFERENCE / "sd-pressure-cooker.yaml"
-PASSWORD = "pass-word-1"
+PASSWORD = "brass-key-7391"
 
 
 def make_uscc(n: int) -> str:
