@@ -8,7 +8,7 @@ from flask_login import login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from accounts import services
-from accounts.access import allow, public
+from accounts.access import allow, current_actor, public
 from accounts.forms import LoginForm, PasswordForm, UserForm
 from accounts.models import ROLE_LABELS, Role
 from infra.clock import utcnow
@@ -118,8 +118,6 @@ def set_language(code):
 @bp.get("/")
 @allow()
 def home():
-    from accounts.access import current_actor
-
     actor = current_actor()
     return render_template("accounts/home.html", actor=actor, Role=Role)
 

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from certificates import services as certs
+from certificates.tokens import KeyStatus, KeyStoreError, TokenInvalid, load_public_file, verify_token
 from infra import clock
 
 
@@ -35,8 +36,6 @@ def keys_list():
 
 
 def _set_status(kid: str, action) -> None:
-    from certificates.tokens import KeyStoreError
-
     try:
         action(kid)
     except KeyStoreError as err:
@@ -72,8 +71,6 @@ def verify_token_command(token, keys_file):
 
     Exit status: 0 genuine, 1 not genuine, 2 genuine but its key is compromised (re-issue required).
     """
-    from certificates.tokens import KeyStatus, KeyStoreError, TokenInvalid, load_public_file, verify_token
-
     try:
         keys = load_public_file(keys_file) if keys_file else certs.key_store().public_keys()
     except KeyStoreError as err:

@@ -54,7 +54,7 @@ class FakeReport(db.Model):
 
 
 class StatusEpoch(db.Model):
-    """One counter, moved by every write a public verification could show (trademark.verify_cache)."""
+    """One counter, moved by every write a public verification could show (certificates.cache)."""
 
     __tablename__ = "status_epoch"
 

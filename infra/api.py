@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from infra.db import db
 from infra.errors import ERROR_CODES, AppError
 
 PREFIX = "/api/v1"
@@ -57,8 +58,6 @@ def field(data: dict, name: str, kind: type | tuple = str, required: bool = True
 
 def _discard_unfinished_work() -> None:
     # A refused or failed request must leave nothing half-written behind in the session.
-    from infra.db import db
-
     try:
         db.session.rollback()
     except Exception:  # the connection itself may be what failed

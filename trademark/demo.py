@@ -14,7 +14,7 @@ from infra.db import db
 from inspections import services as stations
 from parties import services as parties
 from trademark import services
-from trademark.models import LICENCE_LABELS
+from trademark.models import LICENCE_LABELS, Licence
 from parties.uscc import check_character
 
 STANDARDS_DIR = Path(__file__).resolve().parent.parent / "compliance" / "demo_standards"
@@ -159,8 +159,6 @@ def _licensed(firm_index: int, mark: str, models: list[str], granted: date, fee:
 
 
 def _has_licence(firm_index: int) -> bool:
-    from trademark.models import Licence
-
     firm = parties.find_firm(FIRMS[firm_index][1])
     return db.session.execute(db.select(Licence.id).where(Licence.firm_id == firm.id)).first() is not None
 

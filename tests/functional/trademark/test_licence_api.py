@@ -72,7 +72,7 @@ def test_apply_grant_and_read_a_licence_through_the_api(client, staff):
     assert [(d["from"], d["to"], d["rule"]) for d in body["decisions"]] == [
         (None, "applied", "manual"), ("applied", "active", "manual")]
     assert all(d["reason"] and d["at"] for d in body["decisions"])
-    # The certificate issued on grant (AFTER_GRANT), when the certificates module is loaded.
+    # The certificate issued on grant (the LicenceGranted event).
     if body["certificate_no"] is not None:
         assert body["verify_url"].startswith("HTTP://LOCALHOST/V/")
     else:
