@@ -52,15 +52,15 @@ FIRMS = [
 
 # username, role, password, station code, firm index
 USERS = [
-    ("admin", "admin", "admin-demo-1", None, None),
-    ("staff", "staff", "staff-demo-1", None, None),
-    ("tech.zs", "technician", "tech-demo-1", "ZS-LAB", None),
-    ("tech2.zs", "technician", "tech-demo-1", "ZS-LAB", None),
-    ("review.zs", "reviewer", "review-demo-1", "ZS-LAB", None),
-    ("tech.sd", "technician", "tech-demo-1", "SD-LAB", None),
-    ("review.sd", "reviewer", "review-demo-1", "SD-LAB", None),
-    ("firm.jg", "firm", "firm-demo-1", None, 0),
-    ("firm.mc", "firm", "firm-demo-1", None, 4),
+    ("admin", "admin", "mark-office-01", None, None),
+    ("staff", "staff", "mark-office-02", None, None),
+    ("tech.zs", "technician", "lab-bench-01", "ZS-LAB", None),
+    ("tech2.zs", "technician", "lab-bench-01", "ZS-LAB", None),
+    ("review.zs", "reviewer", "lab-bench-02", "ZS-LAB", None),
+    ("tech.sd", "technician", "lab-bench-01", "SD-LAB", None),
+    ("review.sd", "reviewer", "lab-bench-02", "SD-LAB", None),
+    ("firm.jg", "firm", "firm-desk-01", None, 0),
+    ("firm.mc", "firm", "firm-desk-01", None, 4),
 ]
 
 
