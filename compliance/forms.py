@@ -1,3 +1,4 @@
+"""Forms of the standards pages: upload a standard file, publish a draft."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import DateField, TextAreaField

@@ -1,3 +1,4 @@
+"""Forms of the station and inspection pages: sampling record, results CSV, actions with a reason."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms.fields.choices import SelectChoice

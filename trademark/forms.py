@@ -1,3 +1,4 @@
+"""Forms of the mark, licence, payment and portal pages."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField

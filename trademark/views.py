@@ -1,4 +1,4 @@
-"""Pages for alliances, firms, memberships, marks, licences, the staff work queues and the firm portal."""
+"""Pages for marks, licences, the staff work queues and the firm portal."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
