@@ -14,6 +14,7 @@ from certificates.models import Certificate, FakeReport
 from infra.api import page_errors
 from infra import clock
 from infra.db import db
+from infra.downloads import download
 from infra.errors import AppError
 from infra.extensions import csrf, limiter
 from trademark import services
@@ -148,10 +149,8 @@ def _pdf_response(licence_id: int) -> Response:
                        details={"status": licence.status, "archive": "staff may ask for ?archive=1"})
     certificate = certs.printable(licence.id)
     pdf = certs.certificate_pdf(certificate, archive_status=status_word if archive else None)
-    response = Response(pdf, mimetype="application/pdf")
     name = f"certificate-{certificate.serial}" + ("-archive" if archive else "") + ".pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return download(pdf, name, "application/pdf", inline=True)
 
 
 @bp.get("/licences/<int:licence_id>/certificate.pdf")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from infra import clock
 from infra.api import error_responses, field, json_body, json_errors, json_request, json_response
+from infra.downloads import download
 from infra.errors import AppError
 from inspections import services
 from inspections.models import Inspection
@@ -198,8 +199,7 @@ def import_results(inspection_id):
 @allow()
 def results_template(inspection_id):
     row = services.get_inspection(inspection_id, current_actor())
-    return Response(services.csv_template(row), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=results-{row.number}.csv"})
+    return download(services.csv_template(row), f"results-{row.number}.csv", "text/csv")
 
 
 def _reason() -> str:
@@ -239,7 +239,7 @@ def revise(inspection_id):
 @allow()
 def report(inspection_id):
     pdf, name = services.report_pdf(inspection_id, current_actor(), clock.today())
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
+    return download(pdf, name, "application/pdf", inline=True)
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Station and inspection pages: open, enter results by keyboard, submit, verify, revise, retest, report."""
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
@@ -9,6 +9,7 @@ from compliance.models import Standard
 from infra.api import page_errors
 from infra import clock
 from infra.db import db
+from infra.downloads import download
 from infra.errors import AppError
 from inspections import services
 from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, StationForm
@@ -187,8 +188,7 @@ def save_entry(inspection_id):
 @allow(*ANYONE)
 def template(inspection_id):
     row = _load(inspection_id)
-    return Response(services.csv_template(row), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=results-{row.number}.csv"})
+    return download(services.csv_template(row), f"results-{row.number}.csv", "text/csv")
 
 
 @bp.post("/inspections/<int:inspection_id>/import")
@@ -275,4 +275,4 @@ def revise(inspection_id):
 def report(inspection_id):
     _load(inspection_id)
     pdf, name = services.report_pdf(inspection_id, current_actor(), clock.today())
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
+    return download(pdf, name, "application/pdf", inline=True)
