@@ -56,7 +56,9 @@ def configure(app: Flask, overrides: dict) -> None:
         KEYS_DIR=os.environ.get("ALLIANCEMARK_KEYS_DIR", str(Path(app.instance_path) / "keys")),
         UPLOAD_DIR=os.environ.get("ALLIANCEMARK_UPLOAD_DIR", str(Path(app.instance_path) / "uploads")),
         RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL", "memory://"),
-        MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)),
+        # 11 MB lets a 10 MB phone photo and its form through (SPEC §5); the JSON API keeps 4 MB.
+        MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 11 * 1024 * 1024)),
+        API_MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         # Public verification: how stale a status may be at most, and how often scans are written.
         VERIFY_EPOCH_CHECK_SECONDS=float(os.environ.get("VERIFY_EPOCH_CHECK_SECONDS", 1.0)),
         SCAN_FLUSH_SECONDS=float(os.environ.get("SCAN_FLUSH_SECONDS", 1.0)),

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from accounts.access import STAFF, allow, current_actor, public
 from certificates import services as certs
 from certificates.models import Certificate, FakeReport
-from infra.api import page_errors
+from infra.api import error_page, page_errors
 from infra import clock
 from infra.db import db
 from infra.downloads import download
@@ -51,6 +51,7 @@ def verify_rate_allowed(scope: str) -> bool:
 
 
 TOO_MANY = "核验过于频繁，请稍后再试 / too many verifications, try again later"
+TOO_MANY_WORDS = "核验过于频繁，请稍等一分钟后再扫码。"
 registry_limit = _limit("REGISTRY_RATE_LIMIT", "30/minute")
 report_limit = _limit("REPORT_RATE_LIMIT", "5/hour")
 
@@ -66,12 +67,17 @@ def _verification(token: str) -> tuple[certs.Verification, dict]:
 # --- public ----------------------------------------------------------------------------------
 
 
-@bp.get("/V/<token>")
-@bp.get("/v/<token>")
+@bp.get("/V/<path:token>")
+@bp.get("/v/<path:token>")
+@bp.get("/V/", defaults={"token": ""})
+@bp.get("/v/", defaults={"token": ""})
+@bp.get("/V", defaults={"token": ""}, strict_slashes=False)
+@bp.get("/v", defaults={"token": ""}, strict_slashes=False)
 @public
 def verify(token):
+    # SPEC §5: a trailing slash, a slash inside (AB%2FCD), spaces or no token at all: not genuine, never a 404.
     if not verify_rate_allowed("verify-page"):
-        return Response(TOO_MANY, status=429, mimetype="text/plain")
+        return error_page(429, TOO_MANY_WORDS)
     v, memo = _verification(token)
     page = memo.get("page")
     if page is None:
@@ -85,7 +91,8 @@ def verify(token):
     return response
 
 
-@bp.post("/V/<token>/report")
+@bp.post("/V/<path:token>/report")
+@bp.post("/v/<path:token>/report")
 @public
 @report_limit
 def verify_report(token):
@@ -99,6 +106,13 @@ def verify_report(token):
     except AppError as err:
         return render_template("certificates/verify_reported.html", error=err.message, token=token,
                                domain=certs.official_domain()), err.status
+    # Post/redirect/get: reloading the thank-you page must not file the report twice.
+    return redirect(url_for("certificates.verify_reported", token=token), code=303)
+
+
+@bp.get("/V/<path:token>/reported")
+@public
+def verify_reported(token):
     return render_template("certificates/verify_reported.html", error=None, token=token, domain=certs.official_domain())
 
 
