@@ -165,10 +165,11 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     from accounts.models import User
-    from infra.db import db
+    from infra.db import db, install_column_limits
     from infra.extensions import babel, csrf, limiter, login_manager, migrate
 
     db.init_app(app)
+    install_column_limits()  # SPEC §12: over-long text or out-of-range numbers are a 422, never a 500
     # Batch mode lets later migrations alter tables on SQLite too.
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True,
                      compare_type=True)

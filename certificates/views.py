@@ -15,7 +15,7 @@ from infra.api import error_page, page_errors
 from infra import clock
 from infra.db import db
 from infra.downloads import download
-from infra.errors import AppError
+from infra.errors import AppError, whole_number
 from infra.extensions import csrf, limiter
 from trademark import services
 from trademark.models import LICENCE_LABELS
@@ -203,7 +203,7 @@ def certificate_reissue(licence_id):
 def certificates():
     q = (request.args.get("q") or "").strip()
     hours = max(1, min(request.args.get("hours", 24, type=int) or 24, 24 * 30))
-    networks = max(2, request.args.get("networks", 5, type=int) or 5)
+    networks = max(2, whole_number("networks", request.args.get("networks", "5"), high=1000))
     suspects = certs.suspected_clones(clock.utcnow(), timedelta(hours=hours), networks)
     return render_template("certificates/certificates.html", q=q, rows=certs.find_certificates(q), suspects=suspects,
                            hours=hours, networks=networks)

@@ -10,7 +10,7 @@ from accounts.models import Role
 from infra import clock
 from infra.api import error_responses, field, json_body, json_errors, json_request, json_response
 from infra.downloads import download
-from infra.errors import AppError
+from infra.errors import AppError, whole_number
 from inspections import services
 from inspections.models import Inspection
 from inspections.services import Entry, Sampling
@@ -104,11 +104,8 @@ def parse_sampling(data) -> Sampling:
     if "date" not in data:
         raise AppError(422, "缺少抽样日期 sampling.date / missing field sampling.date", details={"sampling.date": "required"})
     lot_size = data.get("lot_size")
-    if lot_size is not None and (isinstance(lot_size, bool) or not isinstance(lot_size, int)):
-        if isinstance(lot_size, str) and lot_size.strip().isdigit():
-            lot_size = int(lot_size)
-        else:
-            raise AppError(422, "批量 sampling.lot_size 应为整数 / sampling.lot_size must be an integer", details={"sampling.lot_size": "integer expected"})
+    if lot_size is not None:
+        lot_size = whole_number("sampling.lot_size", lot_size)  # ASCII digits only: "10²" is not 102
     samplers = data.get("samplers")
     if isinstance(samplers, list):
         samplers = "、".join(str(s) for s in samplers)
@@ -132,6 +129,8 @@ def create_inspection():
     retest_of = data.get("retest_of")
     if retest_of is not None and (isinstance(retest_of, bool) or not isinstance(retest_of, int)):
         raise AppError(422, "retest_of 应为原检验编号（整数）/ retest_of must be an inspection id", details={"retest_of": "integer"})
+    if retest_of is not None:
+        retest_of = whole_number("retest_of", retest_of, low=1)
     row = services.create_inspection(
         type=field(data, "type") if retest_of is None else (data.get("type") or "retest"),
         firm_uscc=field(data, "firm_uscc"), product_model=field(data, "product_model"),
@@ -168,10 +167,9 @@ def _lock_version(data: dict | None = None) -> int | None:
     value = (data or {}).get("lock_version", request.headers.get("If-Match"))
     if value is None:
         return None
-    try:
-        return int(str(value).strip('"W/ '))
-    except ValueError:
-        raise AppError(422, "lock_version 应为整数 / lock_version must be an integer", details={"lock_version": "integer"}) from None
+    if isinstance(value, str):
+        value = value.strip('"W/ ')
+    return whole_number("lock_version", value)
 
 
 @bp.put("/inspections/<int:inspection_id>/results")

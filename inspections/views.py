@@ -10,7 +10,7 @@ from infra.api import page_errors
 from infra import clock
 from infra.db import db
 from infra.downloads import download
-from infra.errors import AppError
+from infra.errors import AppError, whole_number
 from inspections import services
 from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, StationForm
 from inspections.models import INSPECTION_STATUS_LABELS, INSPECTION_TYPE_LABELS, PLACE_LABELS, Station
@@ -78,7 +78,8 @@ def new():
     form = InspectionForm()
     _fill_choices(form, actor)
     original = None
-    retest_of = request.args.get("retest_of", type=int) or (int(form.retest_of.data) if (form.retest_of.data or "").isdigit() else None)
+    wanted = request.args.get("retest_of") or form.retest_of.data or None
+    retest_of = whole_number("retest_of", wanted, low=1) if wanted else None
     if retest_of:
         original = _load(retest_of)
         if request.method == "GET":
