@@ -67,12 +67,15 @@ def _verification(token: str) -> tuple[certs.Verification, dict]:
 # --- public ----------------------------------------------------------------------------------
 
 
+@bp.get("/V/", strict_slashes=False)
+@bp.get("/v/", strict_slashes=False)
+@public
+def verify_empty():
+    return verify("")
+
+
 @bp.get("/V/<path:token>")
 @bp.get("/v/<path:token>")
-@bp.get("/V/", defaults={"token": ""})
-@bp.get("/v/", defaults={"token": ""})
-@bp.get("/V", defaults={"token": ""}, strict_slashes=False)
-@bp.get("/v", defaults={"token": ""}, strict_slashes=False)
 @public
 def verify(token):
     # SPEC §5: a trailing slash, a slash inside (AB%2FCD), spaces or no token at all: not genuine, never a 404.

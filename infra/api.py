@@ -154,7 +154,7 @@ def error_page(code: int, message: str | None = None):
     from flask import render_template
     from flask_babel import gettext as _
 
-    from accounts.access import current_actor
+    from flask_login import current_user
 
     titles = {
         400: (_("请求有误"), _("无法处理这次请求，请返回重试。")),
@@ -169,8 +169,9 @@ def error_page(code: int, message: str | None = None):
     }
     title, text = titles.get(code, titles[500 if code >= 500 else 400])
     try:
-        actor = current_actor()
-    except Exception:  # the error may be the database itself: show the public page
+        # A signed-in person gets the staff layout; the public (and a failing database) the phone-sized page.
+        actor = current_user if current_user.is_authenticated else None
+    except Exception:
         actor = None
     if actor is None:
         token = (request.view_args or {}).get("token") if request.endpoint == "certificates.verify_report" else None
