@@ -341,3 +341,21 @@ def _add_common_errors(document: dict) -> None:
 
 _openapi_view.access = "public"
 bp.add_url_rule("/openapi.json", "openapi", _openapi_view, methods=["GET"])
+
+
+def column_schema(attribute, **extra) -> dict:
+    """The OpenAPI schema of a field stored in this column: its type and its bounds, from the model itself."""
+    from sqlalchemy import BigInteger, Integer, String
+
+    kind = attribute.property.columns[0].type
+    if isinstance(kind, String):
+        schema = {"type": "string"}
+        if kind.length:
+            schema["maxLength"] = kind.length
+    elif isinstance(kind, Integer):
+        bits = 63 if isinstance(kind, BigInteger) else 31
+        schema = {"type": "integer", "minimum": 0, "maximum": 2**bits - 1}
+    else:
+        schema = {"type": "string"}
+    schema.update(extra)
+    return schema

@@ -83,22 +83,38 @@ def check_column_limits(session, _context=None, _instances=None) -> None:
     The columns are the one source of truth (SPEC §12): PostgreSQL would fail with a 500 and SQLite
     would store the text whole, so every write path is checked here, whichever service made it.
     """
-    from sqlalchemy import inspect as sa_inspect
-
     from infra.errors import AppError
 
     for obj in list(session.new) + list(session.dirty):
-        mapper = sa_inspect(obj).mapper
-        for key, kind, length, bits in _column_limits(mapper):
-            value = getattr(obj, key, None)
-            if value is None:
-                continue
-            if kind == "text" and isinstance(value, str) and len(value) > length:
-                raise AppError(422, f"{key} 不能超过 {length} 个字符 / {key} is longer than {length} characters",
-                               field=key, details={key: f"at most {length} characters", "max_length": length})
-            if kind == "int" and isinstance(value, int) and not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
-                raise AppError(422, f"{key} 超出范围 / {key} is out of range", field=key,
-                               details={key: f"between {-(2 ** (bits - 1))} and {2 ** (bits - 1) - 1}"})
+        for key, length in over_length(obj):
+            raise AppError(422, f"{key} 不能超过 {length} 个字符 / {key} is longer than {length} characters",
+                           field=key, details={key: f"at most {length} characters", "max_length": length})
+        for key, value in _out_of_range(obj):
+            raise AppError(422, f"{key} 超出范围 / {key} is out of range", field=key,
+                           details={key: "out of range"})
+
+
+def over_length(obj) -> list[tuple[str, int]]:
+    """(attribute, max length) of each text of this row longer than its column."""
+    from sqlalchemy import inspect as sa_inspect
+
+    found = []
+    for key, kind, length, _bits in _column_limits(sa_inspect(obj).mapper):
+        value = getattr(obj, key, None)
+        if kind == "text" and isinstance(value, str) and len(value) > length:
+            found.append((key, length))
+    return found
+
+
+def _out_of_range(obj) -> list[tuple[str, int]]:
+    from sqlalchemy import inspect as sa_inspect
+
+    found = []
+    for key, kind, _length, bits in _column_limits(sa_inspect(obj).mapper):
+        value = getattr(obj, key, None)
+        if kind == "int" and isinstance(value, int) and not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            found.append((key, value))
+    return found
 
 
 def install_column_limits() -> None:

@@ -8,11 +8,11 @@ from flask import Blueprint, jsonify, request
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from infra import clock
-from infra.api import error_responses, field, json_body, json_errors, json_request, json_response
+from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response
 from infra.downloads import download
 from infra.errors import AppError, whole_number
 from inspections import services
-from inspections.models import Inspection
+from inspections.models import Inspection, Station
 from inspections.services import Entry, Sampling
 
 bp = json_errors(Blueprint("inspections_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
@@ -270,12 +270,12 @@ CREATE_BODY = {"type": "object", "required": ["type", "firm_uscc", "product_mode
                    "type": {"type": "string", "enum": ["type", "surveillance", "market", "factory", "retest"]},
                    "firm_uscc": {"type": "string"}, "product_model": {"type": "string"},
                    "standard_code": {"type": "string"}, "standard_version": {"type": "string"},
-                   "station_code": {"type": "string"}, "retest_of": {"type": "integer"},
+                   "station_code": {"type": "string"}, "retest_of": column_schema(Inspection.id, minimum=1),
                    "sampling": {"type": "object", "required": ["date"], "properties": {
                        "date": {"type": "string", "format": "date"},
                        "place": {"type": "string", "enum": ["factory", "market"]},
-                       "lot_no": {"type": "string"}, "lot_size": {"type": "integer"}, "seal_no": {"type": "string"},
-                       "samplers": {"type": "string"}}}}}
+                       "lot_no": column_schema(Inspection.lot_no), "lot_size": column_schema(Inspection.lot_size),
+                       "seal_no": column_schema(Inspection.seal_no), "samplers": column_schema(Inspection.samplers)}}}}
 
 INSPECTION_SCHEMA = {"type": "object", "required": ["id", "status", "verdict"], "properties": {
     "id": {"type": "integer"}, "status": {"type": "string"}, "verdict": VERDICT_SCHEMA,
@@ -288,7 +288,8 @@ OPENAPI_PATHS = {
     "/stations": {"post": {
         "summary": "Create a test station",
         "requestBody": json_request({"type": "object", "required": ["code", "name"], "properties": {
-            "code": {"type": "string"}, "name": {"type": "string"}, "accreditation": {"type": "string"},
+            "code": column_schema(Station.code), "name": column_schema(Station.name),
+            "accreditation": column_schema(Station.accreditation),
             "scope": {"type": "array", "items": {"type": "string"}}}}),
         "responses": {"201": json_response("the station"), **error_responses(400, 401, 403, 409, 422)},
     }},

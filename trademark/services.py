@@ -70,7 +70,17 @@ def parse_fee(value) -> str | None:
 
 def ruleset_of(mark: Mark) -> rules.RuleSet:
     """Return the mark's usage-rule parameters (defaults overridden by `mark.rules`)."""
-    return rules.RuleSet.from_overrides(mark.rules or {})
+    try:
+        return rules.RuleSet.from_overrides(mark.rules or {})
+    except rules.RuleConfigError as err:  # stored before SPEC §4 bounded them: say which, never a 500
+        raise rule_error(err) from None
+
+
+def rule_error(err: rules.RuleConfigError) -> AppError:
+    """The 422 for a refused rule parameter, naming the rule and the field."""
+    where = ".".join(x for x in ("rules", err.rule, err.field) if x)
+    return AppError(422, f"使用管理规则参数有误：{err} / invalid rules", field=where, details={
+        "rules": str(err), "rule": err.rule, "field": err.field})
 
 
 def check_rules(overrides) -> dict:
@@ -78,9 +88,7 @@ def check_rules(overrides) -> dict:
     try:
         rules.RuleSet.from_overrides(overrides)
     except rules.RuleConfigError as err:
-        where = ".".join(x for x in ("rules", err.rule, err.field) if x)
-        raise AppError(422, f"使用管理规则参数有误：{err} / invalid rules", field=where, details={
-            "rules": str(err), "rule": err.rule, "field": err.field}) from None
+        raise rule_error(err) from None
     return {rule: dict(params) for rule, params in (overrides or {}).items()}
 
 
