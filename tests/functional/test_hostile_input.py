@@ -257,3 +257,13 @@ def test_a_lapsed_csrf_token_shows_the_typed_data_in_a_fresh_form_to_submit_agai
     assert response.status_code == 400
     assert "请再次提交" in page and 'value="改过的名字"' in page and 'value="中山市小榄镇"' in page
     assert 'name="csrf_token" value="' in page and 'value="lapsed"' not in page
+
+
+@pytest.mark.parametrize("content", ['{"keys": [1]}', '{"keys": [{"kid": "k", "public_key": "!!", "status": "active"}]}',
+                                     "[" * 3000, '{"keys": 5}', "not json"])
+def test_verify_token_with_a_malformed_key_file_says_so_without_a_traceback(app, tmp_path, content):
+    keys = tmp_path / "keys.json"
+    keys.write_text(content, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["verify-token", "ABC", "--keys", str(keys)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (result.exception, result.output)
+    assert "Traceback" not in result.output and "Error" in result.output
