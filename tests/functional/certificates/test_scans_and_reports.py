@@ -55,7 +55,7 @@ def test_a_report_of_a_suspected_fake_lands_in_the_staff_queue(app, client):
     garbage = client.post("/V/NOTATOKEN/report", data={"where_bought": "夜市地摊"})
     assert garbage.status_code == 303
     reports = db.session.execute(db.select(FakeReport).order_by(FakeReport.id)).scalars().all()
-    assert [(r.certificate_id, r.photo_type) for r in reports] == [(certificate.id, "image/png"), (None, None)]
+    assert [(r.certificate_id, r.photo_type) for r in reports] == [(certificate.id, "image/jpeg"), (None, None)]
     staff_user("staff1")
     login(client, "staff1")
     queue = client.get("/fake-reports").get_data(as_text=True)
