@@ -53,13 +53,34 @@ def test_over_length_station_text_is_a_422_naming_the_field(app, client, admin, 
     assert field in error_field(client.post(f"{API}/stations", json=body, headers=admin))
 
 
-def test_a_standard_file_with_an_over_length_title_is_refused_naming_the_field(app, client, admin):
+@pytest.mark.parametrize("old, new, where, field", [
+    ("title: 弹子插芯门锁", f"title: {'题' * 201}", "文件", "title"),
+    ("code: Q/ZSSJ 001", f"code: Q/ZSSJ {'1' * 60}", "文件", "code"),
+    ('version: "2012"', f'version: "{"2" * 33}"', "文件", "label"),
+    ("title: 钥匙不同牙花数", f"title: {'钥' * 201}", "条款 5.2", "title"),
+    ("unit: 种", f"unit: {'种' * 33}", "条款 5.2", "unit"),
+    ('number: "5.2"', f'number: "5.{"2" * 40}"', "条款 5.", "number"),
+    ("limit: 6000,", f"limit: \"6{'0' * 40}\",", "条款 5.2", "limit"),
+])
+def test_a_standard_file_with_over_length_text_is_refused_naming_clause_and_field(app, client, admin, old, new,
+                                                                                   where, field):
     make_alliance()
+    from compliance.models import Standard
     from tests.builders import LOCKS
-    text = LOCKS.read_text(encoding="utf-8").replace("title: 弹子插芯门锁", f"title: {'题' * 400}", 1)
-    response = client.post(f"{API}/standards", data=text.encode(), headers={**admin, "Content-Type": "application/x-yaml"})
+    text = LOCKS.read_text(encoding="utf-8")
+    assert old in text
+    response = client.post(f"{API}/standards", data=text.replace(old, new, 1).encode(),
+                           headers={**admin, "Content-Type": "application/x-yaml"})
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
-    assert "title" in response.get_data(as_text=True)
+    problems = response.get_json()["error"]["details"]["problems"]
+    assert any(p["field"] == field and p["where"].startswith(where) for p in problems), problems
+    assert db.session.execute(db.select(Standard)).first() is None
+
+
+def test_an_over_length_mark_registration_number_is_a_422_naming_it(app, client, admin):
+    make_alliance()
+    body = {"code": "M-1", "alliance": "ZSSJ", "name": "中山锁具", "type": "collective", "registration_no": "R" * 65}
+    assert "registration_no" in error_field(client.post(f"{API}/marks", json=body, headers=admin))
 
 
 @pytest.fixture
