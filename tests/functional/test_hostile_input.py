@@ -288,3 +288,27 @@ def test_verify_token_with_a_malformed_key_file_says_so_without_a_traceback(app,
     result = app.test_cli_runner().invoke(args=["verify-token", "ABC", "--keys", str(keys)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (result.exception, result.output)
     assert "Traceback" not in result.output and "Error" in result.output
+
+
+def test_a_forbidden_staff_page_is_a_readable_403_in_the_staff_layout(app, client):
+    from tests.builders import login, make_station
+    make_alliance()
+    make_station(scope=())  # the technician belongs to a station
+    make_user("tech", "technician", station="ZS-LAB")
+    login(client, "tech")
+    response = client.get("/firms")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "无权访问" in page and "topbar" in page and 'href="/"' in page
+
+
+def test_a_server_error_on_a_public_page_is_the_chinese_phone_sized_500(app, client, monkeypatch):
+    from certificates import services as certs
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(certs, "search_registry", broken)
+    response = client.get("/registry?q=abc")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500 and "服务器出错" in page and 'name="viewport"' in page and "boom" not in page
