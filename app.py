@@ -222,6 +222,7 @@ def register_events(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from accounts import views as accounts_views
     from certificates import api as certificates_api
+    from certificates import services as certificates_services
     from certificates import views as certificates_views
     from compliance import api as compliance_api
     from compliance import views as compliance_views
@@ -245,6 +246,8 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     api.register_openapi(app, api_modules)
+    # The public 413 page names the photo limit the fake-report form states (SPEC §5).
+    app.config.setdefault("PUBLIC_UPLOAD_MAX_BYTES", certificates_services.PHOTO_MAX_BYTES)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -229,8 +229,13 @@ def register_error_handlers(app) -> None:
         if err.code == 413:
             from flask_babel import gettext as _
 
-            message = _("上传的文件或提交的内容太大（上限 %(limit)s），请压缩后重试。",
-                        limit=_limit_text(app.config.get("MAX_CONTENT_LENGTH")))
+            # The public's only upload is the fake-report photo: name the limit its form states.
+            from flask_login import current_user
+
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            if not current_user.is_authenticated and app.config.get("PUBLIC_UPLOAD_MAX_BYTES"):
+                limit = app.config["PUBLIC_UPLOAD_MAX_BYTES"]
+            message = _("上传的文件或提交的内容太大（上限 %(limit)s），请压缩后重试。", limit=_limit_text(limit))
         return error_page(err.code, message)
 
     @app.errorhandler(Exception)

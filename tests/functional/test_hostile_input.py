@@ -312,3 +312,11 @@ def test_a_server_error_on_a_public_page_is_the_chinese_phone_sized_500(app, cli
     response = client.get("/registry?q=abc")
     page = response.get_data(as_text=True)
     assert response.status_code == 500 and "服务器出错" in page and 'name="viewport"' in page and "boom" not in page
+
+
+def test_a_photo_over_the_site_limit_gets_the_phone_page_naming_the_10_mb_the_form_states(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    response = client.post("/V/ANYTHING/report", data=b"x" * (64 * 1024 + 1),
+                           content_type="multipart/form-data; boundary=----amtest")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "10 MB" in page and 'name="viewport"' in page and "返回核验页面" in page
