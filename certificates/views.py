@@ -5,6 +5,7 @@ import functools
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from limits import parse_many
 from markupsafe import Markup, escape
 
@@ -51,7 +52,6 @@ def verify_rate_allowed(scope: str) -> bool:
 
 
 TOO_MANY = "核验过于频繁，请稍后再试 / too many verifications, try again later"
-TOO_MANY_WORDS = "核验过于频繁，请稍等一分钟后再扫码。"
 registry_limit = _limit("REGISTRY_RATE_LIMIT", "30/minute")
 report_limit = _limit("REPORT_RATE_LIMIT", "5/hour")
 
@@ -80,7 +80,7 @@ def verify_empty():
 def verify(token):
     # SPEC §5: a trailing slash, a slash inside (AB%2FCD), spaces or no token at all: not genuine, never a 404.
     if not verify_rate_allowed("verify-page"):
-        return error_page(429, TOO_MANY_WORDS)
+        return error_page(429, gettext("核验过于频繁，请稍等一分钟后再扫码。"))
     v, memo = _verification(token)
     page = memo.get("page")
     if page is None:
