@@ -320,3 +320,19 @@ def test_a_photo_over_the_site_limit_gets_the_phone_page_naming_the_10_mb_the_fo
                            content_type="multipart/form-data; boundary=----amtest")
     page = response.get_data(as_text=True)
     assert response.status_code == 413 and "10 MB" in page and 'name="viewport"' in page and "返回核验页面" in page
+
+
+@pytest.mark.parametrize("label", ["2012修订版", "2012\\r\\nX"])
+def test_a_standard_label_in_chinese_or_with_a_line_break_exports_with_a_valid_filename(app, client, admin, label):
+    from compliance import services as catalogue
+    from tests.builders import LOCKS, login
+    make_alliance()
+    make_user("clerk", "staff")
+    version = catalogue.import_standard(LOCKS.read_text(encoding="utf-8").replace('version: "2012"', f'version: "{label}"', 1))
+    login(client, "clerk")
+    response = client.get(f"/standards/versions/{version.id}/export.yaml")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    disposition.encode("latin-1")
+    assert "\r" not in disposition and "\n" not in disposition
+    assert ("filename*=UTF-8''" in disposition) == ("修订" in label)
