@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -149,47 +152,41 @@ def page_error(err: AppError):
     return error_page(err.status, err.message)
 
 
+# Each error page says what happened and what to do, in the reader's language (SPEC §5).
+ERROR_WORDS = {
+    400: (_l("请求有误"), _l("无法处理这次请求，请返回重试。")),
+    403: (_l("无权访问"), _l("您没有查看此页面的权限。")),
+    404: (_l("页面不存在"), _l("您要找的页面不存在或已被移除，请检查网址。")),
+    405: (_l("不支持的操作"), _l("此页面不支持这种请求方式。")),
+    409: (_l("无法完成"), _l("当前状态不允许这项操作。")),
+    413: (_l("内容太大"), _l("上传的文件或提交的内容太大，请压缩后重试。")),
+    422: (_l("内容有误"), _l("提交的内容有误，请返回修改。")),
+    429: (_l("访问过于频繁"), _l("请稍等一分钟后再试。")),
+    500: (_l("服务器出错"), _l("服务器暂时出了问题，已记录下来，请稍后再试。")),
+}
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # the error may be the database itself: the public page needs none
+        return False
+
+
 def error_page(code: int, message: str | None = None):
     """Render the error page for `code`: phone-sized for the public, the staff layout for staff (SPEC §5)."""
-    from flask import render_template
-    from flask_babel import gettext as _
-
-    from flask_login import current_user
-
-    titles = {
-        400: (_("请求有误"), _("无法处理这次请求，请返回重试。")),
-        403: (_("无权访问"), _("您没有查看此页面的权限。")),
-        404: (_("页面不存在"), _("您要找的页面不存在或已被移除，请检查网址。")),
-        405: (_("不支持的操作"), _("此页面不支持这种请求方式。")),
-        409: (_("无法完成"), _("当前状态不允许这项操作。")),
-        413: (_("内容太大"), _("上传的文件或提交的内容太大，请压缩后重试。")),
-        422: (_("内容有误"), _("提交的内容有误，请返回修改。")),
-        429: (_("访问过于频繁"), _("请稍等一分钟后再试。")),
-        500: (_("服务器出错"), _("服务器暂时出了问题，已记录下来，请稍后再试。")),
-    }
-    title, text = titles.get(code, titles[500 if code >= 500 else 400])
-    try:
-        # A signed-in person gets the staff layout; the public (and a failing database) the phone-sized page.
-        actor = current_user if current_user.is_authenticated else None
-    except Exception:
-        actor = None
-    if actor is None:
-        token = (request.view_args or {}).get("token") if request.endpoint == "certificates.verify_report" else None
-        if token:
-            from flask import url_for
-
-            back_url, back_label = url_for("certificates.verify", token=token), _("返回核验页面")
-        else:
-            back_url, back_label = "/registry", _("返回公开查询")
-        from flask import current_app
-
-        page = render_template("error_public.html", code=code, page={"title": title, "text": text}, message=message,
-                               back_url=back_url, back_label=back_label,
-                               domain=current_app.config.get("OFFICIAL_DOMAIN", ""))
+    title, text = ERROR_WORDS.get(code, ERROR_WORDS[500 if code >= 500 else 400])
+    page = {"title": title, "text": text}
+    if _signed_in():
+        return render_template("error.html", code=code, page=page, message=message,
+                               back_url="/", back_label=_("返回首页")), code
+    token = (request.view_args or {}).get("token") if request.endpoint == "certificates.verify_report" else None
+    if token:
+        back_url, back_label = url_for("certificates.verify", token=token), _("返回核验页面")
     else:
-        page = render_template("error.html", code=code, page={"title": title, "text": text}, message=message,
-                               back_url="/", back_label=_("返回首页"))
-    return page, code
+        back_url, back_label = "/registry", _("返回公开查询")
+    return render_template("error_public.html", code=code, page=page, message=message, back_url=back_url,
+                           back_label=back_label, domain=current_app.config.get("OFFICIAL_DOMAIN", "")), code
 
 
 def json_errors(blueprint: Blueprint) -> Blueprint:
@@ -227,13 +224,9 @@ def register_error_handlers(app) -> None:
             return _resubmit_page()  # a login form is simply refused: nothing typed there is worth echoing
         message = None
         if err.code == 413:
-            from flask_babel import gettext as _
-
             # The public's only upload is the fake-report photo: name the limit its form states.
-            from flask_login import current_user
-
             limit = app.config.get("MAX_CONTENT_LENGTH")
-            if not current_user.is_authenticated and app.config.get("PUBLIC_UPLOAD_MAX_BYTES"):
+            if not _signed_in() and app.config.get("PUBLIC_UPLOAD_MAX_BYTES"):
                 limit = app.config["PUBLIC_UPLOAD_MAX_BYTES"]
             message = _("上传的文件或提交的内容太大（上限 %(limit)s），请压缩后重试。", limit=_limit_text(limit))
         return error_page(err.code, message)
@@ -249,9 +242,6 @@ def register_error_handlers(app) -> None:
 
 def _resubmit_page():
     """A lapsed CSRF token: show what was typed in a fresh form to send again (nothing is lost)."""
-    from flask import render_template
-    from flask_babel import gettext as _
-
     fields = [(name, value) for name, value in request.form.items(multi=True)
               if name != "csrf_token" and "password" not in name.lower()]
     files = [f.filename for f in request.files.values() if f.filename]
