@@ -336,3 +336,9 @@ def test_a_standard_label_in_chinese_or_with_a_line_break_exports_with_a_valid_f
     disposition.encode("latin-1")
     assert "\r" not in disposition and "\n" not in disposition
     assert ("filename*=UTF-8''" in disposition) == ("修订" in label)
+
+
+@pytest.mark.parametrize("lot_size", ["²", "10²", "①", BIG, "-5"])
+def test_a_sampling_plan_lot_size_in_unicode_digits_or_out_of_range_is_a_422_naming_it(app, client, admin, lot_size):
+    response = client.get(f"{API}/sampling-plan", query_string={"lot_size": lot_size, "aql": "2.5"}, headers=admin)
+    assert "lot_size" in error_field(response)
