@@ -56,7 +56,9 @@ def configure(app: Flask, overrides: dict) -> None:
         KEYS_DIR=os.environ.get("ALLIANCEMARK_KEYS_DIR", str(Path(app.instance_path) / "keys")),
         UPLOAD_DIR=os.environ.get("ALLIANCEMARK_UPLOAD_DIR", str(Path(app.instance_path) / "uploads")),
         RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL", "memory://"),
-        MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)),
+        # 11 MB lets a 10 MB phone photo and its form through (SPEC §5); the JSON API keeps 4 MB.
+        MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 11 * 1024 * 1024)),
+        API_MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         # Public verification: how stale a status may be at most, and how often scans are written.
         VERIFY_EPOCH_CHECK_SECONDS=float(os.environ.get("VERIFY_EPOCH_CHECK_SECONDS", 1.0)),
         SCAN_FLUSH_SECONDS=float(os.environ.get("SCAN_FLUSH_SECONDS", 1.0)),
@@ -163,10 +165,11 @@ def select_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     from accounts import services as accounts
-    from infra.db import db
+    from infra.db import db, install_column_limits
     from infra.extensions import babel, csrf, limiter, login_manager, migrate
 
     db.init_app(app)
+    install_column_limits()  # SPEC §12: over-long text or out-of-range numbers are a 422, never a 500
     # Batch mode lets later migrations alter tables on SQLite too.
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True,
                      compare_type=True)
@@ -220,6 +223,7 @@ def register_events(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from accounts import views as accounts_views
     from certificates import api as certificates_api
+    from certificates import services as certificates_services
     from certificates import views as certificates_views
     from compliance import api as compliance_api
     from compliance import views as compliance_views
@@ -243,6 +247,8 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     api.register_openapi(app, api_modules)
+    # The public 413 page names the photo limit the fake-report form states (SPEC §5).
+    app.config.setdefault("PUBLIC_UPLOAD_MAX_BYTES", certificates_services.PHOTO_MAX_BYTES)
 
 
 def register_error_handlers(app: Flask) -> None:

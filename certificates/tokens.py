@@ -320,7 +320,7 @@ def parse_public_keys(document: Mapping) -> dict[str, tuple[Ed25519PublicKey, Ke
             if kid_for(key) != entry["kid"]:
                 raise KeyStoreError(f"kid {entry['kid']!r} does not match its public key")
             keys[entry["kid"]] = (key, KeyStatus(entry["status"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a hand-edited file: never a traceback
         raise KeyStoreError(f"invalid public key document: {exc}") from None
     return keys
 
@@ -329,7 +329,7 @@ def load_public_file(path: str | os.PathLike) -> dict[str, tuple[Ed25519PublicKe
     """Read the published keys JSON (as served at /.well-known/alliancemark-keys.json)."""
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise KeyStoreError(f"cannot read {path}: {exc}") from None
     return parse_public_keys(document)
 

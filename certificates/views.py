@@ -5,16 +5,18 @@ import functools
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from limits import parse_many
 from markupsafe import Markup, escape
 
 from accounts.access import STAFF, allow, current_actor, public
 from certificates import services as certs
 from certificates.models import Certificate, FakeReport
-from infra.api import page_errors
+from infra.api import error_page, page_errors
 from infra import clock
 from infra.db import db
-from infra.errors import AppError
+from infra.downloads import download
+from infra.errors import AppError, whole_number
 from infra.extensions import csrf, limiter
 from trademark import services
 from trademark.models import LICENCE_LABELS
@@ -65,12 +67,20 @@ def _verification(token: str) -> tuple[certs.Verification, dict]:
 # --- public ----------------------------------------------------------------------------------
 
 
-@bp.get("/V/<token>")
-@bp.get("/v/<token>")
+@bp.get("/V/", strict_slashes=False)
+@bp.get("/v/", strict_slashes=False)
+@public
+def verify_empty():
+    return verify("")
+
+
+@bp.get("/V/<path:token>")
+@bp.get("/v/<path:token>")
 @public
 def verify(token):
+    # SPEC §5: a trailing slash, a slash inside (AB%2FCD), spaces or no token at all: not genuine, never a 404.
     if not verify_rate_allowed("verify-page"):
-        return Response(TOO_MANY, status=429, mimetype="text/plain")
+        return error_page(429, gettext("核验过于频繁，请稍等一分钟后再扫码。"))
     v, memo = _verification(token)
     page = memo.get("page")
     if page is None:
@@ -84,7 +94,8 @@ def verify(token):
     return response
 
 
-@bp.post("/V/<token>/report")
+@bp.post("/V/<path:token>/report")
+@bp.post("/v/<path:token>/report")
 @public
 @report_limit
 def verify_report(token):
@@ -98,6 +109,13 @@ def verify_report(token):
     except AppError as err:
         return render_template("certificates/verify_reported.html", error=err.message, token=token,
                                domain=certs.official_domain()), err.status
+    # Post/redirect/get: reloading the thank-you page must not file the report twice.
+    return redirect(url_for("certificates.verify_reported", token=token), code=303)
+
+
+@bp.get("/V/<path:token>/reported")
+@public
+def verify_reported(token):
     return render_template("certificates/verify_reported.html", error=None, token=token, domain=certs.official_domain())
 
 
@@ -148,10 +166,8 @@ def _pdf_response(licence_id: int) -> Response:
                        details={"status": licence.status, "archive": "staff may ask for ?archive=1"})
     certificate = certs.printable(licence.id)
     pdf = certs.certificate_pdf(certificate, archive_status=status_word if archive else None)
-    response = Response(pdf, mimetype="application/pdf")
     name = f"certificate-{certificate.serial}" + ("-archive" if archive else "") + ".pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return download(pdf, name, "application/pdf", inline=True)
 
 
 @bp.get("/licences/<int:licence_id>/certificate.pdf")
@@ -190,7 +206,7 @@ def certificate_reissue(licence_id):
 def certificates():
     q = (request.args.get("q") or "").strip()
     hours = max(1, min(request.args.get("hours", 24, type=int) or 24, 24 * 30))
-    networks = max(2, request.args.get("networks", 5, type=int) or 5)
+    networks = max(2, whole_number("networks", request.args.get("networks", "5"), high=1000))
     suspects = certs.suspected_clones(clock.utcnow(), timedelta(hours=hours), networks)
     return render_template("certificates/certificates.html", q=q, rows=certs.find_certificates(q), suspects=suspects,
                            hours=hours, networks=networks)

@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify, request
 
 from accounts.access import STAFF, allow
 from infra.api import error_responses, json_errors
-from infra.errors import AppError
+from infra.errors import AppError, whole_number
 from compliance import services
 from compliance.engine import requirement_text
 from compliance.sampling import SamplingError, sampling_plan
@@ -65,13 +65,11 @@ def get_version(code, label):
 @allow()
 def get_sampling_plan():
     args = request.args
-    lot = args.get("lot_size", "")
-    if not lot.strip().isdigit():
-        raise AppError(422, "lot_size 必须是正整数 / lot_size must be a positive integer", details={"lot_size": "integer expected"})
+    lot = whole_number("lot_size", args.get("lot_size", ""), low=1)  # ASCII digits: "²" is a digit to str.isdigit
     if not args.get("aql"):
         raise AppError(422, "缺少 aql / aql is required", details={"aql": "required"})
     try:
-        plan = sampling_plan(int(lot), args.get("level", "II"), args["aql"], args.get("severity", "normal"))
+        plan = sampling_plan(lot, args.get("level", "II"), args["aql"], args.get("severity", "normal"))
     except SamplingError as err:
         raise AppError(422, str(err), details={getattr(err, "field", "query"): str(err)}) from None
     return jsonify(plan.to_dict())

@@ -11,7 +11,7 @@ from compliance.standard_file import (Problem, StandardDoc, StandardFileError, S
                                       parse_standard)
 from infra.errors import AppError
 from parties.models import Alliance
-from infra.db import db, use_case
+from infra.db import db, over_length, use_case
 
 
 def _refused(message: str, problems=(), status: int = 422) -> AppError:
@@ -125,6 +125,14 @@ def import_standard(source) -> StandardVersion:
             interval=_dec(spec.interval), minimum=_dec(spec.minimum), comparison=str(spec.comparison), units=spec.units, inspections=[str(t) for t in spec.inspections],
             method=spec.method, expected=spec.expected, aql=spec.aql, level=spec.level,
         ))
+    # The columns say how long each text may be: list every over-long one by clause and field.
+    too_long = [Problem(where="文件", field=key, message=f"{key} 不能超过 {length} 个字符 / at most {length} characters")
+                for row in (standard, version) for key, length in over_length(row)]
+    too_long += [Problem(where=f"条款 {clause.number[:32]}", field=key,
+                         message=f"{key} 不能超过 {length} 个字符 / at most {length} characters")
+                 for clause in version.clauses for key, length in over_length(clause)]
+    if too_long:
+        raise _refused("标准文件有错误，未导入 / the standard file was refused", too_long)
     db.session.add(version)
     db.session.flush()
     if doc.status != "draft":

@@ -1,9 +1,10 @@
 """Staff and station pages for the standards catalogue."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from accounts.access import STAFF, allow
 from compliance import services
 from infra.api import page_errors
+from infra.downloads import download
 from infra.errors import AppError
 from compliance.engine import requirement_text
 from compliance.forms import PublishForm, StandardUploadForm
@@ -78,5 +79,4 @@ def publish(version_id):
 def export(version_id):
     row = db.session.get(StandardVersion, version_id) or abort(404)
     name = f"{row.standard.code}-{row.label}".replace("/", "_").replace(" ", "_")
-    return Response(services.export_yaml(row), mimetype="application/x-yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'})
+    return download(services.export_yaml(row), f"{name}.yaml", "application/x-yaml")

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from infra.db import db
@@ -76,6 +80,12 @@ def _limit_text(limit: int | None) -> str:
     return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
+def _body_limit(app) -> int | None:
+    """The API's body limit: smaller than the site's, which must let a 10 MB phone photo through."""
+    limits = [v for v in (app.config.get("API_MAX_CONTENT_LENGTH"), app.config.get("MAX_CONTENT_LENGTH")) if v]
+    return min(limits) if limits else None
+
+
 # Row ids are INTEGER columns (32-bit on PostgreSQL): a larger id in a URL cannot exist.
 MAX_ID = 2**31 - 1
 
@@ -88,7 +98,7 @@ def register_request_guards(app) -> None:
 
     @app.before_request
     def _body_size():
-        limit = app.config.get("MAX_CONTENT_LENGTH")
+        limit = _body_limit(app)
         if request.method in ("GET", "HEAD", "OPTIONS") or not limit or not is_api_request():
             return
 
@@ -137,10 +147,45 @@ def json_error(err: AppError):
 
 def page_error(err: AppError):
     """Answer an AppError on a page: the error page in the site's layout, with the message."""
-    from flask import render_template
-
     _discard_unfinished_work()
-    return render_template("error.html", code=err.status, message=err.message), err.status
+    return error_page(err.status, err.message)
+
+
+# Each error page says what happened and what to do, in the reader's language (SPEC §5).
+ERROR_WORDS = {
+    400: (_l("请求有误"), _l("无法处理这次请求，请返回重试。")),
+    403: (_l("无权访问"), _l("您没有查看此页面的权限。")),
+    404: (_l("页面不存在"), _l("您要找的页面不存在或已被移除，请检查网址。")),
+    405: (_l("不支持的操作"), _l("此页面不支持这种请求方式。")),
+    409: (_l("无法完成"), _l("当前状态不允许这项操作。")),
+    413: (_l("内容太大"), _l("上传的文件或提交的内容太大，请压缩后重试。")),
+    422: (_l("内容有误"), _l("提交的内容有误，请返回修改。")),
+    429: (_l("访问过于频繁"), _l("请稍等一分钟后再试。")),
+    500: (_l("服务器出错"), _l("服务器暂时出了问题，已记录下来，请稍后再试。")),
+}
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # the error may be the database itself: the public page needs none
+        return False
+
+
+def error_page(code: int, message: str | None = None):
+    """Render the error page for `code`: phone-sized for the public, the staff layout for staff (SPEC §5)."""
+    title, text = ERROR_WORDS.get(code, ERROR_WORDS[500 if code >= 500 else 400])
+    page = {"title": title, "text": text}
+    if _signed_in():
+        return render_template("error.html", code=code, page=page, message=message,
+                               back_url="/", back_label=_("返回首页")), code
+    token = (request.view_args or {}).get("token") if request.endpoint == "certificates.verify_report" else None
+    if token:
+        back_url, back_label = url_for("certificates.verify", token=token), _("返回核验页面")
+    else:
+        back_url, back_label = "/registry", _("返回公开查询")
+    return render_template("error_public.html", code=code, page=page, message=message, back_url=back_url,
+                           back_label=back_label, domain=current_app.config.get("OFFICIAL_DOMAIN", "")), code
 
 
 def json_errors(blueprint: Blueprint) -> Blueprint:
@@ -169,15 +214,21 @@ def register_error_handlers(app) -> None:
     def _http_error(err: HTTPException):
         if is_api_request():
             _discard_unfinished_work()
-            details = {"max_bytes": app.config.get("MAX_CONTENT_LENGTH")} if err.code == 413 else None
+            details = {"max_bytes": _body_limit(app)} if err.code == 413 else None
             return error_response(err.code or 500, err.description or err.name, details)
+        if err.code is None or err.code < 400:
+            return err
+        _discard_unfinished_work()
+        if isinstance(err, CSRFError) and request.endpoint != "accounts.login":
+            return _resubmit_page()  # a login form is simply refused: nothing typed there is worth echoing
+        message = None
         if err.code == 413:
-            from flask import render_template
-
-            limit = _limit_text(app.config.get("MAX_CONTENT_LENGTH"))
-            message = f"上传的文件或提交的内容太大（上限 {limit}），请压缩或拆分后重试。"
-            return render_template("error.html", code=413, message=message), 413
-        return err
+            # The public's only upload is the fake-report photo: name the limit its form states.
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            if not _signed_in() and app.config.get("PUBLIC_UPLOAD_MAX_BYTES"):
+                limit = app.config["PUBLIC_UPLOAD_MAX_BYTES"]
+            message = _("上传的文件或提交的内容太大（上限 %(limit)s），请压缩后重试。", limit=_limit_text(limit))
+        return error_page(err.code, message)
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
@@ -185,9 +236,16 @@ def register_error_handlers(app) -> None:
         _discard_unfinished_work()
         if is_api_request():
             return error_response(500, "服务器内部错误 / internal error", code="internal")
-        from flask import render_template
+        return error_page(500)
 
-        return render_template("error.html", code=500, message="服务器内部错误"), 500
+
+def _resubmit_page():
+    """A lapsed CSRF token: show what was typed in a fresh form to send again (nothing is lost)."""
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name != "csrf_token" and "password" not in name.lower()]
+    files = [f.filename for f in request.files.values() if f.filename]
+    return render_template("error_resubmit.html", action=request.full_path.rstrip("?"), fields=fields, files=files,
+                           back_url="/", back_label=_("返回首页")), 400
 
 
 # OpenAPI: each area's api.py contributes its paths through `openapi_paths()`.
@@ -277,3 +335,21 @@ def _add_common_errors(document: dict) -> None:
 
 _openapi_view.access = "public"
 bp.add_url_rule("/openapi.json", "openapi", _openapi_view, methods=["GET"])
+
+
+def column_schema(attribute, **extra) -> dict:
+    """The OpenAPI schema of a field stored in this column: its type and its bounds, from the model itself."""
+    from sqlalchemy import BigInteger, Integer, String
+
+    kind = attribute.property.columns[0].type
+    if isinstance(kind, String):
+        schema = {"type": "string"}
+        if kind.length:
+            schema["maxLength"] = kind.length
+    elif isinstance(kind, Integer):
+        bits = 63 if isinstance(kind, BigInteger) else 31
+        schema = {"type": "integer", "minimum": 0, "maximum": 2**bits - 1}
+    else:
+        schema = {"type": "string"}
+    schema.update(extra)
+    return schema

@@ -59,3 +59,68 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return run
+
+
+def _column_limits(mapper) -> list[tuple[str, str, int | None, int | None]]:
+    """(attribute, kind, length, bits) for each String(n) and Integer column of a mapped class."""
+    from sqlalchemy import BigInteger, Integer, SmallInteger, String
+
+    limits = []
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        kind = column.type
+        if isinstance(kind, String) and kind.length:
+            limits.append((attr.key, "text", kind.length, None))
+        elif isinstance(kind, Integer):
+            bits = 64 if isinstance(kind, BigInteger) else 16 if isinstance(kind, SmallInteger) else 32
+            limits.append((attr.key, "int", None, bits))
+    return limits
+
+
+def check_column_limits(session, _context=None, _instances=None) -> None:
+    """Refuse (422 naming the field) text longer than its column or a number outside it, before the database sees it.
+
+    The columns are the one source of truth (SPEC §12): PostgreSQL would fail with a 500 and SQLite
+    would store the text whole, so every write path is checked here, whichever service made it.
+    """
+    from infra.errors import AppError
+
+    for obj in list(session.new) + list(session.dirty):
+        for key, length in over_length(obj):
+            raise AppError(422, f"{key} 不能超过 {length} 个字符 / {key} is longer than {length} characters",
+                           field=key, details={key: f"at most {length} characters", "max_length": length})
+        for key, value in _out_of_range(obj):
+            raise AppError(422, f"{key} 超出范围 / {key} is out of range", field=key,
+                           details={key: "out of range"})
+
+
+def over_length(obj) -> list[tuple[str, int]]:
+    """(attribute, max length) of each text of this row longer than its column."""
+    from sqlalchemy import inspect as sa_inspect
+
+    found = []
+    for key, kind, length, _bits in _column_limits(sa_inspect(obj).mapper):
+        value = getattr(obj, key, None)
+        if kind == "text" and isinstance(value, str) and len(value) > length:
+            found.append((key, length))
+    return found
+
+
+def _out_of_range(obj) -> list[tuple[str, int]]:
+    from sqlalchemy import inspect as sa_inspect
+
+    found = []
+    for key, kind, _length, bits in _column_limits(sa_inspect(obj).mapper):
+        value = getattr(obj, key, None)
+        if kind == "int" and isinstance(value, int) and not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            found.append((key, value))
+    return found
+
+
+def install_column_limits() -> None:
+    """Check every flush against the column limits (once per process)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", check_column_limits):
+        event.listen(Session, "before_flush", check_column_limits)

@@ -60,3 +60,22 @@ def required_text(field: str, value: str | None, label: str, max_len: int) -> st
     if len(value) > max_len:
         raise AppError(422, f"{label}不能超过{max_len}个字符 / {field} is too long", field=field)
     return value
+
+
+INT_MAX = 2**31 - 1  # INTEGER columns are 32-bit on PostgreSQL
+
+
+def whole_number(field: str, value: Any, low: int = 0, high: int = INT_MAX) -> int:
+    """Return `value` as an int in [low, high], or refuse it (422 naming the field): ASCII digits only, no ², no 2^63."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise AppError(422, f"{field} 应为整数 / {field} must be a whole number", field=field)
+    text = str(value).strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:
+        raise AppError(422, f"{field} 应为 {low} 到 {high} 之间的整数 / {field} must be a whole number "
+                            f"from {low} to {high}", field=field)
+    number = int(text)
+    if not low <= number <= high:
+        raise AppError(422, f"{field} 应为 {low} 到 {high} 之间的整数 / {field} must be from {low} to {high}",
+                       field=field)
+    return number

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from infra import clock
-from infra.api import error_responses, field, json_body, json_errors, json_request, json_response
-from infra.errors import AppError
+from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response
+from infra.downloads import download
+from infra.errors import AppError, whole_number
 from inspections import services
-from inspections.models import Inspection
+from inspections.models import Inspection, Station
 from inspections.services import Entry, Sampling
 
 bp = json_errors(Blueprint("inspections_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
@@ -103,11 +104,8 @@ def parse_sampling(data) -> Sampling:
     if "date" not in data:
         raise AppError(422, "缺少抽样日期 sampling.date / missing field sampling.date", details={"sampling.date": "required"})
     lot_size = data.get("lot_size")
-    if lot_size is not None and (isinstance(lot_size, bool) or not isinstance(lot_size, int)):
-        if isinstance(lot_size, str) and lot_size.strip().isdigit():
-            lot_size = int(lot_size)
-        else:
-            raise AppError(422, "批量 sampling.lot_size 应为整数 / sampling.lot_size must be an integer", details={"sampling.lot_size": "integer expected"})
+    if lot_size is not None:
+        lot_size = whole_number("sampling.lot_size", lot_size)  # ASCII digits only: "10²" is not 102
     samplers = data.get("samplers")
     if isinstance(samplers, list):
         samplers = "、".join(str(s) for s in samplers)
@@ -131,6 +129,8 @@ def create_inspection():
     retest_of = data.get("retest_of")
     if retest_of is not None and (isinstance(retest_of, bool) or not isinstance(retest_of, int)):
         raise AppError(422, "retest_of 应为原检验编号（整数）/ retest_of must be an inspection id", details={"retest_of": "integer"})
+    if retest_of is not None:
+        retest_of = whole_number("retest_of", retest_of, low=1)
     row = services.create_inspection(
         type=field(data, "type") if retest_of is None else (data.get("type") or "retest"),
         firm_uscc=field(data, "firm_uscc"), product_model=field(data, "product_model"),
@@ -167,10 +167,9 @@ def _lock_version(data: dict | None = None) -> int | None:
     value = (data or {}).get("lock_version", request.headers.get("If-Match"))
     if value is None:
         return None
-    try:
-        return int(str(value).strip('"W/ '))
-    except ValueError:
-        raise AppError(422, "lock_version 应为整数 / lock_version must be an integer", details={"lock_version": "integer"}) from None
+    if isinstance(value, str):
+        value = value.strip('"W/ ')
+    return whole_number("lock_version", value)
 
 
 @bp.put("/inspections/<int:inspection_id>/results")
@@ -198,8 +197,7 @@ def import_results(inspection_id):
 @allow()
 def results_template(inspection_id):
     row = services.get_inspection(inspection_id, current_actor())
-    return Response(services.csv_template(row), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=results-{row.number}.csv"})
+    return download(services.csv_template(row), f"results-{row.number}.csv", "text/csv")
 
 
 def _reason() -> str:
@@ -239,7 +237,7 @@ def revise(inspection_id):
 @allow()
 def report(inspection_id):
     pdf, name = services.report_pdf(inspection_id, current_actor(), clock.today())
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
+    return download(pdf, name, "application/pdf", inline=True)
 
 
 # --- OpenAPI -----------------------------------------------------------------------------------
@@ -272,12 +270,12 @@ CREATE_BODY = {"type": "object", "required": ["type", "firm_uscc", "product_mode
                    "type": {"type": "string", "enum": ["type", "surveillance", "market", "factory", "retest"]},
                    "firm_uscc": {"type": "string"}, "product_model": {"type": "string"},
                    "standard_code": {"type": "string"}, "standard_version": {"type": "string"},
-                   "station_code": {"type": "string"}, "retest_of": {"type": "integer"},
+                   "station_code": {"type": "string"}, "retest_of": column_schema(Inspection.id, minimum=1),
                    "sampling": {"type": "object", "required": ["date"], "properties": {
                        "date": {"type": "string", "format": "date"},
                        "place": {"type": "string", "enum": ["factory", "market"]},
-                       "lot_no": {"type": "string"}, "lot_size": {"type": "integer"}, "seal_no": {"type": "string"},
-                       "samplers": {"type": "string"}}}}}
+                       "lot_no": column_schema(Inspection.lot_no), "lot_size": column_schema(Inspection.lot_size),
+                       "seal_no": column_schema(Inspection.seal_no), "samplers": column_schema(Inspection.samplers)}}}}
 
 INSPECTION_SCHEMA = {"type": "object", "required": ["id", "status", "verdict"], "properties": {
     "id": {"type": "integer"}, "status": {"type": "string"}, "verdict": VERDICT_SCHEMA,
@@ -290,7 +288,8 @@ OPENAPI_PATHS = {
     "/stations": {"post": {
         "summary": "Create a test station",
         "requestBody": json_request({"type": "object", "required": ["code", "name"], "properties": {
-            "code": {"type": "string"}, "name": {"type": "string"}, "accreditation": {"type": "string"},
+            "code": column_schema(Station.code), "name": column_schema(Station.name),
+            "accreditation": column_schema(Station.accreditation),
             "scope": {"type": "array", "items": {"type": "string"}}}}),
         "responses": {"201": json_response("the station"), **error_responses(400, 401, 403, 409, 422)},
     }},

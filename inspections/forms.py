@@ -25,7 +25,7 @@ class InspectionForm(FlaskForm):
     sampled_on = DateField("抽样日期", validators=[DataRequired("请填写抽样日期（YYYY-MM-DD）")])
     place = SelectField("抽样地点", choices=[SelectChoice("factory", "工厂"), SelectChoice("market", "市场")])
     lot_no = StringField("批号", validators=[Optional(), Length(max=64)])
-    lot_size = IntegerField("批量", validators=[Optional(), NumberRange(min=2, message="批量至少为 2")])
+    lot_size = IntegerField("批量", validators=[Optional(), NumberRange(min=2, max=2**31 - 1, message="批量应为 2 到 2147483647")])
     seal_no = StringField("封样编号", validators=[Optional(), Length(max=64)])
     samplers = StringField("抽样人员", validators=[Optional(), Length(max=200)])
     retest_of = HiddenField()

@@ -28,6 +28,7 @@ from infra.db import db, use_case
 from inspections.models import INSPECTION_TYPE_LABELS, Inspection, InspectionStatus, Result, Station, SwitchingRecord
 from inspections.report import ReportData, ReportRow, render_report
 from parties.models import Firm
+from infra.downloads import csv_cell
 from infra.errors import AppError
 from infra.events import publish
 from inspections.events import InspectionVerified
@@ -554,16 +555,20 @@ def csv_template(inspection: Inspection) -> str:
         if spec.kind is ClauseKind.boolean:
             requirement += " (1=是 0=否)"
         for unit in range(1, units + 1):
-            writer.writerow([spec.number, unit, stored.get((spec.number, unit)) or "", spec.title, requirement,
-                             spec.unit or ""])
+            writer.writerow([csv_cell(v) for v in (spec.number, unit, stored.get((spec.number, unit)) or "",
+                                                   spec.title, requirement, spec.unit or "")])
     return "\ufeff" + out.getvalue()  # BOM: Excel on Chinese Windows opens UTF-8 correctly
 
 
 def parse_csv(text: str) -> tuple[list[Entry], list[EntryProblem]]:
     """Read CSV text into entries; each malformed line is a problem numbered by its line."""
     text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    # Universal newlines: Excel for Mac writes bare CR; csv reads the lines the StringIO splits.
+    reader = csv.reader(io.StringIO(text, newline=None))
+    try:
+        rows = list(reader)
+    except csv.Error as err:  # e.g. an unbalanced quote
+        return [], [EntryProblem(reader.line_num or 1, "", None, "file", f"CSV 格式错误 / malformed CSV: {str(err)[:80]}")]
     if not rows:
         return [], [EntryProblem(1, "", None, "file", "文件为空 / the file is empty")]
     header = [h.strip().lower() for h in rows[0]]
@@ -579,7 +584,7 @@ def parse_csv(text: str) -> tuple[list[Entry], list[EntryProblem]]:
         unit_text = cell("unit")
         unit = None
         if unit_text:
-            if not unit_text.isdigit():
+            if not (unit_text.isascii() and unit_text.isdigit()) or len(unit_text) > 6:  # not ², not 2^63
                 problems.append(EntryProblem(line, cell("clause"), None, "unit",
                                              f"件号“{unit_text}”应为正整数 / unit must be a positive integer"))
                 continue

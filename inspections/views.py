@@ -1,6 +1,6 @@
 """Station and inspection pages: open, enter results by keyboard, submit, verify, revise, retest, report."""
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
@@ -9,7 +9,8 @@ from compliance.models import Standard
 from infra.api import page_errors
 from infra import clock
 from infra.db import db
-from infra.errors import AppError
+from infra.downloads import download
+from infra.errors import AppError, whole_number
 from inspections import services
 from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, StationForm
 from inspections.models import INSPECTION_STATUS_LABELS, INSPECTION_TYPE_LABELS, PLACE_LABELS, Station
@@ -77,7 +78,8 @@ def new():
     form = InspectionForm()
     _fill_choices(form, actor)
     original = None
-    retest_of = request.args.get("retest_of", type=int) or (int(form.retest_of.data) if (form.retest_of.data or "").isdigit() else None)
+    wanted = request.args.get("retest_of") or form.retest_of.data or None
+    retest_of = whole_number("retest_of", wanted, low=1) if wanted else None
     if retest_of:
         original = _load(retest_of)
         if request.method == "GET":
@@ -187,8 +189,7 @@ def save_entry(inspection_id):
 @allow(*ANYONE)
 def template(inspection_id):
     row = _load(inspection_id)
-    return Response(services.csv_template(row), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=results-{row.number}.csv"})
+    return download(services.csv_template(row), f"results-{row.number}.csv", "text/csv")
 
 
 @bp.post("/inspections/<int:inspection_id>/import")
@@ -275,4 +276,4 @@ def revise(inspection_id):
 def report(inspection_id):
     _load(inspection_id)
     pdf, name = services.report_pdf(inspection_id, current_actor(), clock.today())
-    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
+    return download(pdf, name, "application/pdf", inline=True)

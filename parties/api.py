@@ -3,9 +3,10 @@ from flask import Blueprint, jsonify
 
 from accounts.access import STAFF, allow, current_actor
 from infra import clock
-from infra.api import error_responses, field, json_body, json_errors, json_request, json_response, object_schema
+from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response, object_schema
 from infra.errors import AppError
 from parties import services
+from parties.models import Alliance, Firm, ProductModel
 
 bp = json_errors(Blueprint("parties_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
 
@@ -76,17 +77,20 @@ def _body(required: list[str], props: dict) -> dict:
 _S = {"type": "string"}
 OPENAPI_PATHS = {
     "/alliances": {"post": {"summary": "Create an alliance", "requestBody": _body(
-        ["code", "name"], {"code": _S, "name": _S, "secretariat": _S}),
+        ["code", "name"], {"code": column_schema(Alliance.code), "name": column_schema(Alliance.name),
+                           "secretariat": column_schema(Alliance.secretariat)}),
         "responses": {"201": json_response("the alliance"), **error_responses(400, 401, 403, 409, 422)}}},
     "/firms": {"post": {"summary": "Create a firm (USCC checked per GB 32100-2015)", "requestBody": _body(
-        ["name", "uscc"], {"name": _S, "uscc": _S, "address": _S, "contact": _S}),
+        ["name", "uscc"], {"name": column_schema(Firm.name), "uscc": column_schema(Firm.uscc),
+                           "address": column_schema(Firm.address), "contact": column_schema(Firm.contact)}),
         "responses": {"201": json_response("the firm"), **error_responses(400, 401, 403, 409, 422)}}},
     "/firms/{uscc}": {"get": {"summary": "A firm", "parameters": [
         {"name": "uscc", "in": "path", "required": True, "schema": _S}],
         "responses": {"200": json_response("the firm"), **error_responses(401, 403, 404)}}},
     "/firms/{uscc}/models": {"post": {"summary": "Add a product model", "parameters": [
         {"name": "uscc", "in": "path", "required": True, "schema": _S}],
-        "requestBody": _body(["model", "category"], {"model": _S, "category": _S}),
+        "requestBody": _body(["model", "category"], {"model": column_schema(ProductModel.model),
+                                                     "category": column_schema(ProductModel.category)}),
         "responses": {"201": json_response("the model"), **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/alliances/{code}/members": {"post": {"summary": "Admit a member", "parameters": [
         {"name": "code", "in": "path", "required": True, "schema": _S}],

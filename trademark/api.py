@@ -4,10 +4,10 @@ from flask import Blueprint, jsonify
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from infra import clock
-from infra.api import error_responses, field, json_body, json_errors, json_request, json_response, object_schema
+from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response, object_schema
 from infra.errors import AppError
 from trademark import services
-from trademark.models import Licence
+from trademark.models import Licence, Mark
 
 bp = json_errors(Blueprint("trademark_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
 
@@ -132,9 +132,9 @@ _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer
 OPENAPI_PATHS = {
     "/marks": {"post": {"summary": "Create a mark; `rules` overrides the usage-rule defaults by rule id",
                         "requestBody": _body(["code", "alliance", "name", "type"], {
-                            "code": _S, "alliance": _S, "name": _S,
+                            "code": column_schema(Mark.code), "alliance": _S, "name": column_schema(Mark.name),
                             "type": {"type": "string", "enum": ["collective", "certification"]},
-                            "registration_no": _S, "standard": _S,
+                            "registration_no": column_schema(Mark.registration_no), "standard": _S,
                             "fee_per_year": {"type": "string", "description": "Decimal; omitted or null = free"},
                             "validity_years": {"type": "integer"},
                             "rules": {"type": "object", "example": {"X1": {"deadline_days": 60},
