@@ -222,7 +222,7 @@ def summary_of(licence: Licence) -> CertificateSummary | None:
 @use_case
 def reissue(licence_id: int, today: date) -> Certificate:
     """Issue a new certificate for a live licence; the old one then points to it."""
-    licence = services.get_licence(licence_id)
+    licence = services.get_licence(licence_id, for_change=True)  # two re-issues at once queue on the licence
     if licence.status not in services.LIVE or licence.number is None:
         raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
     old = current_certificate(licence)

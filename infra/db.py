@@ -39,6 +39,8 @@ def transaction() -> Iterator[None]:
     depth = info.get(_DEPTH, 0)
     info[_DEPTH] = depth + 1
     try:
+        if depth == 0:
+            _begin_immediate()
         yield
         if depth == 0:
             db.session.commit()
@@ -59,3 +61,47 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
             return function(*args, **kwargs)
 
     return run
+
+
+# --- serialization (issue 12) ----------------------------------------------------------------
+# PostgreSQL: a state change locks its row (SELECT … FOR UPDATE) and re-checks its rule on the
+# locked state. SQLite has no row locks: every use case takes the database's write lock at once
+# (BEGIN IMMEDIATE), so two use cases never interleave; the busy timeout makes the second wait.
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def _begin_immediate() -> None:
+    """On SQLite, start the session's transaction as an immediate write transaction (once)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def begin_write() -> None:
+    """Make the running use case a serialized writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: nothing yet)."""
+    _begin_immediate()
+
+
+def lock_row(model, ident):
+    """Load one row for change: locked until the use case ends, and read fresh (not from the identity map)."""
+    begin_write()
+    return db.session.get(model, ident, with_for_update=True, populate_existing=True)
+
+
+def lock_rows(query):
+    """Run a select of rows to change with FOR UPDATE, reading them fresh."""
+    begin_write()
+    return db.session.execute(query.with_for_update().execution_options(populate_existing=True)).scalars().all()
+
+
+def exclusive_job_lock(name: str) -> None:
+    """Hold a database-wide lock named `name` until the use case ends: a second holder waits."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))", {"name": f"alliancemark:{name}"})
+    else:
+        begin_write()  # SQLite: the write lock is database-wide already
