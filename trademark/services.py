@@ -228,12 +228,13 @@ def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], c
     licence = Licence(firm=firm, mark=mark, status=LicenceStatus.APPLIED, commitment_signed=bool(commitment_signed),
                       applied_on=today, models=[by_name[m] for m in dict.fromkeys(wanted)])
     db.session.add(licence)
+    firm_name, mark_name = firm.name, mark.name  # a failed flush expires them
     try:
         db.session.flush()
     except IntegrityError:
         # Another application for the same firm and mark committed first (uq_licences_open_firm_mark).
-        raise AppError(409, f"该企业已有此标志的许可或申请 / an open licence or application of {firm.name} "
-                            f"for {mark.name} exists", field="mark_code") from None
+        raise AppError(409, f"{firm_name}已有{mark_name}的许可或申请 / an open licence or application "
+                            "for this firm and mark exists", field="mark_code") from None
     scope = "、".join(m.model for m in licence.models)
     record_decision(licence_id=licence.id, from_status=None, to_status=LicenceStatus.APPLIED, kind="apply",
                     rule="manual", reason=f"申请使用{mark.name}，范围：{scope}", today=today, actor=actor)
