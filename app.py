@@ -220,6 +220,10 @@ def register_events(app: Flask) -> None:
     })
     # Read side: the licence pages name the current certificate as the certificates area describes it.
     app.extensions[trademark.CERTIFICATE_OF] = certificates.summary_of
+    # The audit checkpoints are signed with the certificate keys; infra may not import certificates.
+    from infra import audit
+
+    app.extensions[audit.SIGNER] = (certificates.sign_audit_checkpoint, certificates.verify_audit_checkpoint)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -78,6 +78,26 @@ def key_store() -> KeyStore:
     return KeyStore(current_app.config["KEYS_DIR"])
 
 
+def sign_audit_checkpoint(payload: bytes) -> tuple[str, bytes]:
+    """Sign an audit checkpoint with the active certificate key (infra.audit asks through the factory)."""
+    kid, key = signing_key(utcnow())
+    return kid, key.sign(payload)
+
+
+def verify_audit_checkpoint(kid: str, payload: bytes, signature: bytes) -> bool:
+    """Check an audit checkpoint's signature with the published key `kid` (retired keys still verify)."""
+    from cryptography.exceptions import InvalidSignature
+
+    found = key_store().public_keys().get(kid)
+    if found is None:
+        return False
+    try:
+        found[0].verify(signature, payload)
+    except InvalidSignature:
+        return False
+    return True
+
+
 def signing_key(now: datetime):
     """Return (kid, private key) for new certificates, creating a key when none exists yet."""
     store = key_store()
