@@ -33,12 +33,12 @@ from sqlalchemy import String, Text, event, func, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from infra.clock import utcnow
-from infra.db import db
+from infra.db import WRITER_LOCK_KEY, db, take_writer_lock
 
 GENESIS = "0" * 64
 TABLE = "audit_log"
-# Any 64-bit constant; every writer takes this lock before it reads the chain head (PostgreSQL).
-ADVISORY_LOCK_KEY = 0x414D_4155_4449_54  # "AMAUDIT"
+# Every writer takes this lock before it reads the chain head (PostgreSQL): infra.db owns it.
+ADVISORY_LOCK_KEY = WRITER_LOCK_KEY
 MASK = "***"
 SECRET_COLUMNS = ("password", "token_hash", "secret", "private_key")
 
@@ -256,6 +256,9 @@ def _audited(state) -> bool:
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        # Before the flush's own UPDATEs take row locks: writers lock in one order (infra.db).
+        take_writer_lock(session.connection())
     pending = session.info.setdefault("audit_pending", [])
     for obj in session.dirty:
         state = inspect(obj)

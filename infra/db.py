@@ -81,9 +81,22 @@ def _begin_immediate() -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Any 64-bit constant; every writer takes this lock before it locks a row or flushes (PostgreSQL).
+# The audit chain needs it (one head at a time); taking it first also gives every writer the same
+# lock order (this lock, then rows), so a row lock never waits on a holder of this lock.
+WRITER_LOCK_KEY = 0x414D_4155_4449_54  # "AMAUDIT"
+
+
+def take_writer_lock(connection) -> None:
+    """On PostgreSQL, take the writers' lock (re-entrant; released at commit or rollback)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": WRITER_LOCK_KEY})
+
+
 def begin_write() -> None:
-    """Make the running use case a serialized writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: nothing yet)."""
+    """Make the running use case a serialized writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: the writers' lock)."""
     _begin_immediate()
+    take_writer_lock(db.session.connection())
 
 
 def lock_row(model, ident):
@@ -102,6 +115,8 @@ def exclusive_job_lock(name: str) -> None:
     """Hold a database-wide lock named `name` until the use case ends: a second holder waits."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
+        # Taken before anything else, so a waiting job holds no other lock; its rows are locked
+        # (with the writers' lock) one by one as it changes them, so staff may work in between.
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))", {"name": f"alliancemark:{name}"})
     else:
         begin_write()  # SQLite: the write lock is database-wide already

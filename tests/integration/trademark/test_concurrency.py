@@ -232,3 +232,38 @@ def test_a_sweep_held_mid_run_takes_no_decision_on_a_status_staff_changed_under_
     else:
         # SQLite: the sweep held the database's write lock; the revoke then found the licence expired.
         assert (answers, last) == ([409], [("active", "expired", "expire")])
+
+
+def test_a_staff_action_beside_a_sweep_that_has_already_written_waits_for_it_and_never_deadlocks(app, admin,
+                                                                                               monkeypatch):
+    first, second = expired_licences(app, 2)
+    reached, release = threading.Event(), threading.Event()
+    real = services.evaluate_licence
+
+    def held_after_writing(row, today, actor=None):
+        stored = real(row, today, actor)  # flushed: the sweep holds the writers' lock and the first row
+        if not reached.is_set():
+            reached.set()
+            assert release.wait(timeout=60)
+        return stored
+
+    monkeypatch.setattr(services, "evaluate_licence", held_after_writing)
+    sweeper, sweep_errors = in_thread(app, lambda: services.sweep(clock.today()))
+    assert reached.wait(timeout=30)
+
+    answers: list[int] = []
+    revoke = act(second.id, admin, "revoke", "企业拒不整改")
+    staff, staff_errors = in_thread(app, lambda: answers.append(revoke(app.test_client()).status_code))
+    staff.join(timeout=2)
+    assert staff.is_alive(), "the revoke must wait for the sweep that is writing"
+    release.set()
+    sweeper.join(timeout=60)
+    staff.join(timeout=60)
+    assert not sweep_errors and not staff_errors, (sweep_errors, staff_errors)
+
+    # The sweep finished (it expired the second licence too); the revoke then found it expired.
+    assert answers == [409]
+    for licence in (first, second):
+        trail = committed_decisions(licence.id)
+        assert_consistent(trail)
+        assert [t for t in trail if t[2] not in ("apply", "grant")] == [("active", "expired", "expire")]
