@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from accounts.models import User
 from sqlalchemy.exc import IntegrityError
 
+from accounts.models import User
 from infra.db import db, exclusive_job_lock, lock_row, use_case
 from infra.errors import AppError, required_text
 from infra.events import publish
