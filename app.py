@@ -77,6 +77,12 @@ def configure(app: Flask, overrides: dict) -> None:
     # (values parsed as JSON where they are JSON: numbers, booleans, lists).
     app.config.from_prefixed_env("ALLIANCEMARK")
     app.config.update(overrides)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # Writers queue on SQLite's one write lock (infra.db): wait for it rather than fail at once.
+        from infra.db import SQLITE_BUSY_TIMEOUT_SECONDS
+
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, **options.get("connect_args", {})}
     check_zone(app.config["TIMEZONE"])
     app.config["TRUSTED_PROXIES"] = trusted_proxies(app.config["TRUSTED_PROXIES"])
     # Cookies travel only over HTTPS when the site is served over HTTPS (the public base URL says so).
@@ -218,6 +224,10 @@ def register_events(app: Flask) -> None:
     })
     # Read side: the licence pages name the current certificate as the certificates area describes it.
     app.extensions[trademark.CERTIFICATE_OF] = certificates.summary_of
+    # The audit checkpoints are signed with the certificate keys; infra may not import certificates.
+    from infra import audit
+
+    app.extensions[audit.SIGNER] = (certificates.sign_audit_checkpoint, certificates.verify_audit_checkpoint)
 
 
 def register_blueprints(app: Flask) -> None:

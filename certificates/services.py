@@ -81,6 +81,26 @@ def key_store() -> KeyStore:
     return KeyStore(current_app.config["KEYS_DIR"])
 
 
+def sign_audit_checkpoint(payload: bytes) -> tuple[str, bytes]:
+    """Sign an audit checkpoint with the active certificate key (infra.audit asks through the factory)."""
+    kid, key = signing_key(utcnow())
+    return kid, key.sign(payload)
+
+
+def verify_audit_checkpoint(kid: str, payload: bytes, signature: bytes) -> bool:
+    """Check an audit checkpoint's signature with the published key `kid` (retired keys still verify)."""
+    from cryptography.exceptions import InvalidSignature
+
+    found = key_store().public_keys().get(kid)
+    if found is None:
+        return False
+    try:
+        found[0].verify(signature, payload)
+    except InvalidSignature:
+        return False
+    return True
+
+
 def signing_key(now: datetime):
     """Return (kid, private key) for new certificates, creating a key when none exists yet."""
     store = key_store()
@@ -225,7 +245,7 @@ def summary_of(licence: Licence) -> CertificateSummary | None:
 @use_case
 def reissue(licence_id: int, today: date) -> Certificate:
     """Issue a new certificate for a live licence; the old one then points to it."""
-    licence = services.get_licence(licence_id)
+    licence = services.get_licence(licence_id, for_change=True)  # two re-issues at once queue on the licence
     if licence.status not in services.LIVE or licence.number is None:
         raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
     old = current_certificate(licence)

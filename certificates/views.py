@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from accounts.access import STAFF, allow, current_actor, public
 from certificates import services as certs
 from certificates.models import Certificate, FakeReport
+from infra import audit
 from infra.api import error_page, page_errors
 from infra import clock
 from infra.db import db
@@ -137,6 +138,19 @@ def registry():
 def keys_json():
     response = jsonify(certs.key_store().export_public())
     response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/.well-known/alliancemark-audit.json")
+@public
+def audit_json():
+    """The latest signed checkpoint of the audit chain head: {seq, head, at, kid, signature}."""
+    latest = audit.latest_checkpoint()
+    if latest is None:
+        return jsonify({"error": {"code": "not_found", "message": "尚无审计检查点 / no audit checkpoint yet",
+                                  "details": None}}), 404
+    response = jsonify({k: latest[k] for k in ("seq", "head", "at", "kid", "signature")})
+    response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
 

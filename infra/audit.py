@@ -1,35 +1,46 @@
-"""The audit trail: an append-only, hash-chained record of every write.
+"""The audit trail: an append-only, keyed hash chain of every write, with signed checkpoints.
 
 Rows are captured from the ORM session's flushes (before_flush/after_flush), so services do not
-have to remember to write them. Each entry's hash is sha256(prev_hash + canonical JSON of the
-entry); `verify_chain()` walks the chain and names the first row changed, deleted or inserted
+have to remember to write them. Each entry's hash is HMAC-SHA256(key, prev_hash + canonical JSON
+of the entry), with a key kept outside the database (`ALLIANCEMARK_AUDIT_KEY`, else
+`KEYS_DIR/audit-hmac.key`, 0600), so someone with only database access cannot recompute the chain.
+Checkpoints of the chain head are signed (Ed25519, by the signer the app factory installs) and
+appended to `KEYS_DIR/audit-checkpoints.jsonl`, outside the database, so a deleted tail shows.
+`verify_chain()` walks the chain, compares it with the checkpoints and compares every row of the
+audited tables with its last audited state; it names the first row changed, deleted or inserted
 behind the application's back.
 
-Writes made with bulk SQL (session.execute(update(...))) bypass the ORM and are not captured.
+Writes made with bulk SQL (session.execute(update(...))) bypass the ORM and are not captured;
+the columns the application writes that way are listed in BULK_WRITTEN and not compared.
 """
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
+import hmac
 import json
+import os
+import secrets
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import String, Text, event, inspect, select, text
+from sqlalchemy import String, Text, event, func, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from infra.clock import utcnow
-from infra.db import db
+from infra.db import WRITER_LOCK_KEY, db, take_writer_lock
 
 GENESIS = "0" * 64
 TABLE = "audit_log"
-# Any 64-bit constant; every writer takes this lock before it reads the chain head (PostgreSQL).
-ADVISORY_LOCK_KEY = 0x414D_4155_4449_54  # "AMAUDIT"
+# Every writer takes this lock before it reads the chain head (PostgreSQL): infra.db owns it.
+ADVISORY_LOCK_KEY = WRITER_LOCK_KEY
 MASK = "***"
-SECRET_COLUMNS = ("password", "token_hash", "secret", "private_key")
+SECRET_COLUMNS = ("password", "token_hash", "key_hash", "secret", "private_key")
 
 
 class AuditEntry(db.Model):
@@ -112,8 +123,108 @@ def _row_key(state) -> str:
     return ",".join("" if part is None else str(part) for part in identity)
 
 
-def entry_hash(prev_hash: str, entry: dict) -> str:
-    return hashlib.sha256((prev_hash + canonical(entry)).encode("utf-8")).hexdigest()
+# --- the key and the checkpoints (kept outside the database) -------------------------------------
+
+ENV_KEY = "ALLIANCEMARK_AUDIT_KEY"
+KEY_FILE = "audit-hmac.key"
+CHECKPOINT_FILE = "audit-checkpoints.jsonl"
+SIGNER = "alliancemark.audit_signer"  # app.extensions: sign(bytes) -> (kid, signature); verify(kid, bytes, sig) -> bool
+
+_keys: dict[str, bytes] = {}
+
+
+def _keys_dir() -> Path:
+    from flask import current_app
+
+    return Path(current_app.config["KEYS_DIR"])
+
+
+def audit_key() -> bytes:
+    """Return the chain's HMAC key: the environment's, else the key file's (created 0600 on first use)."""
+    if os.environ.get(ENV_KEY):
+        return os.environ[ENV_KEY].encode("utf-8")
+    path = _keys_dir() / KEY_FILE
+    cached = _keys.get(str(path))
+    if cached is not None:
+        return cached
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first: read theirs
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+    key = path.read_text().strip().encode("utf-8")
+    _keys[str(path)] = key
+    return key
+
+
+def entry_hash(prev_hash: str, entry: dict, key: bytes | None = None) -> str:
+    """Return HMAC-SHA256 of the previous hash and the entry: only the key's holder can compute it."""
+    key = audit_key() if key is None else key
+    return hmac.new(key, (prev_hash + canonical(entry)).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _checkpoint_path() -> Path:
+    return _keys_dir() / CHECKPOINT_FILE
+
+
+def _signed_part(checkpoint: dict) -> bytes:
+    return canonical({"seq": checkpoint["seq"], "head": checkpoint["head"], "at": checkpoint["at"]}).encode("utf-8")
+
+
+def _signer():
+    from flask import current_app
+
+    signer = current_app.extensions.get(SIGNER)
+    if signer is None:
+        raise RuntimeError("no audit checkpoint signer installed (app.extensions[infra.audit.SIGNER])")
+    return signer
+
+
+def write_checkpoint() -> dict:
+    """Sign the committed chain head now and append it to the checkpoint file; return it."""
+    table = AuditEntry.__table__
+    with db.engine.connect() as connection:
+        head = connection.execute(select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)).first()
+    seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
+    checkpoint = {"seq": seq, "head": digest, "at": utcnow().isoformat(timespec="seconds") + "Z"}
+    sign, _verify = _signer()
+    kid, signature = sign(_signed_part(checkpoint))
+    checkpoint.update(kid=kid, signature=base64.urlsafe_b64encode(signature).decode("ascii").rstrip("="))
+    path = _checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as out:
+        out.write(canonical(checkpoint) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return checkpoint
+
+
+def checkpoints() -> list[dict]:
+    """Return the checkpoints written so far, oldest first."""
+    path = _checkpoint_path()
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def latest_checkpoint() -> dict | None:
+    found = checkpoints()
+    return found[-1] if found else None
+
+
+def checkpoint_is_signed(checkpoint: dict) -> bool:
+    """Check a checkpoint's Ed25519 signature with the installed verifier."""
+    _sign, verify = _signer()
+    try:
+        signature = base64.urlsafe_b64decode(checkpoint["signature"] + "=" * (-len(checkpoint["signature"]) % 4))
+        return bool(verify(checkpoint["kid"], _signed_part(checkpoint), signature))
+    except (KeyError, ValueError, TypeError):
+        return False
 
 
 def entry_dict(*, seq, at, actor, action, table_name, row_key, before, after) -> dict:
@@ -145,6 +256,9 @@ def _audited(state) -> bool:
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        # Before the flush's own UPDATEs take row locks: writers lock in one order (infra.db).
+        take_writer_lock(session.connection())
     pending = session.info.setdefault("audit_pending", [])
     for obj in session.dirty:
         state = inspect(obj)
@@ -230,15 +344,40 @@ class ChainReport:
     checked: int
     broken_id: int | None = None
     problem: str = ""
+    where: str = ""  # a row of a business table, or a sequence number, when there is no audit row id
 
     def __str__(self) -> str:
         if self.ok:
-            return f"audit chain intact: {self.checked} entries"
-        return f"audit chain broken at row id={self.broken_id}: {self.problem}"
+            return f"audit chain intact: {self.checked} entries, business rows match their last audited state"
+        place = f"row id={self.broken_id}" if self.broken_id is not None else self.where
+        return f"audit chain broken at {place}: {self.problem}"
+
+
+# Columns the application itself writes with bulk SQL (not through the ORM, so not audited):
+# comparing them with the trail would report the application as an intruder.
+BULK_WRITTEN: dict[str, set[str] | None] = {
+    "scans": None,            # the scan buffer inserts in batches (None: the whole table)
+    "status_epoch": None,     # the verification cache's counter
+    "certificates": {"scan_count", "first_scan_at"},
+    "inspections": {"lock_version"},
+}
 
 
 def verify_chain() -> ChainReport:
+    """Check the keyed chain, the signed checkpoints and the business rows; report the first problem."""
+    report = _verify_links()
+    if not report.ok:
+        return report
+    for check in (_verify_checkpoints, _verify_business_rows):
+        problem = check()
+        if problem is not None:
+            return problem
+    return report
+
+
+def _verify_links() -> ChainReport:
     """Walk the chain in order; report the first row whose content, order or link is wrong."""
+    key = audit_key()
     table = AuditEntry.__table__
     prev_hash, prev_seq, checked = GENESIS, 0, 0
     with db.engine.connect() as connection:
@@ -258,8 +397,77 @@ def verify_chain() -> ChainReport:
                                      after=None if row.after is None else json.loads(row.after))
             except (TypeError, ValueError):
                 return ChainReport(False, checked, row.id, "content is not valid JSON (changed)")
-            if entry_hash(prev_hash, content) != row.hash:
+            if entry_hash(prev_hash, content, key) != row.hash:
                 return ChainReport(False, checked, row.id, "hash does not match its content (changed)")
             prev_hash, prev_seq, checked = row.hash, row.seq, checked + 1
     return ChainReport(True, checked)
 
+
+
+def _verify_checkpoints() -> ChainReport | None:
+    """Each signed checkpoint's head must still be in the chain: else its tail was deleted or redone."""
+    table = AuditEntry.__table__
+    with db.engine.connect() as connection:
+        last = connection.execute(select(func.max(table.c.seq))).scalar() or 0
+        for checkpoint in checkpoints():
+            if not checkpoint_is_signed(checkpoint):
+                return ChainReport(False, 0, None, f"checkpoint of {checkpoint.get('at')} has a bad signature",
+                                   where=f"checkpoint seq={checkpoint.get('seq')}")
+            seq = checkpoint["seq"]
+            if seq == 0:
+                continue
+            if seq > last:
+                return ChainReport(False, 0, None, f"entries {last + 1}–{seq} are missing: the chain's tail was "
+                                   f"deleted (signed checkpoint of {checkpoint['at']} saw seq {seq})",
+                                   where=f"seq={last + 1}")
+            row = connection.execute(select(table.c.id, table.c.hash).where(table.c.seq == seq)).first()
+            if row.hash != checkpoint["head"]:
+                return ChainReport(False, 0, row.id, f"hash differs from the signed checkpoint of {checkpoint['at']} "
+                                   "(the chain was recomputed or replaced)")
+    return None
+
+
+def _current_row(table, row) -> dict:
+    out = {}
+    for column in table.columns:
+        value = row._mapping[column]
+        out[column.name] = (MASK if value is not None else None) if _is_secret(column.name) else _json_value(value)
+    return out
+
+
+def _verify_business_rows() -> ChainReport | None:
+    """Compare every row of the audited tables with its last audited `after` state."""
+    audit = AuditEntry.__table__
+    with db.engine.connect() as connection:
+        last_state: dict[tuple[str, str], tuple[int, str | None]] = {}
+        for entry in connection.execute(select(audit.c.id, audit.c.table_name, audit.c.row_key, audit.c.after)
+                                        .order_by(audit.c.seq)):
+            last_state[(entry.table_name, entry.row_key)] = (entry.id, entry.after)
+        # Only mapped classes are captured; association tables (licence_models, …) are not audited.
+        mapped = {m.local_table.name for m in db.Model.registry.mappers if m.local_table is not None}
+        for table in db.metadata.sorted_tables:
+            skipped = BULK_WRITTEN.get(table.name, set())
+            if table.name == TABLE or table.name not in mapped or skipped is None:
+                continue
+            keys = list(table.primary_key.columns)
+            seen = set()
+            for row in connection.execute(select(table).order_by(*keys)):
+                row_key = ",".join(str(row._mapping[c]) for c in keys)
+                seen.add(row_key)
+                where = f"{table.name} row {row_key}"
+                audited = last_state.get((table.name, row_key))
+                if audited is None or audited[1] is None:
+                    return ChainReport(False, 0, None, "the row has no audited insert (written outside the "
+                                       "application)", where=where)
+                current = {k: v for k, v in _current_row(table, row).items() if k not in skipped}
+                expected = {k: v for k, v in json.loads(audited[1]).items() if k not in skipped}
+                changed = sorted(k for k in current if current.get(k) != expected.get(k))
+                if changed:
+                    return ChainReport(False, 0, None, f"columns {', '.join(changed)} differ from the last audited "
+                                       f"state (audit row id={audited[0]}): changed outside the application",
+                                       where=where)
+            for (name, row_key), (entry_id, after) in last_state.items():
+                if name == table.name and after is not None and row_key not in seen:
+                    return ChainReport(False, 0, None, f"the row was deleted outside the application (last audited "
+                                       f"at audit row id={entry_id})", where=f"{table.name} row {row_key}")
+    return None

@@ -39,6 +39,8 @@ def transaction() -> Iterator[None]:
     depth = info.get(_DEPTH, 0)
     info[_DEPTH] = depth + 1
     try:
+        if depth == 0:
+            _begin_immediate()
         yield
         if depth == 0:
             db.session.commit()
@@ -124,3 +126,61 @@ def install_column_limits() -> None:
 
     if not event.contains(Session, "before_flush", check_column_limits):
         event.listen(Session, "before_flush", check_column_limits)
+
+# --- serialization (issue 12) ----------------------------------------------------------------
+# PostgreSQL: a state change locks its row (SELECT … FOR UPDATE) and re-checks its rule on the
+# locked state. SQLite has no row locks: every use case takes the database's write lock at once
+# (BEGIN IMMEDIATE), so two use cases never interleave; the busy timeout makes the second wait.
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def _begin_immediate() -> None:
+    """On SQLite, start the session's transaction as an immediate write transaction (once)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# Any 64-bit constant; every writer takes this lock before it locks a row or flushes (PostgreSQL).
+# The audit chain needs it (one head at a time); taking it first also gives every writer the same
+# lock order (this lock, then rows), so a row lock never waits on a holder of this lock.
+WRITER_LOCK_KEY = 0x414D_4155_4449_54  # "AMAUDIT"
+
+
+def take_writer_lock(connection) -> None:
+    """On PostgreSQL, take the writers' lock (re-entrant; released at commit or rollback)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(key)s)", {"key": WRITER_LOCK_KEY})
+
+
+def begin_write() -> None:
+    """Make the running use case a serialized writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: the writers' lock)."""
+    _begin_immediate()
+    take_writer_lock(db.session.connection())
+
+
+def lock_row(model, ident):
+    """Load one row for change: locked until the use case ends, and read fresh (not from the identity map)."""
+    begin_write()
+    return db.session.get(model, ident, with_for_update=True, populate_existing=True)
+
+
+def lock_rows(query):
+    """Run a select of rows to change with FOR UPDATE, reading them fresh."""
+    begin_write()
+    return db.session.execute(query.with_for_update().execution_options(populate_existing=True)).scalars().all()
+
+
+def exclusive_job_lock(name: str) -> None:
+    """Hold a database-wide lock named `name` until the use case ends: a second holder waits."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Taken before anything else, so a waiting job holds no other lock; its rows are locked
+        # (with the writers' lock) one by one as it changes them, so staff may work in between.
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))", {"name": f"alliancemark:{name}"})
+    else:
+        begin_write()  # SQLite: the write lock is database-wide already

@@ -24,7 +24,7 @@ from compliance.sampling import (
     SEVERITY_NAMES, SamplingError, Severity, SwitchingState, advance, resume, sampling_plan,
 )
 from compliance.services import clause_spec, verdict_rule
-from infra.db import db, use_case
+from infra.db import db, lock_row, use_case
 from inspections.models import INSPECTION_TYPE_LABELS, Inspection, InspectionStatus, Result, Station, SwitchingRecord
 from inspections.report import ReportData, ReportRow, render_report
 from parties.models import Firm
@@ -89,9 +89,13 @@ def can_see(actor: User | None, inspection: Inspection) -> bool:
     return False
 
 
-def get_inspection(inspection_id: int, actor: User | None) -> Inspection:
-    """Return an inspection the actor may see; another station's is answered as not found."""
-    row = db.session.get(Inspection, inspection_id)
+def get_inspection(inspection_id: int, actor: User | None, *, for_change: bool = False) -> Inspection:
+    """Return an inspection the actor may see; another station's is answered as not found.
+
+    `for_change` locks the row until the use case ends and reads it fresh, so the status checks
+    that follow hold on the state being changed.
+    """
+    row = lock_row(Inspection, inspection_id) if for_change else db.session.get(Inspection, inspection_id)
     # 404 rather than 403: a technician should not learn which ids another station holds.
     if row is None or not can_see(actor, row):
         raise AppError(404, f"检验不存在：{inspection_id} / inspection not found")
@@ -523,7 +527,7 @@ def save_results(inspection_id: int, entries: Sequence[Entry], actor: User | Non
     Entries are merged into the draft. Every bad entry is reported at once and nothing is stored.
     `lock_version` is the version the client loaded; a stale one is refused with 409.
     """
-    inspection = get_inspection(inspection_id, actor)
+    inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.TECHNICIAN,), "录入结果 / enter results")
     _editable(inspection)
     parsed, problems = _check_entries(inspection, entries)
@@ -600,7 +604,7 @@ def parse_csv(text: str) -> tuple[list[Entry], list[EntryProblem]]:
 def import_csv(inspection_id: int, text: str, actor: User | None, *, lock_version: int | None = None,
                now: datetime | None = None) -> tuple[Verdict, int]:
     """Import results from CSV, all or nothing: every bad line is listed and then nothing is stored."""
-    inspection = get_inspection(inspection_id, actor)
+    inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.TECHNICIAN,), "导入结果 / import results")
     _editable(inspection)
     numbered, problems = parse_csv(text)
@@ -645,7 +649,7 @@ def _require_station_member(inspection: Inspection, actor: User | None, roles: t
 @use_case
 def submit(inspection_id: int, actor: User, *, now: datetime | None = None) -> Verdict:
     """Submit a complete draft for verification by a second person (four eyes)."""
-    inspection = get_inspection(inspection_id, actor)
+    inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.TECHNICIAN,), "提交检验 / submit")
     _editable(inspection)
     verdict = judge(inspection)
@@ -663,7 +667,7 @@ def submit(inspection_id: int, actor: User, *, now: datetime | None = None) -> V
 @use_case
 def return_to_draft(inspection_id: int, actor: User, reason: str) -> Inspection:
     """Send a submitted inspection back to the technician, with the reviewer's reason."""
-    inspection = get_inspection(inspection_id, actor)
+    inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.REVIEWER,), "退回检验 / return")
     if inspection.status != InspectionStatus.SUBMITTED:
         raise AppError(409, "只有已提交的检验可以退回 / only a submitted inspection can be returned")
@@ -681,7 +685,7 @@ def return_to_draft(inspection_id: int, actor: User, reason: str) -> Inspection:
 @use_case
 def verify_inspection(inspection_id: int, actor: User, today: date, *, now: datetime | None = None) -> Inspection:
     """Verify a submitted inspection as a second person; store the verdict and announce it (the licence rules run in the same transaction)."""
-    inspection = get_inspection(inspection_id, actor)
+    inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.REVIEWER,), "审核检验 / verify")
     if inspection.status != InspectionStatus.SUBMITTED:
         raise AppError(409, "只有已提交的检验可以审核 / only a submitted inspection can be verified")
@@ -711,7 +715,7 @@ def verify_inspection(inspection_id: int, actor: User, today: date, *, now: date
 @use_case
 def revise(inspection_id: int, actor: User, reason: str) -> Inspection:
     """Open a correction of a verified inspection: a new draft revision; the verified one stays until replaced."""
-    old = get_inspection(inspection_id, actor)
+    old = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(old, actor, STATION_ROLES, "修订检验 / revise")
     if old.status != InspectionStatus.VERIFIED:
         raise AppError(409, "只有已审核的检验可以修订 / only a verified inspection can be revised")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from infra.db import db, use_case
+from infra.db import db, lock_row, use_case
 from infra.errors import AppError, required_text
 from infra.events import publish
 from parties import membership as rules
@@ -96,6 +96,14 @@ def add_product_model(uscc: str, model: str, category: str) -> ProductModel:
 DEFAULT_COOL_OFF_MONTHS = rules.COOL_OFF_MONTHS
 
 
+def _membership_for_change(firm: Firm, alliance: Alliance) -> Membership | None:
+    """Lock the firm's row (admissions and expulsions of one firm queue) and read its membership fresh."""
+    lock_row(Firm, firm.id)
+    return db.session.execute(db.select(Membership).where(
+        Membership.firm_id == firm.id, Membership.alliance_id == alliance.id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
 @use_case
 def admit_member(alliance_code: str, uscc: str, today: date, actor=None) -> Membership:
     """Make the firm a member of the alliance (from applicant, new, suspended or withdrawn)."""
@@ -105,7 +113,7 @@ def admit_member(alliance_code: str, uscc: str, today: date, actor=None) -> Memb
     firm = find_firm(uscc)
     if firm is None:
         raise AppError(404, f"企业不存在：{uscc} / unknown firm", field="uscc")
-    membership = next((m for m in firm.memberships if m.alliance_id == alliance.id), None)
+    membership = _membership_for_change(firm, alliance)
     if membership is None:
         membership = Membership(alliance=alliance, firm=firm)
         db.session.add(membership)
@@ -131,7 +139,7 @@ def expel_member(alliance_code: str, uscc: str, reason: str, today: date, actor=
     if alliance is None:
         raise AppError(404, f"联盟不存在：{alliance_code} / unknown alliance", field="alliance")
     firm = find_firm(uscc)
-    membership = None if firm is None else next((m for m in firm.memberships if m.alliance_id == alliance.id), None)
+    membership = None if firm is None else _membership_for_change(firm, alliance)
     if membership is None:
         raise AppError(404, f"该企业不是 {alliance.code} 的会员 / not a member", field="uscc")
     if membership.status == MembershipStatus.EXPELLED:

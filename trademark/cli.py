@@ -2,7 +2,7 @@
 import click
 from flask import Flask, current_app
 
-from infra import clock
+from infra import audit, clock
 from trademark import demo, services
 
 
@@ -23,6 +23,7 @@ def sweep(today):
     """Apply the time-based usage rules to every licence and membership (idempotent)."""
     day = today.date() if today else clock.today()
     report = services.sweep(day)
+    audit.write_checkpoint()  # after the sweep's commit: the signed head covers what it decided
     for d in report.decisions:
         click.echo(f"licence #{d.licence_id}: {d.from_status} → {d.to_status} [{d.rule}] {d.reason}")
     click.echo(f"sweep {day.isoformat()}: {report.licences} licences, {report.memberships} expelled memberships "

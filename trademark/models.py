@@ -1,7 +1,7 @@
 """Marks, licences, fee payments and the decision trail."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
@@ -73,8 +73,17 @@ licence_models = Table(
 )
 
 
+# At most one open application or licence per firm and mark (SPEC §4): a database constraint, so
+# that two requests at once cannot both pass the service's check.
+OPEN_STATUS_SQL = "status IN ('applied', 'active', 'suspended')"
+
+
 class Licence(db.Model):
     __tablename__ = "licences"
+    __table_args__ = (
+        Index("uq_licences_open_firm_mark", "firm_id", "mark_id", unique=True,
+              postgresql_where=text(OPEN_STATUS_SQL), sqlite_where=text(OPEN_STATUS_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(40), unique=True)

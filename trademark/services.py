@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy.exc import IntegrityError
+
 from accounts.models import User
-from infra.db import db, use_case
+from infra.db import db, exclusive_job_lock, lock_row, use_case
 from infra.errors import AppError, required_text
 from infra.images import check_image
 from infra.events import publish
@@ -189,8 +191,9 @@ class EntryRefused(AppError):
         self.unmet = unmet
 
 
-def get_licence(licence_id: int) -> Licence:
-    licence = db.session.get(Licence, licence_id)
+def get_licence(licence_id: int, *, for_change: bool = False) -> Licence:
+    """Return a licence; `for_change` locks its row until the use case ends and reads it fresh."""
+    licence = lock_row(Licence, licence_id) if for_change else db.session.get(Licence, licence_id)
     if licence is None:
         raise AppError(404, f"许可不存在：{licence_id} / unknown licence", field="id")
     return licence
@@ -223,7 +226,13 @@ def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], c
     licence = Licence(firm=firm, mark=mark, status=LicenceStatus.APPLIED, commitment_signed=bool(commitment_signed),
                       applied_on=today, models=[by_name[m] for m in dict.fromkeys(wanted)])
     db.session.add(licence)
-    db.session.flush()
+    firm_name, mark_name = firm.name, mark.name  # a failed flush expires them
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another application for the same firm and mark committed first (uq_licences_open_firm_mark).
+        raise AppError(409, f"{firm_name}已有{mark_name}的许可或申请 / an open licence or application "
+                            "for this firm and mark exists", field="mark_code") from None
     scope = "、".join(m.model for m in licence.models)
     record_decision(licence_id=licence.id, from_status=None, to_status=LicenceStatus.APPLIED, kind="apply",
                     rule="manual", reason=f"申请使用{mark.name}，范围：{scope}", today=today, actor=actor)
@@ -337,7 +346,7 @@ def _store(licence: Licence, action: rules.Action, today: date, actor=None) -> D
 @use_case
 def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     """Grant an application that meets every entry rule, or raise EntryRefused listing the unmet ones."""
-    licence = get_licence(licence_id)
+    licence = get_licence(licence_id, for_change=True)
     if licence.status != LicenceStatus.APPLIED:
         raise AppError(409, f"只有申请中的许可可以授权，当前状态：{licence.status} / not an application", field="status")
     f = facts_for(licence)
@@ -360,13 +369,19 @@ def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
 @use_case
 def act_on_licence(licence_id: int, action: str, reason: str, today: date, actor) -> Licence:
     """Apply a staff action (warn, suspend, reinstate, revoke, refused_sampling, misuse, surrender, refuse)."""
-    licence = get_licence(licence_id)
+    licence = get_licence(licence_id, for_change=True)
     f = facts_for(licence)
     try:
         result = rules.manual_action(f.licence, action, reason, today, f.ruleset)
     except rules.RuleError as err:
         status = 422 if action not in rules.MANUAL_ACTIONS or not (reason or "").strip() else 409
         raise AppError(status, str(err), field="reason" if not (reason or "").strip() else "action") from None
+    repeated = _same_decision_in_force(f.decisions, result)
+    if repeated is not None:
+        # SPEC §4: the same manual action with the same reason is one decision (a double click is not a new cause).
+        raise AppError(409, f"同一操作与理由已于{repeated.effective_on.isoformat()}记录（决定#{repeated.id}），"
+                            f"不重复记录 / the same {action} with the same reason is already recorded",
+                       field="action", details={"decision": repeated.id})
     _store(licence, result, today, actor)
     if action == "refused_sampling":
         # X5 concerns the firm: its other licences under this alliance's marks follow at once.
@@ -379,9 +394,21 @@ def act_on_licence(licence_id: int, action: str, reason: str, today: date, actor
     return licence
 
 
+def _same_decision_in_force(decisions: list[Decision], action: rules.Action) -> Decision | None:
+    """Return an earlier decision equal to `action` (kind, rule, reason) with no status change since."""
+    for earlier in reversed(decisions):
+        if (earlier.kind, earlier.rule, earlier.reason) == (action.kind, action.rule, action.reason.strip()):
+            return earlier
+        if earlier.from_status != earlier.to_status:
+            return None
+    return None
+
+
 def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision]:
-    """Run the exit rules X1–X10 and reinstatement for one licence; store the actions (no commit)."""
-    if licence.status not in LIVE:
+    """Run the exit rules X1–X10 and reinstatement for one licence on its locked state; store the actions."""
+    # Lock and re-read: a staff action or another job may have changed it since it was listed.
+    licence = lock_row(Licence, licence.id)
+    if licence is None or licence.status not in LIVE:
         return []
     f = facts_for(licence)
     actions = rules.evaluate(f.licence, f.membership, f.inspections, f.payments, f.events, f.standard,
@@ -413,6 +440,7 @@ class SweepReport:
 @use_case
 def sweep(today: date) -> SweepReport:
     """Apply the time-based rules to every licence and membership as of `today`; commit once."""
+    exclusive_job_lock("sweep")  # two sweeps never run together: the second waits, then finds nothing to do
     report = SweepReport(today)
     # X10 catch-up: an expelled member's live licences are revoked even if the cascade was missed.
     expelled = db.session.execute(db.select(Membership).where(Membership.status == MembershipStatus.EXPELLED)).scalars()
@@ -452,7 +480,10 @@ def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> lis
         Licence.firm_id == membership.firm_id, Mark.alliance_id == membership.alliance_id,
         Licence.status.in_(list(OPEN))).order_by(Licence.id)).scalars().all()
     stored = []
-    for licence in rows:
+    for listed in rows:
+        licence = lock_row(Licence, listed.id)  # X10 on the locked, current status
+        if licence.status not in OPEN:
+            continue
         action = rules.expulsion_action(_licence_fact(licence, licence_decisions(licence)),
                                         membership.expelled_on or today, ruleset_of(licence.mark), membership.reason)
         if action is not None:
@@ -466,7 +497,7 @@ def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> lis
 @use_case
 def record_payment(licence_id: int, year, amount, today: date, actor=None) -> Payment:
     """Record a fee payment; a licence suspended only for the fee (X6) is reinstated at once."""
-    licence = get_licence(licence_id)
+    licence = get_licence(licence_id, for_change=True)
     if licence.mark.fee_per_year is None:
         raise AppError(409, f"{licence.mark.name}为免费授权，无需缴费 / this mark is free", field="amount")
     if licence.status not in OPEN:

@@ -1,13 +1,13 @@
 """accounts: server-side sessions, token expiry; login throttling leaves the users table (SPEC §10)
 
 Revision ID: 0004_sessions_tokens
-Revises: 0002_clause_interval
+Revises: 0003_open_licence_unique
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0004_sessions_tokens"
-down_revision = "0002_clause_interval"
+down_revision = "0003_open_licence_unique"
 branch_labels = None
 depends_on = None
 

@@ -20,7 +20,8 @@ from compliance.models import Clause, Standard, StandardVersion
 from infra.db import db
 from tests.builders import subscribed
 from trademark.events import LicenceGranted
-from tests.builders import (LOCKS, bearer, make_alliance, make_lock_world, make_mark, make_member_firm,
+from tests.builders import (LOCKS, bearer, make_active_licence, make_alliance, make_lock_world, make_mark,
+                            make_member_firm,
                             make_user, make_uscc, lock_inspection)
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -232,3 +233,67 @@ def test_committed_data_survives_a_worker_killed_mid_request(app, gunicorn):
     status, body = request(port, "POST", "/api/v1/firms",
                            {"name": "重启后企业有限公司", "uscc": make_uscc(13), "address": "中山市"}, headers)
     assert status == 201, body
+
+
+# --- a sweep killed with SIGKILL mid-run ----------------------------------------------------------
+
+HELD_SWEEP = """
+import os, sys, time
+from app import create_app
+from infra import clock
+from trademark import services
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "KEYS_DIR": os.environ["KEYS_DIR"]})
+real = services.evaluate_licence
+calls = {"n": 0}
+
+def held(licence, today, actor=None):
+    stored = real(licence, today, actor)
+    calls["n"] += 1
+    if calls["n"] == 2:  # two licences judged and flushed, not committed: wait to be killed
+        print("HELD", flush=True)
+        time.sleep(120)
+    return stored
+
+services.evaluate_licence = held
+with app.app_context():
+    services.sweep(clock.today())
+"""
+
+
+def test_a_sweep_killed_mid_run_commits_nothing_partial_and_a_rerun_stores_one_decision_per_licence(app, database_url,
+                                                                                                    tmp_path):
+    from datetime import timedelta
+
+    from infra import clock
+    from trademark import services
+    from trademark.models import Decision
+
+    make_lock_world()
+    make_mark(validity_years=1)
+    granted = clock.today() - timedelta(days=400)
+    ids = [make_active_licence(n, granted).id for n in range(1, 5)]
+    db.session.remove()  # hold no SQLite lock while the sweep writes
+
+    def expiries() -> dict[int, int]:
+        with db.engine.connect() as connection:
+            rows = connection.execute(select(Decision.licence_id).where(Decision.kind == "expire")).scalars().all()
+        return {i: rows.count(i) for i in ids}
+
+    env = {**os.environ, "DATABASE_URL": database_url, "KEYS_DIR": str(tmp_path / "keys")}
+    process = subprocess.Popen([sys.executable, "-c", HELD_SWEEP], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        line = process.stdout.readline()
+        assert line.strip() == b"HELD", line + process.stdout.read()
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+
+    # Nothing of the killed run is committed (a batched sweep may keep whole batches, never one twice).
+    assert all(count <= 1 for count in expiries().values())
+    services.sweep(clock.today())
+    assert expiries() == {i: 1 for i in ids}
