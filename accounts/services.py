@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 import secrets
 from datetime import datetime, timedelta
 
@@ -48,8 +49,9 @@ def _id_of(rows, key: str, value: str) -> int | None:
 
 @use_case
 def create_user(username: str, role: str, password: str, *, station_code: str | None = None,
-                firm_uscc: str | None = None, display_name: str | None = None) -> User:
-    """Create a user with a hashed password, tied to a station or firm where the role needs one."""
+                firm_uscc: str | None = None, display_name: str | None = None,
+                alliance_codes: Sequence[str] = ()) -> User:
+    """Create a user with a hashed password, tied to a station, firm or alliances where the role needs one."""
     username = (username or "").strip()
     if not username:
         raise AppError(422, "用户名不能为空 / username is required")
@@ -72,7 +74,36 @@ def create_user(username: str, role: str, password: str, *, station_code: str | 
         user.firm_id = _id_of(_FIRMS, "uscc", firm_uscc.strip().upper())
         if user.firm_id is None:
             raise AppError(422, f"企业不存在：{firm_uscc} / unknown firm", field="firm")
+    codes = list(dict.fromkeys(c.strip().upper() for c in alliance_codes or () if c and c.strip()))
+    if role == Role.STAFF:
+        # SPEC §10: staff serve the alliances they were created for, and see nothing else.
+        if not codes:
+            raise AppError(422, "协会工作人员必须指定所服务的联盟 --alliance / staff need --alliance", field="alliance")
+        user.alliances = [_alliance(code) for code in codes]
+    elif codes:
+        raise AppError(422, "只有协会工作人员按联盟授权（管理员为全局）/ only staff serve alliances", field="alliance")
     db.session.add(user)
+    return user
+
+
+def _alliance(code: str):
+    # The Alliance class comes through the relationship: accounts may not import parties.
+    alliance_id = _id_of(_ALLIANCES, "code", code)
+    if alliance_id is None:
+        raise AppError(422, f"联盟不存在：{code} / unknown alliance", field="alliance")
+    return db.session.get(User.alliances.property.mapper.class_, alliance_id)
+
+
+@use_case
+def serve_alliances(username: str, alliance_codes: Sequence[str]) -> User:
+    """Let a staff user serve these alliances too (besides those it serves already)."""
+    user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or user.role != Role.STAFF:
+        raise AppError(422, f"不是协会工作人员：{username} / not a staff user", field="username")
+    for code in alliance_codes:
+        alliance = _alliance(code.strip().upper())
+        if alliance not in user.alliances:
+            user.alliances.append(alliance)
     return user
 
 
