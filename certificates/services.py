@@ -220,9 +220,9 @@ def summary_of(licence: Licence) -> CertificateSummary | None:
 
 
 @use_case
-def reissue(licence_id: int, today: date) -> Certificate:
+def reissue(licence_id: int, today: date, actor=None) -> Certificate:
     """Issue a new certificate for a live licence; the old one then points to it."""
-    licence = services.get_licence(licence_id)
+    licence = services.get_licence(licence_id, actor)
     if licence.status not in services.LIVE or licence.number is None:
         raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
     old = current_certificate(licence)
@@ -545,7 +545,7 @@ class CloneSuspect:
 
 
 def suspected_clones(now: datetime, window: timedelta = timedelta(hours=24), min_networks: int = 5,
-                     limit: int = 200) -> list[CloneSuspect]:
+                     limit: int = 200, actor=None) -> list[CloneSuspect]:
     """Certificates scanned from at least `min_networks` distinct networks within `window`."""
     networks = func.count(distinct(Scan.ip_prefix))
     grouped = (select(Scan.certificate_id, networks.label("networks"), func.count().label("scans"),
@@ -556,9 +556,41 @@ def suspected_clones(now: datetime, window: timedelta = timedelta(hours=24), min
         select(grouped, Certificate.serial, Firm.name.label("firm_name"))
         .join(Certificate, Certificate.id == grouped.c.certificate_id)
         .join(Licence, Licence.id == Certificate.licence_id).join(Firm, Firm.id == Licence.firm_id)
+        .where(visible_certificates(Certificate.licence_id, actor))
         .order_by(grouped.c.networks.desc(), grouped.c.scans.desc()).limit(limit)).all()
     return [CloneSuspect(r.certificate_id, r.serial, r.firm_name, r.networks, r.scans, r.first_at, r.last_at)
             for r in rows]
+
+
+# --- what a staff user may see: certificates, scans and reports of its alliances' licences -----
+
+
+def visible_certificates(licence_id_column, actor):
+    """A condition on a licence-id column: the licence belongs to one of the actor's alliances."""
+    return licence_id_column.in_(services.visible_licences(select(Licence.id), actor))
+
+
+def get_certificate(certificate_id: int, actor) -> Certificate:
+    """Return a certificate of a licence the actor may see; any other is answered as not found."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or not services.can_see_licence(actor, certificate.licence):
+        raise AppError(404, "证书不存在 / unknown certificate")
+    return certificate
+
+
+def _visible_reports(query, actor):
+    # A report on a token that matched no certificate belongs to no alliance: every secretariat sees it.
+    return query.where(FakeReport.certificate_id.is_(None) | FakeReport.certificate_id.in_(
+        select(Certificate.id).where(visible_certificates(Certificate.licence_id, actor))))
+
+
+def get_fake_report(report_id: int, actor) -> FakeReport:
+    """Return a fake report the actor may see; any other is answered as not found."""
+    report = db.session.execute(_visible_reports(select(FakeReport).where(FakeReport.id == report_id),
+                                                 actor)).scalar_one_or_none()
+    if report is None:
+        raise AppError(404, "举报不存在 / unknown report")
+    return report
 
 
 def recent_scans(certificate_id: int, limit: int = 200) -> list[Scan]:
@@ -566,8 +598,9 @@ def recent_scans(certificate_id: int, limit: int = 200) -> list[Scan]:
                                    .order_by(Scan.at.desc(), Scan.id.desc()).limit(limit)).scalars())
 
 
-def find_certificates(q: str, limit: int = 100) -> list[Certificate]:
-    query = select(Certificate).join(Licence).join(Firm).order_by(Certificate.id.desc()).limit(limit)
+def find_certificates(q: str, limit: int = 100, actor=None) -> list[Certificate]:
+    query = (select(Certificate).join(Licence).join(Firm).where(visible_certificates(Certificate.licence_id, actor))
+             .order_by(Certificate.id.desc()).limit(limit))
     q = (q or "").strip()
     if q:
         query = query.where(Certificate.serial.contains(q.upper(), autoescape=True)
@@ -618,8 +651,8 @@ def report_fake(token: str, where_bought: str, note: str | None, photo: bytes | 
     return report
 
 
-def fake_reports(include_handled: bool = False, limit: int = 200) -> list[FakeReport]:
-    query = select(FakeReport).order_by(FakeReport.at.desc(), FakeReport.id.desc()).limit(limit)
+def fake_reports(include_handled: bool = False, limit: int = 200, actor=None) -> list[FakeReport]:
+    query = _visible_reports(select(FakeReport).order_by(FakeReport.at.desc(), FakeReport.id.desc()).limit(limit), actor)
     if not include_handled:
         query = query.where(FakeReport.handled_at.is_(None))
     return list(db.session.execute(query).scalars())
@@ -627,9 +660,7 @@ def fake_reports(include_handled: bool = False, limit: int = 200) -> list[FakeRe
 
 @use_case
 def handle_report(report_id: int, actor, now: datetime) -> FakeReport:
-    report = db.session.get(FakeReport, report_id)
-    if report is None:
-        raise AppError(404, "举报不存在")
+    report = get_fake_report(report_id, actor)
     if report.handled_at is None:
         report.handled_at, report.handled_by_id = now, getattr(actor, "id", None)
     return report
