@@ -393,9 +393,14 @@ _DECISIONS = (select(func.aggregate_strings(
     cast(Decision.effective_on, String) + _SEP + Decision.kind + _SEP + Decision.reason + _SEP
     + cast(Decision.id, String), _REC))
     .where(Decision.licence_id == Licence.id, Decision.kind.in_(PUBLIC_KINDS)).scalar_subquery())
+_tested = aliased(StandardVersion)
+# SPEC §4: only inspections against the mark's standard count for its licences, and only those are
+# shown as the latest surveillance (another alliance's test of the same product is not this mark's).
 _SURVEILLANCE = (select(cast(Inspection.sampled_on, String) + _SEP + Inspection.outcome)
     .select_from(Inspection).join(licence_models, licence_models.c.product_model_id == Inspection.product_model_id)
+    .join(_tested, _tested.id == Inspection.version_id)
     .where(licence_models.c.licence_id == Licence.id, Inspection.firm_id == Licence.firm_id,
+    _tested.standard_id == Mark.standard_id,
     Inspection.type.in_(SURVEILLANCE_TYPES), Inspection.status == InspectionStatus.VERIFIED,
     Inspection.outcome.in_(list(VERDICT_WORDS)))
     .order_by(Inspection.sampled_on.desc(), Inspection.id.desc()).limit(1).scalar_subquery())
