@@ -212,20 +212,22 @@ def test_the_walk_is_real_a_staff_user_of_the_alliance_itself_reaches_every_row(
     web = app.test_client()
     login(web, "ally")
     headers = bearer("ally")
-    seen, missed = set(), []
+    seen, missed, dummies = set(), [], []
     for endpoint, method, url, has_args, real in _routes(app, tenants):
-        if method != "GET" or not has_args:
-            continue
         access = app.view_functions[endpoint].access
-        if not isinstance(access, frozenset) or "staff" not in access:
+        if not has_args or not isinstance(access, frozenset) or "staff" not in access:
             continue
-        assert real, (endpoint, url)  # every argument names a row of the world
+        if not real:  # a new route's argument the world has no row for: give make_world one
+            dummies.append((endpoint, method, url))
+        if method != "GET":
+            continue
         response = _open(app, web, headers, method, url)
         if response.status_code >= 400:
             missed.append((endpoint, url, response.status_code))
         seen.update(_leaks(_body_text(response), tenants["secrets"]))
     for url, _asked in _list_queries(tenants):
         seen.update(_leaks(_body_text(_open(app, web, headers, "GET", url)), tenants["secrets"]))
+    assert dummies == []
     assert missed == [], missed
     assert seen == set(tenants["secrets"])
 
