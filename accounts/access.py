@@ -76,6 +76,33 @@ def allow(*roles: str):
     return decorate
 
 
+# --- alliances as tenants (SPEC §10) -------------------------------------------------------------
+
+
+def alliance_ids(actor: User | None) -> set[int] | None:
+    """Return the ids of the alliances whose rows `actor` may see; None when no alliance limits it.
+
+    Staff: the alliances it serves (none served: an empty set, it sees nothing). Admin, and calls
+    without an actor (CLI, sweep, scripts): None, global. Station and firm people are limited by
+    their station or firm instead (inspections.services.can_see, the firm portal), so None here.
+    """
+    if actor is None or actor.role != Role.STAFF:
+        return None
+    return {alliance.id for alliance in actor.alliances}
+
+
+def serves(actor: User | None, alliance_id: int | None) -> bool:
+    """Whether the actor may see a row of alliance `alliance_id`."""
+    ids = alliance_ids(actor)
+    return ids is None or alliance_id in ids
+
+
+def within(query, actor: User | None, alliance_column):
+    """Narrow `query` to the rows whose `alliance_column` is one of the actor's alliances."""
+    ids = alliance_ids(actor)
+    return query if ids is None else query.where(alliance_column.in_(sorted(ids)))
+
+
 def current_actor_name() -> str:
     """Return the username of the request's actor, `anonymous` without one; `cli` or `system` outside requests."""
     from flask import has_request_context

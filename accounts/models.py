@@ -4,7 +4,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
@@ -29,6 +29,15 @@ ROLE_LABELS = Labels({
 })
 
 
+# SPEC §10: a staff user serves one or more alliances; admin is global and serves none by name.
+user_alliances = Table(
+    "user_alliances",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("alliance_id", ForeignKey("alliances.id"), primary_key=True),
+)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -44,6 +53,7 @@ class User(UserMixin, db.Model):
 
     station = relationship("Station", foreign_keys=[station_id])
     firm = relationship("Firm", foreign_keys=[firm_id])
+    alliances = relationship("Alliance", secondary=user_alliances, order_by="Alliance.code")
 
     @property
     def is_active(self) -> bool:

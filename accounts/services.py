@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -78,6 +79,7 @@ def check_password_strength(password: str, username: str | None = None) -> None:
 # tables a user points to instead of importing those areas' models.
 _STATIONS = table("stations", column("id"), column("code"), column("name"))
 _FIRMS = table("firms", column("id"), column("uscc"), column("name"))
+_ALLIANCES = table("alliances", column("id"), column("code"))
 
 
 def _id_of(rows, key: str, value: str) -> int | None:
@@ -113,8 +115,9 @@ def find_user(username: str) -> User:
     return user
 
 
-def _attach(user: User, role: str, station_code: str | None, firm_uscc: str | None) -> None:
-    """Tie the user to the station or firm its role needs (and to nothing its role does not)."""
+def _attach(user: User, role: str, station_code: str | None, firm_uscc: str | None,
+            alliance_codes: Sequence[str] = ()) -> None:
+    """Tie the user to the station, firm or alliances its role needs (and to nothing its role does not)."""
     if role not in set(Role):
         raise AppError(422, f"角色无效：{role}（可选 {', '.join(Role)}）/ role is invalid", field="role")
     user.role = role
@@ -132,12 +135,23 @@ def _attach(user: User, role: str, station_code: str | None, firm_uscc: str | No
         user.firm_id = _id_of(_FIRMS, "uscc", firm_uscc.strip().upper())
         if user.firm_id is None:
             raise AppError(422, f"企业不存在：{firm_uscc} / unknown firm", field="firm")
+    codes = list(dict.fromkeys(c.strip().upper() for c in alliance_codes or () if c and c.strip()))
+    if role == Role.STAFF:
+        # SPEC §10: staff serve the alliances they were created for, and see nothing else.
+        if not codes:
+            raise AppError(422, "协会工作人员必须指定所服务的联盟 --alliance / staff need --alliance", field="alliance")
+        user.alliances = [_alliance(code) for code in codes]
+    else:
+        if codes:
+            raise AppError(422, "只有协会工作人员按联盟授权（管理员为全局）/ only staff serve alliances", field="alliance")
+        user.alliances = []
 
 
 @use_case
 def create_user(username: str, role: str, password: str, *, station_code: str | None = None,
-                firm_uscc: str | None = None, display_name: str | None = None) -> User:
-    """Create a user with a hashed password, tied to a station or firm where the role needs one."""
+                firm_uscc: str | None = None, display_name: str | None = None,
+                alliance_codes: Sequence[str] = ()) -> User:
+    """Create a user with a hashed password, tied to a station, firm or alliances where the role needs one."""
     username = (username or "").strip()
     if not USERNAME.fullmatch(username):
         raise AppError(422, "用户名须为 2–64 个字母、数字、点、- 或 _ / username: 2–64 letters, digits, . - _",
@@ -149,17 +163,38 @@ def create_user(username: str, role: str, password: str, *, station_code: str | 
         raise AppError(422, "姓名不能超过100个字符 / name is too long", field="display_name")
     user = User(username=username, display_name=(display_name or "").strip() or None,
                 password_hash=generate_password_hash(password))
-    _attach(user, role, station_code, firm_uscc)
+    _attach(user, role, station_code, firm_uscc, alliance_codes)
     db.session.add(user)
+    return user
+
+
+def _alliance(code: str):
+    # The Alliance class comes through the relationship: accounts may not import parties.
+    alliance_id = _id_of(_ALLIANCES, "code", code)
+    if alliance_id is None:
+        raise AppError(422, f"联盟不存在：{code} / unknown alliance", field="alliance")
+    return db.session.get(User.alliances.property.mapper.class_, alliance_id)
+
+
+@use_case
+def serve_alliances(username: str, alliance_codes: Sequence[str]) -> User:
+    """Let a staff user serve these alliances too (besides those it serves already)."""
+    user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or user.role != Role.STAFF:
+        raise AppError(422, f"不是协会工作人员：{username} / not a staff user", field="username")
+    for code in alliance_codes:
+        alliance = _alliance(code.strip().upper())
+        if alliance not in user.alliances:
+            user.alliances.append(alliance)
     return user
 
 
 @use_case
 def update_user(username: str, *, role: str, station_code: str | None, firm_uscc: str | None,
-                display_name: str | None) -> User:
-    """Change a user's role, station or firm and name (the admin page)."""
+                display_name: str | None, alliance_codes: Sequence[str] = ()) -> User:
+    """Change a user's role, station, firm or alliances and name (the admin page)."""
     user = find_user(username)
-    _attach(user, role, station_code, firm_uscc)
+    _attach(user, role, station_code, firm_uscc, alliance_codes)
     user.display_name = (display_name or "").strip()[:100] or None
     return user
 

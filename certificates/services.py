@@ -243,9 +243,9 @@ def summary_of(licence: Licence) -> CertificateSummary | None:
 
 
 @use_case
-def reissue(licence_id: int, today: date) -> Certificate:
+def reissue(licence_id: int, today: date, actor=None) -> Certificate:
     """Issue a new certificate for a live licence; the old one then points to it."""
-    licence = services.get_licence(licence_id, for_change=True)  # two re-issues at once queue on the licence
+    licence = services.get_licence(licence_id, actor, for_change=True)  # two re-issues at once queue on the licence
     if licence.status not in services.LIVE or licence.number is None:
         raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
     old = current_certificate(licence)
@@ -416,9 +416,14 @@ _DECISIONS = (select(func.aggregate_strings(
     cast(Decision.effective_on, String) + _SEP + Decision.kind + _SEP + Decision.reason + _SEP
     + cast(Decision.id, String), _REC))
     .where(Decision.licence_id == Licence.id, Decision.kind.in_(PUBLIC_KINDS)).scalar_subquery())
+_tested = aliased(StandardVersion)
+# SPEC §4: only inspections against the mark's standard count for its licences, and only those are
+# shown as the latest surveillance (another alliance's test of the same product is not this mark's).
 _SURVEILLANCE = (select(cast(Inspection.sampled_on, String) + _SEP + Inspection.outcome)
     .select_from(Inspection).join(licence_models, licence_models.c.product_model_id == Inspection.product_model_id)
+    .join(_tested, _tested.id == Inspection.version_id)
     .where(licence_models.c.licence_id == Licence.id, Inspection.firm_id == Licence.firm_id,
+    _tested.standard_id == Mark.standard_id,
     Inspection.type.in_(SURVEILLANCE_TYPES), Inspection.status == InspectionStatus.VERIFIED,
     Inspection.outcome.in_(list(VERDICT_WORDS)))
     .order_by(Inspection.sampled_on.desc(), Inspection.id.desc()).limit(1).scalar_subquery())
@@ -568,7 +573,7 @@ class CloneSuspect:
 
 
 def suspected_clones(now: datetime, window: timedelta = timedelta(hours=24), min_networks: int = 5,
-                     limit: int = 200) -> list[CloneSuspect]:
+                     limit: int = 200, actor=None) -> list[CloneSuspect]:
     """Certificates scanned from at least `min_networks` distinct networks within `window`."""
     networks = func.count(distinct(Scan.ip_prefix))
     grouped = (select(Scan.certificate_id, networks.label("networks"), func.count().label("scans"),
@@ -579,9 +584,41 @@ def suspected_clones(now: datetime, window: timedelta = timedelta(hours=24), min
         select(grouped, Certificate.serial, Firm.name.label("firm_name"))
         .join(Certificate, Certificate.id == grouped.c.certificate_id)
         .join(Licence, Licence.id == Certificate.licence_id).join(Firm, Firm.id == Licence.firm_id)
+        .where(visible_certificates(Certificate.licence_id, actor))
         .order_by(grouped.c.networks.desc(), grouped.c.scans.desc()).limit(limit)).all()
     return [CloneSuspect(r.certificate_id, r.serial, r.firm_name, r.networks, r.scans, r.first_at, r.last_at)
             for r in rows]
+
+
+# --- what a staff user may see: certificates, scans and reports of its alliances' licences -----
+
+
+def visible_certificates(licence_id_column, actor):
+    """A condition on a licence-id column: the licence belongs to one of the actor's alliances."""
+    return licence_id_column.in_(services.visible_licences(select(Licence.id), actor))
+
+
+def get_certificate(certificate_id: int, actor) -> Certificate:
+    """Return a certificate of a licence the actor may see; any other is answered as not found."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or not services.can_see_licence(actor, certificate.licence):
+        raise AppError(404, "证书不存在 / unknown certificate")
+    return certificate
+
+
+def _visible_reports(query, actor):
+    # A report on a token that matched no certificate belongs to no alliance: every secretariat sees it.
+    return query.where(FakeReport.certificate_id.is_(None) | FakeReport.certificate_id.in_(
+        select(Certificate.id).where(visible_certificates(Certificate.licence_id, actor))))
+
+
+def get_fake_report(report_id: int, actor) -> FakeReport:
+    """Return a fake report the actor may see; any other is answered as not found."""
+    report = db.session.execute(_visible_reports(select(FakeReport).where(FakeReport.id == report_id),
+                                                 actor)).scalar_one_or_none()
+    if report is None:
+        raise AppError(404, "举报不存在 / unknown report")
+    return report
 
 
 def recent_scans(certificate_id: int, limit: int = 200) -> list[Scan]:
@@ -589,8 +626,9 @@ def recent_scans(certificate_id: int, limit: int = 200) -> list[Scan]:
                                    .order_by(Scan.at.desc(), Scan.id.desc()).limit(limit)).scalars())
 
 
-def find_certificates(q: str, limit: int = 100) -> list[Certificate]:
-    query = select(Certificate).join(Licence).join(Firm).order_by(Certificate.id.desc()).limit(limit)
+def find_certificates(q: str, limit: int = 100, actor=None) -> list[Certificate]:
+    query = (select(Certificate).join(Licence).join(Firm).where(visible_certificates(Certificate.licence_id, actor))
+             .order_by(Certificate.id.desc()).limit(limit))
     q = (q or "").strip()
     if q:
         query = query.where(Certificate.serial.contains(q.upper(), autoescape=True)
@@ -629,8 +667,8 @@ def report_fake(token: str, where_bought: str, note: str | None, photo: bytes | 
     return report
 
 
-def fake_reports(include_handled: bool = False, limit: int = 200) -> list[FakeReport]:
-    query = select(FakeReport).order_by(FakeReport.at.desc(), FakeReport.id.desc()).limit(limit)
+def fake_reports(include_handled: bool = False, limit: int = 200, actor=None) -> list[FakeReport]:
+    query = _visible_reports(select(FakeReport).order_by(FakeReport.at.desc(), FakeReport.id.desc()).limit(limit), actor)
     if not include_handled:
         query = query.where(FakeReport.handled_at.is_(None))
     return list(db.session.execute(query).scalars())
@@ -638,9 +676,7 @@ def fake_reports(include_handled: bool = False, limit: int = 200) -> list[FakeRe
 
 @use_case
 def handle_report(report_id: int, actor, now: datetime) -> FakeReport:
-    report = db.session.get(FakeReport, report_id)
-    if report is None:
-        raise AppError(404, "举报不存在")
+    report = get_fake_report(report_id, actor)
     if report.handled_at is None:
         report.handled_at, report.handled_by_id = now, getattr(actor, "id", None)
     return report

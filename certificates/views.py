@@ -11,11 +11,9 @@ from markupsafe import Markup, escape
 
 from accounts.access import STAFF, allow, current_actor, public
 from certificates import services as certs
-from certificates.models import Certificate, FakeReport
 from infra import audit
 from infra.api import error_page, page_errors
 from infra import clock
-from infra.db import db
 from infra.downloads import download
 from infra.errors import AppError, whole_number
 from infra.extensions import csrf, limiter
@@ -158,12 +156,8 @@ def audit_json():
 
 
 def _own_licence_or_404(licence_id: int):
-    """The licence, if the caller may see it: staff any, a firm user its own (else the same 404)."""
-    licence = services.get_licence(licence_id)
-    actor = current_actor()
-    if actor.role == "firm" and actor.firm_id != licence.firm_id:
-        raise AppError(404, f"许可不存在：{licence_id} / unknown licence")
-    return licence
+    """The licence, if the caller may see it: staff their alliances', a firm user its own (else 404)."""
+    return services.get_licence(licence_id, current_actor())
 
 
 def _pdf_response(licence_id: int) -> Response:
@@ -193,10 +187,7 @@ def certificate_pdf(licence_id):
 @bp.get("/licences/<int:licence_id>/certificates")
 @allow(*STAFF)
 def licence_certificates(licence_id):
-    try:
-        licence = services.get_licence(licence_id)
-    except AppError:
-        abort(404)
+    licence = services.get_licence(licence_id, current_actor())
     return render_template("certificates/certificates_licence.html", licence=licence,
                            rows=certs.licence_certificates(licence.id), verify_url=certs.verify_url_for)
 
@@ -204,10 +195,9 @@ def licence_certificates(licence_id):
 @bp.post("/licences/<int:licence_id>/certificate/reissue")
 @allow(*STAFF)
 def certificate_reissue(licence_id):
+    services.get_licence(licence_id, current_actor())  # another alliance's: 404, not a flash
     try:
-        certificate = certs.reissue(licence_id, clock.today())
-    except AppError:
-        abort(404)
+        certificate = certs.reissue(licence_id, clock.today(), current_actor())
     except AppError as err:
         flash(err.message, "error")
     else:
@@ -221,15 +211,17 @@ def certificates():
     q = (request.args.get("q") or "").strip()
     hours = max(1, min(request.args.get("hours", 24, type=int) or 24, 24 * 30))
     networks = max(2, whole_number("networks", request.args.get("networks", "5"), high=1000))
-    suspects = certs.suspected_clones(clock.utcnow(), timedelta(hours=hours), networks)
-    return render_template("certificates/certificates.html", q=q, rows=certs.find_certificates(q), suspects=suspects,
+    actor = current_actor()
+    suspects = certs.suspected_clones(clock.utcnow(), timedelta(hours=hours), networks, actor=actor)
+    return render_template("certificates/certificates.html", q=q, rows=certs.find_certificates(q, actor=actor),
+                           suspects=suspects,
                            hours=hours, networks=networks)
 
 
 @bp.get("/certificates/<int:certificate_id>/scans")
 @allow(*STAFF)
 def certificate_scans(certificate_id):
-    certificate = db.session.get(Certificate, certificate_id) or abort(404)
+    certificate = certs.get_certificate(certificate_id, current_actor())
     return render_template("certificates/certificate_scans.html", certificate=certificate,
                            scans=certs.recent_scans(certificate.id), verify_url=certs.verify_url_for)
 
@@ -238,14 +230,15 @@ def certificate_scans(certificate_id):
 @allow(*STAFF)
 def fake_reports():
     handled = request.args.get("all") == "1"
-    return render_template("certificates/certificate_reports.html", reports=certs.fake_reports(handled), all=handled)
+    return render_template("certificates/certificate_reports.html", reports=certs.fake_reports(handled, actor=current_actor()),
+                           all=handled)
 
 
 @bp.get("/fake-reports/<int:report_id>/photo")
 @allow(*STAFF)
 def fake_report_photo(report_id):
-    report = db.session.get(FakeReport, report_id)
-    if report is None or not report.photo:
+    report = certs.get_fake_report(report_id, current_actor())
+    if not report.photo:
         abort(404)
     response = Response(report.photo, mimetype=report.photo_type or "application/octet-stream")
     response.headers["Content-Security-Policy"] = "default-src 'none'"

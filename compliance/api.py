@@ -1,7 +1,7 @@
 """JSON API of the standards catalogue and the sampling tables."""
 from flask import Blueprint, jsonify, request
 
-from accounts.access import STAFF, allow
+from accounts.access import STAFF, allow, current_actor
 from infra.api import error_responses, json_errors
 from infra.errors import AppError, whole_number
 from compliance import services
@@ -48,17 +48,14 @@ def import_standard():
             raise AppError(400, "请求体不是 UTF-8 文本 / body is not UTF-8") from None
         if not source.strip():
             raise AppError(400, "请求体为空，需要 YAML 文本或 JSON / empty body")
-    version = services.import_standard(source)
+    version = services.import_standard(source, actor=current_actor())
     return jsonify(version_json(version)), 201
 
 
 @bp.get("/standards/<path:code>/versions/<label>")
 @allow()
 def get_version(code, label):
-    version = services.find_version(code, label)
-    if version is None:
-        raise AppError(404, f"标准版本不存在：{code} {label} / unknown standard version")
-    return jsonify(version_json(version))
+    return jsonify(version_json(services.version_for(code, label, current_actor())))
 
 
 @bp.get("/sampling-plan")

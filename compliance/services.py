@@ -11,6 +11,7 @@ from compliance.standard_file import (Problem, StandardDoc, StandardFileError, S
                                       parse_standard)
 from infra.errors import AppError
 from parties.models import Alliance
+from accounts.access import serves, within
 from infra.db import db, over_length, use_case
 
 
@@ -90,15 +91,45 @@ def find_version(code: str, label: str) -> StandardVersion | None:
     return next((v for v in standard.versions if v.label == label), None)
 
 
+# --- what a staff user may see: its alliances' standards (SPEC §10) ---------------------------
+
+
+def visible_standards(query, actor):
+    """Narrow a query over Standard (or joined to it) to the standards of the actor's alliances."""
+    return within(query, actor, Standard.alliance_id)
+
+
+def standard_for(code: str, actor) -> Standard | None:
+    """Return the standard of `code` if the actor may see it, else None (as if it did not exist)."""
+    standard = find_standard(code or "")
+    return standard if standard is not None and serves(actor, standard.alliance_id) else None
+
+
+def get_version(version_id: int, actor) -> StandardVersion:
+    """Return a version the actor may see; another alliance's is answered as not found."""
+    version = db.session.get(StandardVersion, version_id)
+    if version is None or not serves(actor, version.standard.alliance_id):
+        raise _refused("版本不存在 / unknown version", status=404)
+    return version
+
+
+def version_for(code: str, label: str, actor) -> StandardVersion:
+    """Return the version `code` `label` if the actor may see it, else 404."""
+    version = find_version(code, label)
+    if version is None or not serves(actor, version.standard.alliance_id):
+        raise AppError(404, f"标准版本不存在：{code} {label} / unknown standard version")
+    return version
+
+
 @use_case
-def import_standard(source) -> StandardVersion:
+def import_standard(source, actor=None) -> StandardVersion:
     """Store a standard version from YAML text or a mapping; refuse the whole file on any problem."""
     try:
         doc = parse_standard(source)
     except StandardFileError as err:
         raise _refused("标准文件有错误，未导入 / the standard file was refused", err.problems) from None
     alliance = db.session.execute(db.select(Alliance).where(Alliance.code == doc.alliance)).scalar_one_or_none()
-    if alliance is None:
+    if alliance is None or not serves(actor, alliance.id):  # another alliance's: as if it did not exist
         raise _refused("联盟不存在 / unknown alliance",
                              [Problem(where="文件", field="alliance", message=f"联盟 {doc.alliance} 不存在，请先创建联盟")])
     standard = find_standard(doc.code)
@@ -107,7 +138,8 @@ def import_standard(source) -> StandardVersion:
         db.session.add(standard)
     elif standard.alliance_id != alliance.id:
         raise _refused("标准属于其他联盟 / standard belongs to another alliance",
-                             [Problem(where="文件", field="alliance", message=f"{doc.code} 已属于联盟 {standard.alliance.code}")])
+                             [Problem(where="文件", field="alliance", message=f"{doc.code} 已属于联盟 {standard.alliance.code}"
+                                      if serves(actor, standard.alliance_id) else f"{doc.code} 已属于其他联盟")])
     if any(v.label == doc.version for v in standard.versions):
         raise _refused(f"版本 {doc.version} 已存在 / version exists",
                              [Problem(where="文件", field="version", message=f"{doc.code} 的 {doc.version} 版已导入，不能覆盖")],
@@ -156,11 +188,9 @@ def _publish(version: StandardVersion) -> None:
 
 
 @use_case
-def publish(version_id: int, transition_end: date | None = None) -> StandardVersion:
+def publish(version_id: int, transition_end: date | None = None, actor=None) -> StandardVersion:
     """Publish a draft version, superseding the one in force."""
-    version = db.session.get(StandardVersion, version_id)
-    if version is None:
-        raise _refused("版本不存在 / unknown version", status=404)
+    version = get_version(version_id, actor)
     if version.status != VersionStatus.DRAFT:
         raise _refused("只有草案可以发布 / only a draft can be published", status=409)
     if transition_end is not None:

@@ -1,14 +1,14 @@
 """Staff and station pages for the standards catalogue."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
-from accounts.access import STAFF, allow
+from accounts.access import STAFF, allow, current_actor
 from compliance import services
 from infra.api import page_errors
 from infra.downloads import download
 from infra.errors import AppError
 from compliance.engine import requirement_text
 from compliance.forms import PublishForm, StandardUploadForm
-from compliance.models import Standard, StandardVersion, VERSION_STATUS_LABELS
+from compliance.models import Standard, VERSION_STATUS_LABELS
 from infra.db import db
 
 bp = page_errors(Blueprint("compliance", __name__, url_prefix="/standards"))  # every AppError a view leaves is shown on the error page
@@ -17,7 +17,8 @@ bp = page_errors(Blueprint("compliance", __name__, url_prefix="/standards"))  # 
 @bp.get("/")
 @allow()
 def standards():
-    rows = db.session.execute(db.select(Standard).order_by(Standard.code)).scalars().all()
+    rows = db.session.execute(services.visible_standards(db.select(Standard).order_by(Standard.code),
+                                                         current_actor())).scalars().all()
     return render_template("compliance/standards.html", standards=rows, labels=VERSION_STATUS_LABELS)
 
 
@@ -39,7 +40,7 @@ def upload():
             form.text.errors.append("请选择文件或粘贴 YAML 文本")
         else:
             try:
-                version = services.import_standard(text)
+                version = services.import_standard(text, actor=current_actor())
             except AppError as err:
                 flash(str(err), "error")
                 problems = err.problems()
@@ -52,7 +53,7 @@ def upload():
 @bp.get("/versions/<int:version_id>")
 @allow()
 def version(version_id):
-    row = db.session.get(StandardVersion, version_id) or abort(404)
+    row = services.get_version(version_id, current_actor())
     specs = [(clause, services.clause_spec(clause)) for clause in row.clauses]
     return render_template("compliance/version.html", version=row, specs=specs, requirement_text=requirement_text,
                            labels=VERSION_STATUS_LABELS, rule=services.verdict_rule(row), form=PublishForm())
@@ -61,12 +62,13 @@ def version(version_id):
 @bp.post("/versions/<int:version_id>/publish")
 @allow(*STAFF)
 def publish(version_id):
+    services.get_version(version_id, current_actor())  # another alliance's: 404, not a flash
     form = PublishForm()
     if not form.validate_on_submit():
         flash("过渡期结束日期格式应为 YYYY-MM-DD", "error")
     else:
         try:
-            row = services.publish(version_id, form.transition_end.data)
+            row = services.publish(version_id, form.transition_end.data, current_actor())
         except AppError as err:
             flash("；".join([str(err)] + [p["message"] for p in err.problems()]), "error")
         else:
@@ -77,6 +79,6 @@ def publish(version_id):
 @bp.get("/versions/<int:version_id>/export.yaml")
 @allow()
 def export(version_id):
-    row = db.session.get(StandardVersion, version_id) or abort(404)
+    row = services.get_version(version_id, current_actor())
     name = f"{row.standard.code}-{row.label}".replace("/", "_").replace(" ", "_")
     return download(services.export_yaml(row), f"{name}.yaml", "application/x-yaml")

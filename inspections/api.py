@@ -31,7 +31,7 @@ def create_station():
     if not all(isinstance(s, str) for s in scope):
         raise AppError(422, "scope 必须是标准号列表 / scope must be a list of standard codes", details={"scope": "list of strings"})
     row = services.create_station(field(data, "code"), field(data, "name"),
-                                  field(data, "accreditation", required=False), scope)
+                                  field(data, "accreditation", required=False), scope, current_actor())
     return jsonify(station_json(row)), 201
 
 

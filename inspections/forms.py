@@ -18,7 +18,10 @@ class InspectionForm(FlaskForm):
 
     type = SelectField("检验类型", choices=[SelectChoice(v, label) for v, label in (
         ("type", "型式检验"), ("surveillance", "监督抽查"), ("market", "市场抽样"), ("factory", "出厂检验"))])
-    product = SelectField("受检产品（企业 — 型号）", validators=[DataRequired("请选择受检产品")])
+    product = SelectField("受检产品（企业 — 型号）", validators=[Optional()])
+    # SPEC §10: a product of a firm not offered above (market sampling) is named by its USCC.
+    other_uscc = StringField("其他企业的统一社会信用代码（市场抽样）", validators=[Optional(), Length(max=18)])
+    other_model = StringField("其他企业的产品型号", validators=[Optional(), Length(max=100)])
     standard_code = SelectField("检验依据标准", validators=[Optional()])
     standard_version = StringField("标准版本（留空用现行版本）", validators=[Optional(), Length(max=32)])
     station_code = SelectField("检测站", validators=[DataRequired("请选择检测站")])

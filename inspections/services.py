@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import update
 
+from accounts.access import alliance_ids, serves
 from accounts.models import Role, User
 from infra.clock import utcnow
 from compliance import engine
@@ -23,12 +24,14 @@ from compliance.models import Standard, StandardVersion, VersionStatus
 from compliance.sampling import (
     SEVERITY_NAMES, SamplingError, Severity, SwitchingState, advance, resume, sampling_plan,
 )
-from compliance.services import clause_spec, verdict_rule
+from compliance.services import clause_spec, standard_for, verdict_rule
 from infra.db import db, lock_row, use_case
-from inspections.models import INSPECTION_TYPE_LABELS, Inspection, InspectionStatus, Result, Station, SwitchingRecord
-from inspections.report import ReportData, ReportRow, render_report
-from parties.models import Firm
 from infra.downloads import csv_cell
+from inspections.models import (INSPECTION_TYPE_LABELS, Inspection, InspectionStatus, Result, Station, SwitchingRecord,
+                                station_scope)
+from inspections.report import ReportData, ReportRow, render_report
+from parties.models import Firm, ProductModel
+from parties.services import tied_firm_ids, visible_firms
 from infra.errors import AppError
 from infra.events import publish
 from inspections.events import InspectionVerified
@@ -51,7 +54,7 @@ def find_station(code: str) -> Station | None:
 
 
 @use_case
-def create_station(code: str, name: str, accreditation: str | None, scope: list[str]) -> Station:
+def create_station(code: str, name: str, accreditation: str | None, scope: list[str], actor=None) -> Station:
     """Create a station allowed to test the standards in `scope` (standard codes)."""
     code = (code or "").strip()
     name = (name or "").strip()
@@ -63,7 +66,7 @@ def create_station(code: str, name: str, accreditation: str | None, scope: list[
         raise AppError(409, f"检测站代码已存在：{code} / station exists", field="code")
     standards = []
     for item in scope or []:
-        standard = db.session.execute(db.select(Standard).where(Standard.code == item.strip())).scalar_one_or_none()
+        standard = standard_for(item.strip(), actor)  # another alliance's standard: as if unknown
         if standard is None:
             raise AppError(422, f"标准不存在：{item} / unknown standard in scope", field="scope")
         standards.append(standard)
@@ -75,12 +78,28 @@ def create_station(code: str, name: str, accreditation: str | None, scope: list[
 # --- who sees what ----------------------------------------------------------------------------
 
 
+def visible_stations(query, actor):
+    """Narrow a query over Station: staff see the stations testing a standard of their alliances."""
+    ids = alliance_ids(actor)
+    if ids is None:
+        return query
+    testing = (db.select(station_scope.c.station_id).join(Standard, Standard.id == station_scope.c.standard_id)
+               .where(Standard.alliance_id.in_(sorted(ids))))
+    return query.where(Station.id.in_(testing))
+
+
+def visible_scope(station: Station, actor) -> list[Standard]:
+    """Return the standards of the station's scope the actor may see."""
+    return [standard for standard in station.scope if serves(actor, standard.alliance_id)]
+
+
 def can_see(actor: User | None, inspection: Inspection) -> bool:
-    """Staff see every inspection, station people only their station's, a firm only its own verified ones."""
+    """Staff see the inspections against their alliances' standards (admin all), station people only
+    their station's, a firm only its own verified ones."""
     if actor is None:
         return False
     if actor.role in STAFF_ROLES:
-        return True
+        return serves(actor, inspection.version.standard.alliance_id)
     if actor.role in STATION_ROLES:
         return actor.station_id is not None and actor.station_id == inspection.station_id
     if actor.role == Role.FIRM:
@@ -102,6 +121,32 @@ def get_inspection(inspection_id: int, actor: User | None, *, for_change: bool =
     return row
 
 
+def visible_inspections(query, actor):
+    """Narrow a query over Inspection to those against the standards of the actor's alliances."""
+    ids = alliance_ids(actor)
+    if ids is None:
+        return query
+    against = (db.select(StandardVersion.id).join(Standard, Standard.id == StandardVersion.standard_id)
+               .where(Standard.alliance_id.in_(sorted(ids))))
+    return query.where(Inspection.version_id.in_(against))
+
+
+def offered_products(actor: User, stations: Sequence[Station]) -> list[tuple[ProductModel, Firm]]:
+    """The product models offered on the new-inspection page (SPEC §10).
+
+    A station's people are offered the models of firms tied to its scope standards' alliances
+    (member, applicant or licensee); staff those of firms tied to their alliances. Any other firm's
+    product is opened by its USCC (market sampling).
+    """
+    query = db.select(ProductModel, Firm).join(Firm).order_by(Firm.name, ProductModel.model)
+    if actor.role in STATION_ROLES:
+        ids = sorted({standard.alliance_id for station in stations for standard in station.scope})
+        query = query.where(Firm.id.in_(tied_firm_ids(ids)))
+    else:
+        query = visible_firms(query, actor)
+    return list(db.session.execute(query).all())
+
+
 def list_inspections(actor: User, status: str | None = None, limit: int = 200) -> list[Inspection]:
     """Return the inspections the actor may see, newest first."""
     query = db.select(Inspection).order_by(Inspection.id.desc()).limit(limit)
@@ -112,6 +157,7 @@ def list_inspections(actor: User, status: str | None = None, limit: int = 200) -
                             Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
     elif actor.role not in STAFF_ROLES:
         return []
+    query = visible_inspections(query, actor)
     if status:
         query = query.where(Inspection.status == status)
     return list(db.session.execute(query).scalars())
@@ -253,9 +299,8 @@ class Sampling:
     sample_size: int | None = None
 
 
-def _version_for(standard_code: str, label: str | None) -> StandardVersion:
-    standard = db.session.execute(db.select(Standard).where(Standard.code == (standard_code or "").strip())
-                                  ).scalar_one_or_none()
+def _version_for(standard_code: str, label: str | None, actor=None) -> StandardVersion:
+    standard = standard_for((standard_code or "").strip(), actor)  # another alliance's: as if unknown
     if standard is None:
         raise AppError(422, f"标准不存在：{standard_code} / unknown standard", field="standard_code")
     if label:
@@ -320,10 +365,11 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
             raise AppError(422, "复检的企业和型号须与原检验一致 / a retest must be of the same firm and model", field="retest_of")
         version = original.version
     else:
-        version = _version_for(standard_code, standard_version)
+        version = _version_for(standard_code, standard_version, actor)
     if version.standard not in station.scope:
-        raise AppError(422, f"{version.standard.code} 不在检测站 {station.code} 的检测范围内 / "
-                                   "the standard is outside the station's scope", field="standard_code")
+        # SPEC §10: a station opens inspections only against the standards in its scope.
+        raise AppError(422, f"{version.standard.code} 不在检测站 {station.code} 的检测范围内，不能开立检验 / "
+                       "the standard is outside the station's scope", field="standard_code")
     _check_sampling(sampling)
     severity = dict(original.severity) if original is not None else switching_severity(model.id)
     inspection = Inspection(

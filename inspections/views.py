@@ -6,6 +6,7 @@ from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from compliance.engine import ClauseKind
 from compliance.models import Standard
+from compliance.services import visible_standards
 from infra.api import page_errors
 from infra import clock
 from infra.db import db
@@ -15,7 +16,6 @@ from inspections import services
 from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, StationForm
 from inspections.models import INSPECTION_STATUS_LABELS, INSPECTION_TYPE_LABELS, PLACE_LABELS, Station
 from inspections.services import Entry, Sampling
-from parties.models import Firm, ProductModel
 from wtforms.fields.choices import SelectChoice
 
 bp = page_errors(Blueprint("inspections", __name__))  # every AppError a view leaves is shown on the error page
@@ -27,18 +27,21 @@ ANYONE = ()  # any signed-in user; the service hides what the actor may not see
 @allow(*STAFF)
 def stations():
     form = StationForm()
-    form.scope.choices = [SelectChoice(s.code, f"{s.code} {s.title}") for s in
-                          db.session.execute(db.select(Standard).order_by(Standard.code)).scalars()]
+    actor = current_actor()
+    form.scope.choices = [SelectChoice(s.code, f"{s.code} {s.title}") for s in db.session.execute(
+        visible_standards(db.select(Standard).order_by(Standard.code), actor)).scalars()]
     if form.validate_on_submit():
         try:
-            row = services.create_station(form.code.data, form.name.data, form.accreditation.data, form.scope.data)
+            row = services.create_station(form.code.data, form.name.data, form.accreditation.data, form.scope.data,
+                                          actor)
         except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
             flash(f"已创建检测站 {row.code}。")
             return redirect(url_for("inspections.stations"))
-    rows = db.session.execute(db.select(Station).order_by(Station.code)).scalars().all()
-    return render_template("inspections/stations.html", stations=rows, form=form)
+    rows = db.session.execute(services.visible_stations(db.select(Station).order_by(Station.code), actor)).scalars().all()
+    return render_template("inspections/stations.html", stations=rows, form=form,
+                           scope_of=lambda station: services.visible_scope(station, actor))
 
 
 def _load(inspection_id: int):
@@ -61,14 +64,16 @@ def index():
 
 
 def _fill_choices(form: InspectionForm, actor) -> None:
-    stations = db.session.execute(db.select(Station).order_by(Station.code)).scalars().all()
+    stations = db.session.execute(services.visible_stations(db.select(Station).order_by(Station.code), actor)
+                                  ).scalars().all()
     if actor.role in services.STATION_ROLES:
         stations = [s for s in stations if s.id == actor.station_id]
     form.station_code.choices = [SelectChoice(s.code, f"{s.code} {s.name}") for s in stations]
-    standards = {st.code: st for s in stations for st in s.scope}
+    standards = {st.code: st for s in stations for st in services.visible_scope(s, actor)}
     form.standard_code.choices = [SelectChoice(c, f"{c} {st.title}") for c, st in sorted(standards.items())]
-    products = db.session.execute(db.select(ProductModel, Firm).join(Firm).order_by(Firm.name, ProductModel.model)).all()
+    products = services.offered_products(actor, stations)
     form.product.choices = [SelectChoice(f"{f.uscc}::{m.model}", f"{f.name} — {m.model}（{m.category}）") for m, f in products]
+    form.product.choices.append(SelectChoice("", "其他企业（按统一社会信用代码）"))
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -92,8 +97,13 @@ def new():
         for field in (form.type, form.product):
             if request.args.get(field.name) in {value for value, *_rest in field.iter_choices()}:
                 field.data = request.args[field.name]
-    if form.validate_on_submit():
-        uscc, _, model = form.product.data.partition("::")
+    if form.validate_on_submit() and not (form.product.data or (form.other_uscc.data and form.other_model.data)):
+        form.product.errors = list(form.product.errors) + ["请选择受检产品，或填写其他企业的统一社会信用代码和型号"]
+    elif form.validate_on_submit():
+        if form.product.data:
+            uscc, _, model = form.product.data.partition("::")
+        else:
+            uscc, model = form.other_uscc.data.strip(), form.other_model.data.strip()
         try:
             row = services.create_inspection(
                 type=form.type.data, firm_uscc=uscc, product_model=model, standard_code=form.standard_code.data,
@@ -103,7 +113,8 @@ def new():
                                   lot_size=form.lot_size.data, seal_no=form.seal_no.data, samplers=form.samplers.data))
         except AppError as err:
             target = {"standard_code": form.standard_code, "standard_version": form.standard_version,
-                      "station_code": form.station_code, "product_model": form.product, "firm_uscc": form.product,
+                      "station_code": form.station_code, "product_model": form.product if form.product.data else form.other_model,
+                      "firm_uscc": form.product if form.product.data else form.other_uscc,
                       "sampling.lot_size": form.lot_size, "sampling.place": form.place,
                       "sampling.date": form.sampled_on, "type": form.type}.get(err.field)
             if target is not None:

@@ -4,7 +4,6 @@ from flask import Blueprint, jsonify
 from accounts.access import STAFF, allow, current_actor
 from infra import clock
 from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response, object_schema
-from infra.errors import AppError
 from parties import services
 from parties.models import Alliance, Firm, ProductModel
 
@@ -14,7 +13,8 @@ bp = json_errors(Blueprint("parties_api", __name__, url_prefix="/api/v1"))  # ev
 def firm_json(firm) -> dict:
     return {"id": firm.id, "name": firm.name, "uscc": firm.uscc, "address": firm.address, "contact": firm.contact,
             "models": [{"model": m.model, "category": m.category} for m in firm.models],
-            "memberships": [{"alliance": m.alliance.code, "status": m.status} for m in firm.memberships]}
+            "memberships": [{"alliance": m.alliance.code, "status": m.status}
+                            for m in services.visible_memberships(firm, current_actor())]}
 
 
 @bp.post("/alliances")
@@ -22,7 +22,7 @@ def firm_json(firm) -> dict:
 def create_alliance():
     data = json_body()
     row = services.create_alliance(field(data, "code"), field(data, "name"),
-                                   field(data, "secretariat", required=False))
+                                   field(data, "secretariat", required=False), current_actor())
     return jsonify({"id": row.id, "code": row.code, "name": row.name, "secretariat": row.secretariat}), 201
 
 
@@ -38,17 +38,14 @@ def create_firm():
 @bp.get("/firms/<uscc>")
 @allow(*STAFF)
 def get_firm(uscc):
-    row = services.find_firm(uscc)
-    if row is None:
-        raise AppError(404, f"企业不存在：{uscc} / unknown firm")
-    return jsonify(firm_json(row))
+    return jsonify(firm_json(services.firm_for(uscc, current_actor())))
 
 
 @bp.post("/firms/<uscc>/models")
 @allow(*STAFF)
 def add_model(uscc):
     data = json_body()
-    row = services.add_product_model(uscc, field(data, "model"), field(data, "category"))
+    row = services.add_product_model(uscc, field(data, "model"), field(data, "category"), current_actor())
     return jsonify({"id": row.id, "uscc": row.firm.uscc, "model": row.model, "category": row.category}), 201
 
 

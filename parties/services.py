@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import column, select, table, union
+
+from accounts.access import alliance_ids, serves, within
 from infra.db import db, lock_row, use_case
 from infra.errors import AppError, required_text
 from infra.events import publish
@@ -21,9 +24,82 @@ def find_firm(uscc: str) -> Firm | None:
     return db.session.execute(db.select(Firm).where(Firm.uscc == (uscc or "").strip().upper())).scalar_one_or_none()
 
 
+# --- what a staff user may see: its alliances, and the firms tied to them (SPEC §10) -----------
+
+# The trademark area sits above this one; a firm is tied to an alliance by a licence of its marks
+# too, so these two tables are named here rather than imported.
+_LICENCES = table("licences", column("firm_id"), column("mark_id"))
+_MARKS = table("marks", column("id"), column("alliance_id"))
+
+
+def visible_alliances(query, actor):
+    """Narrow a query over Alliance to the alliances the actor serves."""
+    return within(query, actor, Alliance.id)
+
+
+def get_alliance(alliance_id: int, actor) -> Alliance:
+    """Return an alliance the actor serves; another alliance is answered as not found."""
+    alliance = db.session.get(Alliance, alliance_id)
+    if alliance is None or not serves(actor, alliance.id):
+        raise AppError(404, "联盟不存在 / unknown alliance", field="alliance")
+    return alliance
+
+
+def alliance_for(code: str, actor) -> Alliance:
+    """Return the alliance of `code` if the actor serves it, else the same 404 as an unknown code."""
+    alliance = find_alliance(code)
+    if alliance is None or not serves(actor, alliance.id):
+        raise AppError(404, f"联盟不存在：{code} / unknown alliance", field="alliance")
+    return alliance
+
+
+def tied_firm_ids(ids):
+    """A select of the ids of firms that are members of, applicants to or licensees of alliances `ids`."""
+    members = select(Membership.firm_id).where(Membership.alliance_id.in_(ids))
+    licensees = (select(_LICENCES.c.firm_id).join(_MARKS, _MARKS.c.id == _LICENCES.c.mark_id)
+                 .where(_MARKS.c.alliance_id.in_(ids)))
+    return union(members, licensees)
+
+
+def _untied_firm_ids():
+    # A firm tied to no alliance yet (just created, before admission or an application) belongs to
+    # no tenant: any staff user may find it, add its models and admit it into its own alliance.
+    return union(select(Membership.firm_id), select(_LICENCES.c.firm_id))
+
+
+def visible_firms(query, actor):
+    """Narrow a query over Firm to the firms tied to the actor's alliances (and firms tied to none)."""
+    ids = alliance_ids(actor)
+    if ids is None:
+        return query
+    return query.where(Firm.id.in_(tied_firm_ids(sorted(ids))) | Firm.id.not_in(_untied_firm_ids()))
+
+
+def get_firm(firm_id: int, actor) -> Firm:
+    """Return a firm the actor may see; any other is answered as not found."""
+    firm = db.session.execute(visible_firms(select(Firm).where(Firm.id == firm_id), actor)).scalar_one_or_none()
+    if firm is None:
+        raise AppError(404, "企业不存在 / unknown firm", field="id")
+    return firm
+
+
+def firm_for(uscc: str, actor) -> Firm:
+    """Return the firm of `uscc` if the actor may see it, else the same 404 as an unknown USCC."""
+    firm = db.session.execute(visible_firms(select(Firm).where(Firm.uscc == (uscc or "").strip().upper()),
+                                            actor)).scalar_one_or_none()
+    if firm is None:
+        raise AppError(404, f"企业不存在：{uscc} / unknown firm", field="uscc")
+    return firm
+
+
+def visible_memberships(firm: Firm, actor) -> list[Membership]:
+    """Return the firm's memberships of the alliances the actor serves."""
+    return [m for m in firm.memberships if serves(actor, m.alliance_id)]
+
+
 @use_case
-def create_alliance(code: str, name: str, secretariat: str | None = None) -> Alliance:
-    """Create an alliance with a unique upper-case code."""
+def create_alliance(code: str, name: str, secretariat: str | None = None, actor=None) -> Alliance:
+    """Create an alliance with a unique upper-case code; a staff user creating it serves it."""
     code = required_text("code", code, "联盟代码", 32).upper()
     if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
         raise AppError(422, "联盟代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only", field="code")
@@ -32,14 +108,14 @@ def create_alliance(code: str, name: str, secretariat: str | None = None) -> All
         raise AppError(409, f"联盟代码已存在：{code} / alliance code exists", field="code")
     alliance = Alliance(code=code, name=name, secretariat=(secretariat or "").strip() or None)
     db.session.add(alliance)
+    if alliance_ids(actor) is not None:
+        actor.alliances.append(alliance)  # else its creator could not see what it just made
     return alliance
 
 
 @use_case
-def update_alliance(alliance_id: int, name: str, secretariat: str | None) -> Alliance:
-    alliance = db.session.get(Alliance, alliance_id)
-    if alliance is None:
-        raise AppError(404, "联盟不存在 / unknown alliance", field="id")
+def update_alliance(alliance_id: int, name: str, secretariat: str | None, actor=None) -> Alliance:
+    alliance = get_alliance(alliance_id, actor)
     alliance.name = required_text("name", name, "联盟名称", 200)
     alliance.secretariat = (secretariat or "").strip() or None
     return alliance
@@ -66,10 +142,8 @@ def create_firm(name: str, uscc: str, address: str | None = None, contact: str |
 
 
 @use_case
-def update_firm(firm_id: int, name: str, address: str | None, contact: str | None) -> Firm:
-    firm = db.session.get(Firm, firm_id)
-    if firm is None:
-        raise AppError(404, "企业不存在 / unknown firm", field="id")
+def update_firm(firm_id: int, name: str, address: str | None, contact: str | None, actor=None) -> Firm:
+    firm = get_firm(firm_id, actor)
     firm.name = required_text("name", name, "企业名称", 200)
     firm.address = (address or "").strip() or None
     firm.contact = (contact or "").strip() or None
@@ -77,11 +151,9 @@ def update_firm(firm_id: int, name: str, address: str | None, contact: str | Non
 
 
 @use_case
-def add_product_model(uscc: str, model: str, category: str) -> ProductModel:
+def add_product_model(uscc: str, model: str, category: str, actor=None) -> ProductModel:
     """Register a product model of a firm."""
-    firm = find_firm(uscc)
-    if firm is None:
-        raise AppError(404, f"企业不存在：{uscc} / unknown firm", field="uscc")
+    firm = firm_for(uscc, actor)
     model = required_text("model", model, "产品型号", 100)
     category = required_text("category", category, "产品类别", 100)
     if any(m.model == model for m in firm.models):
@@ -107,9 +179,9 @@ def _membership_for_change(firm: Firm, alliance: Alliance) -> Membership | None:
 @use_case
 def admit_member(alliance_code: str, uscc: str, today: date, actor=None) -> Membership:
     """Make the firm a member of the alliance (from applicant, new, suspended or withdrawn)."""
-    alliance = find_alliance(alliance_code)
-    if alliance is None:
-        raise AppError(404, f"联盟不存在：{alliance_code} / unknown alliance", field="alliance")
+    alliance = alliance_for(alliance_code, actor)  # staff admit only into the alliances they serve
+    # By USCC any firm may be admitted (a firm may belong to several alliances); the answer names
+    # only this alliance's membership.
     firm = find_firm(uscc)
     if firm is None:
         raise AppError(404, f"企业不存在：{uscc} / unknown firm", field="uscc")
@@ -135,9 +207,7 @@ def admit_member(alliance_code: str, uscc: str, today: date, actor=None) -> Memb
 @use_case
 def expel_member(alliance_code: str, uscc: str, reason: str, today: date, actor=None) -> Membership:
     """Expel (清退) a member; its licences for the alliance's marks are revoked by X10."""
-    alliance = find_alliance(alliance_code)
-    if alliance is None:
-        raise AppError(404, f"联盟不存在：{alliance_code} / unknown alliance", field="alliance")
+    alliance = alliance_for(alliance_code, actor)
     firm = find_firm(uscc)
     membership = None if firm is None else _membership_for_change(firm, alliance)
     if membership is None:

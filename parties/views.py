@@ -1,5 +1,5 @@
 """Pages for alliances, firms, memberships and product models."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from accounts.access import STAFF, allow, current_actor
 from infra.api import page_errors
@@ -19,24 +19,25 @@ def alliances():
     form = AllianceForm()
     if form.validate_on_submit():
         try:
-            row = services.create_alliance(form.code.data, form.name.data, form.secretariat.data)
+            row = services.create_alliance(form.code.data, form.name.data, form.secretariat.data, current_actor())
         except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
             flash(f"已创建联盟 {row.code}。")
             return redirect(url_for("parties.alliances"))
-    rows = db.session.execute(db.select(Alliance).order_by(Alliance.code)).scalars().all()
+    rows = db.session.execute(services.visible_alliances(db.select(Alliance).order_by(Alliance.code),
+                                                         current_actor())).scalars().all()
     return render_template("parties/alliances.html", alliances=rows, form=form, labels=MEMBERSHIP_LABELS)
 
 
 @bp.route("/alliances/<int:alliance_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit_alliance(alliance_id):
-    row = db.session.get(Alliance, alliance_id) or abort(404)
+    row = services.get_alliance(alliance_id, current_actor())
     form = AllianceForm(obj=row)
     if form.validate_on_submit():
         try:
-            services.update_alliance(row.id, form.name.data, form.secretariat.data)
+            services.update_alliance(row.id, form.name.data, form.secretariat.data, current_actor())
         except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
@@ -58,42 +59,46 @@ def firms():
             flash(f"已创建企业 {row.name}。")
             return redirect(url_for("parties.firm", firm_id=row.id))
     q = (request.args.get("q") or "").strip()
-    query = db.select(Firm).order_by(Firm.name)
+    query = services.visible_firms(db.select(Firm).order_by(Firm.name), current_actor())
     if q:
         query = query.where(Firm.name.contains(q) | Firm.uscc.contains(q.upper()))
     rows = db.session.execute(query.limit(500)).scalars().all()
-    return render_template("parties/firms.html", firms=rows, form=form, q=q, labels=MEMBERSHIP_LABELS)
+    actor = current_actor()
+    return render_template("parties/firms.html", firms=rows, form=form, q=q, labels=MEMBERSHIP_LABELS,
+                           memberships_of=lambda f: services.visible_memberships(f, actor))
 
 
 @bp.route("/firms/<int:firm_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def firm(firm_id):
-    row = db.session.get(Firm, firm_id) or abort(404)
+    actor = current_actor()
+    row = services.get_firm(firm_id, actor)
     form = FirmForm(obj=row, prefix="firm")
     model_form = ProductModelForm(prefix="model")
     admit_form = AdmitForm(prefix="admit")
-    admit_form.alliance.choices = [(a.code, f"{a.code} {a.name}") for a in
-                                   db.session.execute(db.select(Alliance).order_by(Alliance.code)).scalars()]
+    admit_form.alliance.choices = [(a.code, f"{a.code} {a.name}") for a in db.session.execute(
+        services.visible_alliances(db.select(Alliance).order_by(Alliance.code), actor)).scalars()]
     expel_form = ExpelForm(prefix="expel")
     action = request.form.get("action")
     try:
         if action == "edit" and form.validate_on_submit():
-            services.update_firm(row.id, form.name.data, form.address.data, form.contact.data)
+            services.update_firm(row.id, form.name.data, form.address.data, form.contact.data, actor)
             flash("已保存。")
             return redirect(url_for("parties.firm", firm_id=row.id))
         if action == "model" and model_form.validate_on_submit():
-            services.add_product_model(row.uscc, model_form.model.data, model_form.category.data)
+            services.add_product_model(row.uscc, model_form.model.data, model_form.category.data, actor)
             flash("已添加产品型号。")
             return redirect(url_for("parties.firm", firm_id=row.id))
         if action == "admit" and admit_form.validate_on_submit():
-            services.admit_member(admit_form.alliance.data, row.uscc, clock.today(), current_actor())
+            services.admit_member(admit_form.alliance.data, row.uscc, clock.today(), actor)
             flash("已准予入会。")
             return redirect(url_for("parties.firm", firm_id=row.id))
         if action and action.startswith("expel:") and expel_form.validate_on_submit():
-            services.expel_member(action.split(":", 1)[1], row.uscc, expel_form.reason.data, clock.today(), current_actor())
+            services.expel_member(action.split(":", 1)[1], row.uscc, expel_form.reason.data, clock.today(), actor)
             flash("已清退。")
             return redirect(url_for("parties.firm", firm_id=row.id))
     except AppError as err:
         flash(err.message, "error")
-    return render_template("parties/firm.html", firm=row, form=form, model_form=model_form, admit_form=admit_form,
+    return render_template("parties/firm.html", firm=row, memberships=services.visible_memberships(row, actor),
+                           form=form, model_form=model_form, admit_form=admit_form,
                            expel_form=expel_form, labels=MEMBERSHIP_LABELS)

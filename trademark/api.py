@@ -32,26 +32,22 @@ def create_mark():
                                name=field(data, "name"), type=field(data, "type"),
                                registration_no=field(data, "registration_no", required=False),
                                standard_code=field(data, "standard", required=False), fee_per_year=fee,
-                               validity_years=validity, rules_overrides=overrides)
+                               validity_years=validity, rules_overrides=overrides, actor=current_actor())
     return jsonify(mark_json(row)), 201
 
 
 @bp.get("/marks/<code>")
 @allow(*STAFF)
 def get_mark(code):
-    row = services.find_mark(code)
+    row = services.mark_for(code, current_actor())
     if row is None:
         raise AppError(404, f"标志不存在：{code} / unknown mark")
     return jsonify(mark_json(row))
 
 
 def _visible_licence(licence_id: int) -> Licence:
-    """Return a licence the caller may see; another firm's is answered as not found."""
-    actor = current_actor()
-    licence = services.get_licence(licence_id)
-    if actor.role == Role.FIRM and licence.firm_id != actor.firm_id:
-        raise AppError(404, f"许可不存在：{licence_id} / unknown licence")
-    return licence
+    """Return a licence the caller may see (its alliance's, or its firm's); else 404."""
+    return services.get_licence(licence_id, current_actor())
 
 
 def licence_json(licence) -> dict:
@@ -106,7 +102,7 @@ def grant_licence(licence_id):
 @allow(*STAFF)
 def act_on_licence(licence_id):
     data = json_body()
-    services.get_licence(licence_id)
+    services.get_licence(licence_id, current_actor())
     row = services.act_on_licence(licence_id, field(data, "action"), field(data, "reason"), clock.today(),
                                   current_actor())
     return jsonify(licence_json(row))
@@ -116,7 +112,7 @@ def act_on_licence(licence_id):
 @allow(*STAFF)
 def record_payment(licence_id):
     data = json_body()
-    services.get_licence(licence_id)
+    services.get_licence(licence_id, current_actor())
     row = services.record_payment(licence_id, field(data, "year", int), field(data, "amount", (str, int)),
                                   clock.today(), current_actor())
     return jsonify({"id": row.id, "licence_id": row.licence_id, "year": row.year, "amount": row.amount,

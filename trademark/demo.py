@@ -50,17 +50,19 @@ FIRMS = [
      [("AB-Y5", "电压力锅")]),
 ]
 
-# username, role, password, station code, firm index
+# username, role, password, station code, firm index, alliances served (SPEC §8: demo staff serve
+# their own alliance only; admin is global)
 USERS = [
-    ("admin", "admin", "mark-office-01", None, None),
-    ("staff", "staff", "mark-office-02", None, None),
-    ("tech.zs", "technician", "lab-bench-01", "ZS-LAB", None),
-    ("tech2.zs", "technician", "lab-bench-01", "ZS-LAB", None),
-    ("review.zs", "reviewer", "lab-bench-02", "ZS-LAB", None),
-    ("tech.sd", "technician", "lab-bench-01", "SD-LAB", None),
-    ("review.sd", "reviewer", "lab-bench-02", "SD-LAB", None),
-    ("firm.jg", "firm", "firm-desk-01", None, 0),
-    ("firm.mc", "firm", "firm-desk-01", None, 4),
+    ("admin", "admin", "mark-office-01", None, None, ()),
+    ("staff", "staff", "mark-office-02", None, None, ("ZSSJ",)),
+    ("staff.sd", "staff", "mark-office-03", None, None, ("SDDYLG",)),
+    ("tech.zs", "technician", "lab-bench-01", "ZS-LAB", None, ()),
+    ("tech2.zs", "technician", "lab-bench-01", "ZS-LAB", None, ()),
+    ("review.zs", "reviewer", "lab-bench-02", "ZS-LAB", None, ()),
+    ("tech.sd", "technician", "lab-bench-01", "SD-LAB", None, ()),
+    ("review.sd", "reviewer", "lab-bench-02", "SD-LAB", None, ()),
+    ("firm.jg", "firm", "firm-desk-01", None, 0, ()),
+    ("firm.mc", "firm", "firm-desk-01", None, 4, ()),
 ]
 
 
@@ -93,11 +95,12 @@ def seed(today: date | None = None) -> list[str]:
         if alliance and not any(m.alliance.code == alliance for m in firm.memberships):
             parties.admit_member(alliance, code, today.replace(year=today.year - 2))
     lines = []
-    for username, role, password, station, firm_index in USERS:
+    for username, role, password, station, firm_index, served in USERS:
         if db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none() is None:
             accounts.create_user(username, role, password, station_code=station,
-                                 firm_uscc=None if firm_index is None else FIRMS[firm_index][1])
-        lines.append(f"  {username:<10} {password:<14} {role}" + (f" @ {station}" if station else ""))
+                                 firm_uscc=None if firm_index is None else FIRMS[firm_index][1], alliance_codes=served)
+        where = station or "、".join(served)
+        lines.append(f"  {username:<10} {password:<14} {role}" + (f" @ {where}" if where else ""))
     out.extend(seed_marks_and_licences(today))
     out.append("")
     out.append("demo users (username / password):")

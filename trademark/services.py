@@ -7,18 +7,20 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.exc import IntegrityError
 
-from accounts.models import User
+from accounts.access import alliance_ids, serves, within
+from accounts.models import Role, User
 from infra.db import db, exclusive_job_lock, lock_row, use_case
 from infra.errors import AppError, required_text
 from infra.images import check_image
 from infra.events import publish
 from inspections.events import InspectionVerified
 from inspections.models import Inspection, InspectionStatus
+from inspections.services import visible_inspections
 from compliance.models import Standard, VersionStatus
 from parties.events import FirmExpelled, MembershipChanged
 from parties.membership import MembershipStatus
 from parties.models import Alliance, Firm, Membership
-from parties.services import find_alliance, find_firm
+from parties.services import alliance_for, find_firm
 from trademark import rules
 from trademark.events import LicenceGranted
 from trademark.models import Decision, Licence, LicenceStatus, Mark, MarkType, Payment
@@ -51,6 +53,36 @@ MARK_IMAGE_MAX_PIXELS = 4096 * 4096
 
 def find_mark(code: str) -> Mark | None:
     return db.session.execute(db.select(Mark).where(Mark.code == (code or "").strip().upper())).scalar_one_or_none()
+
+
+# --- what a staff user may see: its alliances' marks and their licences (SPEC §10) ------------
+
+
+def visible_marks(query, actor):
+    """Narrow a query over Mark to the marks of the actor's alliances."""
+    return within(query, actor, Mark.alliance_id)
+
+
+def get_mark(mark_id: int, actor) -> Mark:
+    """Return a mark the actor may see; another alliance's is answered as not found."""
+    mark = db.session.get(Mark, mark_id)
+    if mark is None or not serves(actor, mark.alliance_id):
+        raise AppError(404, "标志不存在 / unknown mark", field="id")
+    return mark
+
+
+def mark_for(code: str, actor) -> Mark | None:
+    """Return the mark of `code` if the actor may see it, else None (as if it did not exist)."""
+    mark = find_mark(code)
+    return mark if mark is not None and serves(actor, mark.alliance_id) else None
+
+
+def visible_licences(query, actor):
+    """Narrow a query over Licence to the licences of the actor's alliances' marks."""
+    ids = alliance_ids(actor)
+    if ids is None:
+        return query
+    return query.where(Licence.mark_id.in_(db.select(Mark.id).where(Mark.alliance_id.in_(sorted(ids)))))
 
 
 def parse_fee(value) -> str | None:
@@ -110,8 +142,9 @@ def _validity(value) -> int:
 def _mark_standard(alliance: Alliance, standard_code: str | None):
     if standard_code:
         standard = db.session.execute(db.select(Standard).where(Standard.code == standard_code.strip())).scalar_one_or_none()
-        if standard is None:
-            raise AppError(422, f"标准不存在：{standard_code} / unknown standard", field="standard")
+        # SPEC §2: a mark certifies one standard of its own alliance; another's is as if unknown.
+        if standard is None or standard.alliance_id != alliance.id:
+            raise AppError(422, f"本联盟没有标准：{standard_code} / unknown standard of the alliance", field="standard")
         return standard
     # Without a named standard, the alliance's own (first by code) applies.
     return db.session.execute(db.select(Standard).where(Standard.alliance_id == alliance.id)
@@ -121,14 +154,12 @@ def _mark_standard(alliance: Alliance, standard_code: str | None):
 @use_case
 def create_mark(*, code: str, alliance_code: str, name: str, type: str, registration_no: str | None = None,
                 standard_code: str | None = None, fee_per_year=None, validity_years: int | None = 3,
-                rules_overrides=None, image: bytes | None = None) -> Mark:
+                rules_overrides=None, image: bytes | None = None, actor=None) -> Mark:
     """Create a collective or certification mark with its fee, validity and usage-rule overrides."""
     code = required_text("code", code, "标志代码", 32).upper()
     if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
         raise AppError(422, "标志代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only", field="code")
-    alliance = find_alliance(alliance_code)
-    if alliance is None:
-        raise AppError(422, f"联盟不存在：{alliance_code} / unknown alliance", field="alliance")
+    alliance = alliance_for(alliance_code, actor)  # one the actor does not serve: as if it did not exist
     name = required_text("name", name, "标志名称", 100)
     if type not in set(MarkType):
         raise AppError(422, "标志类型须为 collective（集体商标）或 certification（证明商标）/ type is invalid", field="type")
@@ -148,11 +179,10 @@ def create_mark(*, code: str, alliance_code: str, name: str, type: str, registra
 
 @use_case
 def update_mark(mark_id: int, *, name: str, type: str, registration_no: str | None, standard_code: str | None,
-                fee_per_year, validity_years: int | None, rules_overrides=None, image: bytes | None = None) -> Mark:
+                fee_per_year, validity_years: int | None, rules_overrides=None, image: bytes | None = None,
+                actor=None) -> Mark:
     """Change a mark's particulars, fee, validity, rules and (optionally) image; commit once."""
-    mark = db.session.get(Mark, mark_id)
-    if mark is None:
-        raise AppError(404, "标志不存在 / unknown mark", field="id")
+    mark = get_mark(mark_id, actor)
     mark.name = required_text("name", name, "标志名称", 100)
     if type not in set(MarkType):
         raise AppError(422, "标志类型无效 / type is invalid", field="type")
@@ -191,10 +221,18 @@ class EntryRefused(AppError):
         self.unmet = unmet
 
 
-def get_licence(licence_id: int, *, for_change: bool = False) -> Licence:
-    """Return a licence; `for_change` locks its row until the use case ends and reads it fresh."""
+def can_see_licence(actor, licence: Licence) -> bool:
+    """Staff see their alliances' licences (admin all), a firm user its own firm's."""
+    if actor is not None and actor.role == Role.FIRM:
+        return actor.firm_id == licence.firm_id
+    return serves(actor, licence.mark.alliance_id)
+
+
+def get_licence(licence_id: int, actor=None, *, for_change: bool = False) -> Licence:
+    """Return a licence the actor may see ("not yours" and "does not exist" are the same 404);
+    `for_change` locks its row until the use case ends and reads it fresh."""
     licence = lock_row(Licence, licence_id) if for_change else db.session.get(Licence, licence_id)
-    if licence is None:
+    if licence is None or not can_see_licence(actor, licence):
         raise AppError(404, f"许可不存在：{licence_id} / unknown licence", field="id")
     return licence
 
@@ -208,7 +246,7 @@ def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], c
         raise AppError(422, f"企业不存在：{uscc} / unknown firm", field="firm_uscc")
     if actor is not None and actor.role == "firm" and actor.firm_id != firm.id:
         raise AppError(403, "企业用户只能为本企业申请 / a firm may apply only for itself", field="firm_uscc")
-    mark = find_mark(mark_code)
+    mark = mark_for(mark_code, actor)  # another alliance's mark: as if it did not exist
     if mark is None:
         raise AppError(422, f"标志不存在：{mark_code} / unknown mark", field="mark_code")
     wanted = [str(m).strip() for m in product_models or [] if str(m).strip()]
@@ -346,7 +384,7 @@ def _store(licence: Licence, action: rules.Action, today: date, actor=None) -> D
 @use_case
 def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     """Grant an application that meets every entry rule, or raise EntryRefused listing the unmet ones."""
-    licence = get_licence(licence_id, for_change=True)
+    licence = get_licence(licence_id, actor, for_change=True)
     if licence.status != LicenceStatus.APPLIED:
         raise AppError(409, f"只有申请中的许可可以授权，当前状态：{licence.status} / not an application", field="status")
     f = facts_for(licence)
@@ -369,7 +407,7 @@ def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
 @use_case
 def act_on_licence(licence_id: int, action: str, reason: str, today: date, actor) -> Licence:
     """Apply a staff action (warn, suspend, reinstate, revoke, refused_sampling, misuse, surrender, refuse)."""
-    licence = get_licence(licence_id, for_change=True)
+    licence = get_licence(licence_id, actor, for_change=True)
     f = facts_for(licence)
     try:
         result = rules.manual_action(f.licence, action, reason, today, f.ruleset)
@@ -497,7 +535,7 @@ def revoke_for_expulsion(membership: Membership, today: date, actor=None) -> lis
 @use_case
 def record_payment(licence_id: int, year, amount, today: date, actor=None) -> Payment:
     """Record a fee payment; a licence suspended only for the fee (X6) is reinstated at once."""
-    licence = get_licence(licence_id, for_change=True)
+    licence = get_licence(licence_id, actor, for_change=True)
     if licence.mark.fee_per_year is None:
         raise AppError(409, f"{licence.mark.name}为免费授权，无需缴费 / this mark is free", field="amount")
     if licence.status not in OPEN:
@@ -552,9 +590,10 @@ def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None) ->
     return out
 
 
-def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) -> list[FeeDue]:
+def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60, actor=None) -> list[FeeDue]:
     """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
     query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None))
+    query = visible_licences(query, actor)
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
     out = [fee for licence in db.session.execute(query.order_by(Licence.id)).scalars()
@@ -646,16 +685,17 @@ class Queues:
     open_retests: list
 
 
-def work_queues(today: date, horizon_days: int = 60) -> Queues:
-    """Return the staff work queues: applications, suspensions, surveillance, retests, fees."""
+def work_queues(today: date, horizon_days: int = 60, actor=None) -> Queues:
+    """Return the staff work queues (the actor's alliances only): applications, suspensions, surveillance,
+    retests, fees."""
     applications = []
-    for licence in db.session.execute(db.select(Licence).where(Licence.status == LicenceStatus.APPLIED)
-                                      .order_by(Licence.applied_on, Licence.id)).scalars():
+    for licence in db.session.execute(visible_licences(db.select(Licence).where(Licence.status == LicenceStatus.APPLIED)
+                                      .order_by(Licence.applied_on, Licence.id), actor)).scalars():
         applications.append((licence, entry_check(licence, today)))
     suspensions, retests, surveillance = [], [], []
     horizon = today + timedelta(days=horizon_days)
-    for licence in db.session.execute(db.select(Licence).where(Licence.status.in_(list(LIVE)))
-                                      .order_by(Licence.id)).scalars():
+    for licence in db.session.execute(visible_licences(db.select(Licence).where(Licence.status.in_(list(LIVE)))
+                                      .order_by(Licence.id), actor)).scalars():
         f = facts_for(licence)  # once per licence: deadlines and the surveillance row share it
         items = deadlines(licence, today, f)
         if licence.status == LicenceStatus.SUSPENDED:
@@ -665,12 +705,12 @@ def work_queues(today: date, horizon_days: int = 60) -> Queues:
         due = surveillance_due(licence, today, f)
         if due and due[0] <= horizon:
             surveillance.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
-    open_retests = list(db.session.execute(db.select(Inspection).where(
+    open_retests = list(db.session.execute(visible_inspections(db.select(Inspection).where(
         Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED]))
-        .order_by(Inspection.id)).scalars())
+        .order_by(Inspection.id), actor)).scalars())
     surveillance.sort(key=lambda r: (r.due, r.firm.name))
     return Queues(applications, suspensions, surveillance, sorted(retests, key=lambda d: d.on),
-                  fees_due(today, horizon_days=horizon_days), open_retests)
+                  fees_due(today, horizon_days=horizon_days, actor=actor), open_retests)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory

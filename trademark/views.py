@@ -16,7 +16,9 @@ from wtforms.fields.choices import SelectChoice
 from trademark.forms import (
     ApplyForm, LicenceActionForm, MarkForm, PaymentForm,
 )
+from compliance.services import visible_standards
 from parties.models import Alliance, Firm
+from parties.services import visible_alliances, visible_firms
 from trademark.models import (
     ACTION_LABELS, DECISION_LABELS, LICENCE_LABELS, PARAMETER_LABELS, Licence, Mark, Payment,
 )
@@ -28,11 +30,12 @@ bp = page_errors(Blueprint("trademark", __name__))  # every AppError a view leav
 # --- marks ------------------------------------------------------------------------------------
 
 
-def _mark_choices(form: MarkForm) -> None:
-    form.alliance.choices = [SelectChoice(a.code, f"{a.code} {a.name}") for a in
-                             db.session.execute(db.select(Alliance).order_by(Alliance.code)).scalars()]
+def _mark_choices(form: MarkForm, actor) -> None:
+    form.alliance.choices = [SelectChoice(a.code, f"{a.code} {a.name}") for a in db.session.execute(
+        visible_alliances(db.select(Alliance).order_by(Alliance.code), actor)).scalars()]
     form.standard.choices = [SelectChoice("", "（联盟的标准）")] + [
-        SelectChoice(st.code, f"{st.code} {st.title}") for st in db.session.execute(db.select(Standard).order_by(Standard.code)).scalars()]
+        SelectChoice(st.code, f"{st.code} {st.title}") for st in db.session.execute(
+            visible_standards(db.select(Standard).order_by(Standard.code), actor)).scalars()]
 
 
 def _uploaded_image(form: MarkForm) -> bytes | None:
@@ -63,14 +66,16 @@ def _rules_from_form() -> dict:
 @bp.route("/marks", methods=["GET", "POST"])
 @allow(*STAFF)
 def marks():
+    actor = current_actor()
     form = MarkForm()
-    _mark_choices(form)
+    _mark_choices(form, actor)
     if form.validate_on_submit():
         try:
             row = services.create_mark(code=form.code.data, alliance_code=form.alliance.data, name=form.name.data,
                                        type=form.type.data, registration_no=form.registration_no.data,
                                        standard_code=form.standard.data or None, fee_per_year=form.fee_per_year.data,
-                                       validity_years=form.validity_years.data, image=_uploaded_image(form))
+                                       validity_years=form.validity_years.data, image=_uploaded_image(form),
+                                       actor=actor)
         except AppError as err:
             target = getattr(form, {"alliance": "alliance", "standard": "standard"}.get(err.field, err.field), None)
             if target is not None and hasattr(target, "errors"):
@@ -80,16 +85,17 @@ def marks():
         else:
             flash(f"已创建标志 {row.code}，请检查使用管理规则。")
             return redirect(url_for("trademark.mark", mark_id=row.id))
-    rows = db.session.execute(db.select(Mark).order_by(Mark.code)).scalars().all()
+    rows = db.session.execute(services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars().all()
     return render_template("trademark/marks.html", marks=rows, form=form)
 
 
 @bp.route("/marks/<int:mark_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def mark(mark_id):
-    row = db.session.get(Mark, mark_id) or abort(404)
+    actor = current_actor()
+    row = services.get_mark(mark_id, actor)
     form = MarkForm(obj=row)
-    _mark_choices(form)
+    _mark_choices(form, actor)
     if request.method == "GET":
         form.alliance.data = row.alliance.code
         form.standard.data = row.standard.code if row.standard else ""
@@ -100,7 +106,7 @@ def mark(mark_id):
             services.update_mark(row.id, name=form.name.data, type=form.type.data,
                                  registration_no=form.registration_no.data, standard_code=form.standard.data or None,
                                  fee_per_year=form.fee_per_year.data, validity_years=form.validity_years.data,
-                                 rules_overrides=_rules_from_form(), image=_uploaded_image(form))
+                                 rules_overrides=_rules_from_form(), image=_uploaded_image(form), actor=actor)
         except AppError as err:
             db.session.rollback()
             flash(err.message, "error")
@@ -127,10 +133,13 @@ def mark_image(mark_id):
 
 
 def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
-    firms = [firm] if firm else db.session.execute(db.select(Firm).order_by(Firm.name)).scalars().all()
+    actor = current_actor()
+    firms = [firm] if firm else db.session.execute(
+        visible_firms(db.select(Firm).order_by(Firm.name), actor)).scalars().all()
     form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
     form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
-                         for m in db.session.execute(db.select(Mark).order_by(Mark.code)).scalars()]
+                         for m in db.session.execute(
+                             services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars()]
     form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for f in firms for m in f.models]
 
 
@@ -154,7 +163,7 @@ def licences():
             flash(f"已登记许可申请 #{row.id}。")
             return redirect(url_for("trademark.licence", licence_id=row.id))
     status = request.args.get("status") or ""
-    query = db.select(Licence).order_by(Licence.id.desc())
+    query = services.visible_licences(db.select(Licence).order_by(Licence.id.desc()), current_actor())
     if status in LICENCE_LABELS:
         query = query.where(Licence.status == status)
     rows = db.session.execute(query.limit(500)).scalars().all()
@@ -187,7 +196,7 @@ def _licence_page(row: Licence, template: str, **extra):
 @bp.get("/licences/<int:licence_id>")
 @allow(*STAFF)
 def licence(licence_id):
-    row = db.session.get(Licence, licence_id) or abort(404)
+    row = services.get_licence(licence_id, current_actor())
     return _licence_page(row, "trademark/licence.html", action_form=action_form(row),
                          payment_form=PaymentForm(prefix="pay", year=clock.today().year,
                                                   amount=row.mark.fee_per_year or ""))
@@ -196,7 +205,7 @@ def licence(licence_id):
 @bp.post("/licences/<int:licence_id>/grant")
 @allow(*STAFF)
 def grant(licence_id):
-    row = db.session.get(Licence, licence_id) or abort(404)
+    row = services.get_licence(licence_id, current_actor())
     try:
         services.grant_licence(row.id, clock.today(), current_actor())
     except services.EntryRefused as err:
@@ -211,7 +220,7 @@ def grant(licence_id):
 @bp.post("/licences/<int:licence_id>/action")
 @allow(*STAFF)
 def licence_action(licence_id):
-    row = db.session.get(Licence, licence_id) or abort(404)
+    row = services.get_licence(licence_id, current_actor())
     form = action_form(row)
     if not form.validate_on_submit():
         flash("手工操作必须选择操作并填写理由。", "error")
@@ -228,7 +237,7 @@ def licence_action(licence_id):
 @bp.post("/licences/<int:licence_id>/payments")
 @allow(*STAFF)
 def payment(licence_id):
-    row = db.session.get(Licence, licence_id) or abort(404)
+    row = services.get_licence(licence_id, current_actor())
     form = PaymentForm(prefix="pay")
     if not form.validate_on_submit():
         flash("请填写年度和金额。", "error")
@@ -249,7 +258,7 @@ def queues():
 
     today = clock.today()
     create = next((e for e in ("inspections.new", "inspections.create") if e in current_app.view_functions), None)
-    return render_template("trademark/queues.html", q=services.work_queues(today), today=today,
+    return render_template("trademark/queues.html", q=services.work_queues(today, actor=current_actor()), today=today,
                            create_endpoint=create, labels=LICENCE_LABELS)
 
 
@@ -302,8 +311,6 @@ def portal_apply():
 @allow(Role.FIRM)
 def portal_licence(licence_id):
     firm = _own_firm()
-    row = db.session.get(Licence, licence_id)
     # Another firm's licence is answered as not found: a firm must not learn of others.
-    if row is None or firm is None or row.firm_id != firm.id:
-        abort(404)
+    row = services.get_licence(licence_id, current_actor())
     return _licence_page(row, "trademark/portal_licence.html", firm=firm)

@@ -22,8 +22,32 @@ def make_uscc(n: int) -> str:
     return first17 + check_character(first17)
 
 
+# Staff made by `make_user` without `alliances=` serve every alliance, including those made later by
+# `make_alliance`, so tests about something else need not care about tenancy (SPEC §10).
+_SERVE_ALL: set[str] = set()
+
+
 def make_alliance(code="ZSSJ", name="中山市锁具产业联盟"):
-    return parties.find_alliance(code) or parties.create_alliance(code, name)
+    existing = parties.find_alliance(code)
+    if existing is not None:
+        return existing
+    alliance = parties.create_alliance(code, name)
+    _serve_everything()
+    return alliance
+
+
+def _serve_everything() -> None:
+    from accounts.models import User
+    from infra.db import db
+    from parties.models import Alliance
+
+    if not _SERVE_ALL:
+        return
+    everything = db.session.execute(db.select(Alliance)).scalars().all()
+    for user in db.session.execute(db.select(User).where(User.username.in_(sorted(_SERVE_ALL)),
+                                                          User.role == "staff")).scalars():
+        user.alliances = list(everything)
+    db.session.commit()
 
 
 def make_firm(n: int = 1, name: str | None = None, **kw):
@@ -40,8 +64,33 @@ def make_station(code="ZS-LAB", scope=("Q/ZSSJ 001",)):
     return stations.find_station(code) or stations.create_station(code, f"{code} 检测站", "CNAS L0001", list(scope))
 
 
-def make_user(username: str, role: str, station: str | None = None, firm_uscc: str | None = None):
-    return accounts.create_user(username, role, PASSWORD, station_code=station, firm_uscc=firm_uscc)
+def make_user(username: str, role: str, station: str | None = None, firm_uscc: str | None = None,
+              alliances: tuple[str, ...] | None = None):
+    """A user with the test password; staff serve `alliances` (default: every alliance, now and later)."""
+    if role == "staff" and alliances is None:
+        from infra.db import db
+        from parties.models import Alliance
+
+        codes = db.session.execute(db.select(Alliance.code)).scalars().all()
+        _SERVE_ALL.add(username)
+        return _staff_of_everything(username, codes)
+    _SERVE_ALL.discard(username)
+    return accounts.create_user(username, role, PASSWORD, station_code=station, firm_uscc=firm_uscc,
+                                alliance_codes=alliances or ())
+
+
+def _staff_of_everything(username: str, codes: list[str]):
+    from accounts.models import User
+    from infra.db import db
+    from werkzeug.security import generate_password_hash
+
+    if codes:
+        return accounts.create_user(username, "staff", PASSWORD, alliance_codes=codes)
+    # Before any alliance exists a staff user cannot be created through the service (it needs one).
+    user = User(username=username, role="staff", password_hash=generate_password_hash(PASSWORD))
+    db.session.add(user)
+    db.session.commit()
+    return user
 
 
 def login(client, username: str, password: str = PASSWORD):

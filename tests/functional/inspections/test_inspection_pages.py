@@ -8,10 +8,17 @@ from tests.builders import (lock_entries, login, make_alliance, make_firm,
 
 @pytest.fixture
 def people(app):
+    from datetime import date
+
+    from parties import services as parties
+
     make_alliance()
     make_standard()
     make_station()
-    make_product_model(make_firm(1))
+    firm = make_firm(1)
+    make_product_model(firm)
+    # A member of the lock alliance: the lock station is offered its products (SPEC §10).
+    parties.admit_member("ZSSJ", firm.uscc, date(2023, 1, 1))
     return make_station_people()
 
 

@@ -78,3 +78,20 @@ def test_a_scripted_year_on_the_demo_data_moves_licences_exactly_as_the_rules_sa
     # Every step of both timelines explains itself.
     for licence in (jg, jd):
         assert all(d.reason and d.actor_name for d in services.licence_decisions(licence))
+
+
+def test_the_demo_staff_serve_their_own_alliance_only_and_admin_serves_none_by_name(seeded):
+    from accounts.access import alliance_ids
+    from accounts.models import User
+
+    def user(name):
+        return db.session.execute(db.select(User).where(User.username == name)).scalar_one()
+
+    assert [a.code for a in user("staff").alliances] == ["ZSSJ"]
+    assert [a.code for a in user("staff.sd").alliances] == ["SDDYLG"]
+    assert alliance_ids(user("admin")) is None
+    cooker_licence = licence_of(4, "SDDYLG")
+    with pytest.raises(services.AppError) as refused:
+        services.get_licence(cooker_licence.id, user("staff"))
+    assert refused.value.status == 404
+    assert services.get_licence(cooker_licence.id, user("staff.sd")) is cooker_licence
