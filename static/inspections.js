@@ -74,6 +74,10 @@
           show(input, "");
           input.classList.add("saved");
           showVerdict(reply.data.verdict);
+          reserve();
+          if (document.activeElement && document.activeElement.classList.contains("value")) {
+            keepInView(document.activeElement);  // a longer verdict reason makes the panel taller
+          }
         } else if (reply.status === 409) {
           conflict.textContent = reply.data.error.message;
           conflict.hidden = false;
@@ -86,7 +90,33 @@
     });
   }
 
+  // The sticky verdict panel sits over the bottom of the window: keep the focused row clear of it.
+  var panel = document.querySelector(".verdict");
+  var MARGIN = 16;
+  function panelHeight() { return panel ? panel.getBoundingClientRect().height : 0; }
+  function reserve() {
+    document.documentElement.style.scrollPaddingBottom = (panelHeight() + MARGIN) + "px";
+    document.documentElement.style.scrollPaddingTop = MARGIN + "px";
+  }
+  function keepInView(input) {
+    var row = input.closest("tr") || input;
+    var box = row.getBoundingClientRect();
+    var bottom = window.innerHeight - panelHeight() - MARGIN;
+    if (box.bottom > bottom) {
+      window.scrollBy(0, box.bottom - bottom);
+    } else if (box.top < MARGIN) {
+      window.scrollBy(0, box.top - MARGIN);
+    }
+  }
+  reserve();
+  window.addEventListener("resize", reserve);
+
   inputs.forEach(function (input, index) {
+    input.addEventListener("focus", function () {
+      keepInView(input);
+      // The browser may scroll the field into view itself after focus: check again once it has.
+      window.requestAnimationFrame(function () { keepInView(input); });
+    });
     input.addEventListener("input", function () {
       input.classList.remove("saved");
       show(input, shapeProblem(input));
