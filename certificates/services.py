@@ -220,8 +220,16 @@ def summary_of(licence: Licence) -> CertificateSummary | None:
 
 
 @use_case
-def reissue(licence_id: int, today: date) -> Certificate:
-    """Issue a new certificate for a live licence; the old one then points to it."""
+def reissue(licence_id: int, today: date, reason: str) -> Certificate:
+    """Issue a new certificate for a live licence, with the reason; the old one then points to it.
+
+    Every QR code printed from the old certificate then shows it replaced: staff must say why.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppError(422, "换发证书必须说明理由 / a re-issue needs a reason", field="reason")
+    if len(reason) > 2000:
+        raise AppError(422, "理由超过 2000 个字符 / reason is too long", field="reason")
     licence = services.get_licence(licence_id)
     if licence.status not in services.LIVE or licence.number is None:
         raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
@@ -229,6 +237,7 @@ def reissue(licence_id: int, today: date) -> Certificate:
     count = db.session.execute(select(func.count()).select_from(Certificate)
                                .where(Certificate.licence_id == licence.id)).scalar_one()
     certificate = _new_certificate(licence, f"{licence.number}-R{count}" if count else licence.number, today)
+    certificate.reason = reason
     db.session.flush()
     if old is not None:
         old.superseded_by_id = certificate.id
@@ -265,7 +274,8 @@ def reissue_for_key(kid: str, today: date) -> list[Certificate]:
     rows = db.session.execute(select(Certificate.licence_id).join(Licence).where(
         Certificate.kid == kid, Certificate.superseded_by_id.is_(None),
         Licence.status.in_(list(services.LIVE)))).scalars().all()
-    return [reissue(licence_id, today) for licence_id in rows]
+    return [reissue(licence_id, today, f"签名密钥 {kid} 已泄露，重新签发 / key {kid} compromised")
+            for licence_id in rows]
 
 
 # --- verification ----------------------------------------------------------------------------

@@ -5,11 +5,13 @@ import functools
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from limits import parse_many
 from markupsafe import Markup, escape
 
 from accounts.access import STAFF, allow, current_actor, public
 from certificates import services as certs
+from certificates.forms import ReissueForm
 from certificates.models import Certificate, FakeReport
 from infra.api import page_errors
 from infra import clock
@@ -167,7 +169,8 @@ def licence_certificates(licence_id):
         licence = services.get_licence(licence_id)
     except AppError:
         abort(404)
-    return render_template("certificates/certificates_licence.html", licence=licence,
+    return render_template("certificates/certificates_licence.html", licence=licence, form=ReissueForm(),
+                           labels=LICENCE_LABELS,
                            rows=certs.licence_certificates(licence.id), verify_url=certs.verify_url_for)
 
 
@@ -175,13 +178,22 @@ def licence_certificates(licence_id):
 @allow(*STAFF)
 def certificate_reissue(licence_id):
     try:
-        certificate = certs.reissue(licence_id, clock.today())
+        services.get_licence(licence_id)
     except AppError:
         abort(404)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        # Server-side: a re-issue voids every QR already printed, so it needs the reason and the tick.
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("certificates.licence_certificates", licence_id=licence_id))
+    try:
+        certificate = certs.reissue(licence_id, clock.today(), form.reason.data)
     except AppError as err:
         flash(err.message, "error")
     else:
-        flash(f"已换发证书 {certificate.serial}，原证书已作废并指向新证书。")
+        flash(_("已换发证书 %(serial)s，原证书已作废并指向新证书。", serial=certificate.serial))
     return redirect(url_for("certificates.licence_certificates", licence_id=licence_id))
 
 

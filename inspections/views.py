@@ -119,7 +119,7 @@ def new():
             if request.args.get(field.name) in {value for value, *_rest in field.iter_choices()}:
                 field.data = request.args[field.name]
     if form.validate_on_submit():
-        uscc, _, model = form.product.data.partition("::")
+        uscc, _sep, model = form.product.data.partition("::")
         try:
             row = services.create_inspection(
                 type=form.type.data, firm_uscc=uscc, product_model=model, standard_code=form.standard_code.data,

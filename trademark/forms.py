@@ -30,7 +30,9 @@ class ApplyForm(FlaskForm):
 class LicenceActionForm(FlaskForm):
     # The choices follow the licence's status (rules.action_options); the view sets them.
     action = SelectField(_l("操作"), choices=[])
-    reason = TextAreaField("理由（必填）", validators=[DataRequired("手工操作必须填写理由"), Length(max=2000)])
+    reason = TextAreaField(_l("理由（必填）"), validators=[DataRequired(_l("手工操作必须填写理由")), Length(max=2000)])
+    # Checked by the view for the irreversible actions (rules.needs_confirmation), never only in the browser.
+    confirm = BooleanField(_l("我确认：所选操作不可恢复（不可恢复的操作须勾选）"))
 
 
 class PaymentForm(FlaskForm):

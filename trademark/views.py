@@ -181,7 +181,7 @@ def _licence_page(row: Licence, template: str, **extra):
     return render_template(template, licence=row, decisions=services.licence_decisions(row),
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
                            certificate=services.certificate_of(row), labels=LICENCE_LABELS,
-                           kinds=DECISION_LABELS, today=today, **extra)
+                           kinds=DECISION_LABELS, today=today, action_options=_options(row), **extra)
 
 
 @bp.get("/licences/<int:licence_id>")
@@ -214,7 +214,13 @@ def licence_action(licence_id):
     row = db.session.get(Licence, licence_id) or abort(404)
     form = action_form(row)
     if not form.validate_on_submit():
-        flash("手工操作必须选择操作并填写理由。", "error")
+        flash(_("手工操作必须选择操作并填写理由。"), "error")
+    elif rules.needs_confirmation(form.action.data) and not form.confirm.data:
+        # An irreversible action is taken only with the tick: show the form again with the reason kept.
+        form.confirm.errors = [_("“%(action)s”不可恢复：请勾选“我确认”后再执行。", action=ACTION_LABELS.word(form.action.data))]
+        return _licence_page(row, "trademark/licence.html", action_form=form,
+                             payment_form=PaymentForm(prefix="pay", year=clock.today().year,
+                                                      amount=row.mark.fee_per_year or "")), 422
     else:
         try:
             services.act_on_licence(row.id, form.action.data, form.reason.data, clock.today(), current_actor())

@@ -1,4 +1,5 @@
-"""inspections: void drafts with a reason, and the reviewer's return reason kept on the row
+"""inspections: void drafts with a reason, and the reviewer's return reason kept on the row;
+certificates: the reason of a re-issue
 
 Revision ID: 0003_inspection_void
 Revises: 0002_clause_interval
@@ -23,9 +24,13 @@ def upgrade():
         batch.add_column(sa.Column("voided_at", sa.DateTime(), nullable=True))
         batch.create_foreign_key("fk_inspections_returned_by_id_users", "users", ["returned_by_id"], ["id"])
         batch.create_foreign_key("fk_inspections_voided_by_id_users", "users", ["voided_by_id"], ["id"])
+    with op.batch_alter_table("certificates") as batch:
+        batch.add_column(sa.Column("reason", sa.Text(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("certificates") as batch:
+        batch.drop_column("reason")
     with op.batch_alter_table("inspections") as batch:
         batch.drop_constraint("fk_inspections_voided_by_id_users", type_="foreignkey")
         batch.drop_constraint("fk_inspections_returned_by_id_users", type_="foreignkey")

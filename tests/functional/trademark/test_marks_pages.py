@@ -69,3 +69,34 @@ def test_the_licence_page_shows_the_timeline_linked_to_the_inspections_and_the_q
     queues = client.get("/queues").get_data(as_text=True)
     assert licence.firm.name in queues and "复检期限" in queues
     assert client.get("/licences?status=active").status_code == 200
+
+
+def test_staff_cannot_revoke_without_ticking_the_confirmation_and_the_reason_is_kept_for_the_second_try(app, client):
+    make_lock_world()
+    make_mark()
+    licence = make_active_licence(1, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    refused = client.post(f"/licences/{licence.id}/action", data={"act-action": "revoke", "act-reason": "伪造检验报告"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "请勾选“我确认”" in page and "伪造检验报告" in page
+    db.session.expire_all()
+    assert db.session.get(type(licence), licence.id).status == "active"
+    done = client.post(f"/licences/{licence.id}/action",
+                       data={"act-action": "revoke", "act-reason": "伪造检验报告", "act-confirm": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(licence), licence.id).status == "revoked"
+
+
+def test_a_warning_needs_no_confirmation(app, client):
+    make_lock_world()
+    make_mark()
+    licence = make_active_licence(1, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    page = client.get(f"/licences/{licence.id}").get_data(as_text=True)
+    assert "我确认" in page and "撤销" in page and "拒绝申请" not in page  # an active licence is not an application
+    done = client.post(f"/licences/{licence.id}/action", data={"act-action": "warn", "act-reason": "标志使用不规范"})
+    assert done.status_code == 302
