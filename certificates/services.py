@@ -659,18 +659,26 @@ class RegistryRow:
     expires_on: date | None
 
 
+# SPEC §5: the registry lists licences with their status, suspended and revoked ones included (a
+# revoked licence stays findable as revoked). Applications that never became a licence are not public.
+REGISTRY_STATUSES = ("active", "suspended", "revoked", "expired", "surrendered")
+
+
 def search_registry(q: str, limit: int = 50) -> list[RegistryRow]:
-    """Find current licences by firm name, USCC, licence or certificate number."""
+    """Find licences by firm name, USCC, licence or certificate number, whole or in part."""
     q = " ".join((q or "").split())
-    if len(q) < 2:
+    if not q:
         return []
     upper = q.upper()
-    # First the few matching licences, each way on its own (exact numbers by index, the name by one
-    # scan of the firms table), then their details: one OR across joined tables misleads the planner.
-    firms = select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == upper)).limit(limit * 4)
-    ids = set(db.session.execute(select(Licence.id).where(Licence.firm_id.in_(firms))).scalars())
-    ids.update(db.session.execute(select(Licence.id).where(Licence.number == upper)).scalars())
-    ids.update(db.session.execute(select(Certificate.licence_id).where(Certificate.serial == upper)).scalars())
+    # First the few matching licences, each way on its own, then their details: one OR across
+    # joined tables misleads the planner.
+    firms = select(Firm.id).where(Firm.name.contains(q, autoescape=True)
+                                  | Firm.uscc.contains(upper, autoescape=True)).limit(limit * 4)
+    ids = set(db.session.execute(select(Licence.id).where(Licence.firm_id.in_(firms)).limit(limit * 4)).scalars())
+    ids.update(db.session.execute(select(Licence.id).where(Licence.number.contains(upper, autoescape=True))
+                                  .limit(limit * 4)).scalars())
+    ids.update(db.session.execute(select(Certificate.licence_id).where(
+        Certificate.serial.contains(upper, autoescape=True)).limit(limit * 4)).scalars())
     if not ids:
         return []
     current = aliased(Certificate)
@@ -679,7 +687,7 @@ def search_registry(q: str, limit: int = 50) -> list[RegistryRow]:
                Licence.expires_on, current.serial)
         .join(Firm, Firm.id == Licence.firm_id).join(Mark, Mark.id == Licence.mark_id)
         .outerjoin(current, (current.licence_id == Licence.id) & current.superseded_by_id.is_(None))
-        .where(Licence.id.in_(sorted(ids)), Licence.status.in_(list(services.LIVE)))
+        .where(Licence.id.in_(sorted(ids)), Licence.status.in_(REGISTRY_STATUSES))
         .order_by(Firm.name, Licence.number).limit(limit)).all()
     return [RegistryRow(r.name, r.uscc, r.mark_name, r.number, r.serial, r.status, r.expires_on) for r in rows]
 
