@@ -23,9 +23,11 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import String, bindparam, cast, distinct, func, insert, select, update
 from sqlalchemy.orm import aliased
 
+from infra import clock
 from infra.clock import utcnow
 from infra.db import db, use_case
 from infra.errors import AppError
@@ -62,9 +64,9 @@ STATUS_WORDS = Labels(WORDS)
 PUBLIC_KINDS = ("grant", "suspend", "reinstate", "revoke", "expire", "surrender")
 DECISION_WORDS = rules.DECISION_LABELS
 HISTORY_LIMIT = 20
-SHORT_REASON = 60
+SHORT_REASON = 120
 SURVEILLANCE_TYPES = ("surveillance", "market", "retest")
-VERDICT_WORDS = {"pass": "合格", "fail": "不合格"}
+VERDICT_WORDS = Labels({"pass": "合格", "fail": "不合格"})
 MAX_TOKEN_CHARS = 400  # far above any real token (~175): refuse the rest before decoding
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
@@ -438,9 +440,35 @@ _MAIN = (
 _BY_SERIAL = _MAIN.where(Certificate.serial == bindparam("serial"))
 
 
+_ID_WITH_DATE = re.compile(r"#\d+（(\d{4}-\d{2}-\d{2})）")
+_ID = re.compile(r"#\d+")
+_RULE_RANGE = re.compile(r"（?(?<![A-Za-z0-9])[EX]\d{1,2}\s*[–—~-]\s*[EX]\d{1,2}(?![0-9])）?")
+_RULE = re.compile(r"(?<![A-Za-z0-9])([EX]\d{1,2})(?![0-9])[：:]?\s*")
+
+
+def public_reason(reason: str) -> str:
+    """Say a decision's reason to the public: no internal ids, rule codes in words (SPEC §5 short reason)."""
+    text = " ".join((reason or "").split())
+    text = _ID_WITH_DATE.sub(r"\1", text)
+    text = _ID.sub("", text)
+    text = _RULE_RANGE.sub("", text)
+    codes = _RULE.findall(text)
+    text = _RULE.sub("", text).replace("：：", "：").strip(" ：;；")
+    # A reason that was only a rule code says the rule's name instead.
+    return text or "、".join(rules.RULE_LABELS.get(c, "") for c in codes).strip("、")
+
+
 def _short(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    return reason if len(reason) <= SHORT_REASON else reason[: SHORT_REASON - 1] + "…"
+    """Keep the first clauses of a reason that fit, whole: never a word cut in the middle."""
+    reason = public_reason(reason)
+    if len(reason) <= SHORT_REASON:
+        return reason
+    kept = ""
+    for part in re.split(r"(?<=[；。;])", reason):
+        if len(kept) + len(part) > SHORT_REASON:
+            break
+        kept += part
+    return kept.rstrip("；;") or reason
 
 
 def lookup(token: str, today: date) -> Verification:
@@ -533,11 +561,14 @@ SCANS_MARK = "\x00scans\x00"
 
 
 def scans_text(v: Verification) -> str:
-    """The scan facts of the page, the only part that changes from one scan to the next."""
-    text_ = f"本证书已被核验 {int(v.scan_count)} 次"
+    """The scan facts of the page, the only part that changes from one scan to the next.
+
+    The first scan is shown in the alliance's local time: the buyer compares it with the time of purchase.
+    """
     if v.first_scan_at:
-        text_ += f"，首次核验 {v.first_scan_at.strftime('%Y-%m-%d %H:%M')}（UTC）"
-    return text_ + "。"
+        return gettext("本证书已被核验 %(count)s 次，首次核验 %(at)s。", count=int(v.scan_count),
+                       at=clock.format_time(v.first_scan_at))
+    return gettext("本证书已被核验 %(count)s 次。", count=int(v.scan_count))
 
 
 # --- scans and clones ------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def page(client, token):
 
 
 def status_word(html: str) -> str:
-    return re.search(r'<div class="st [a-z_]+" role="status">\s*<b>([^<]+)</b>', html).group(1)
+    return re.search(r'<div class="st [a-z_]+" role="status">.*?<b>([^<]+)</b>', html, re.S).group(1)
 
 
 def api(client, token) -> dict:
