@@ -35,6 +35,13 @@ class LicenceActionForm(FlaskForm):
     confirm = BooleanField(_l("我确认：所选操作不可恢复（不可恢复的操作须勾选）"))
 
 
+class WithdrawForm(FlaskForm):
+    """A firm withdraws its own application: final, so with a reason and a tick."""
+
+    reason = TextAreaField(_l("撤回理由（必填）"), validators=[DataRequired(_l("撤回申请必须填写理由")), Length(max=2000)])
+    confirm = BooleanField(_l("我确认撤回此申请（撤回后可重新申请）"), validators=[DataRequired(_l("请勾选“我确认”后再撤回"))])
+
+
 class PaymentForm(FlaskForm):
     year = IntegerField("年度", validators=[DataRequired("请填写年度"), NumberRange(min=2000, max=2100)])
     amount = StringField("金额（元）", validators=[DataRequired("请填写金额"), Length(max=20)])

@@ -14,8 +14,9 @@ from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
 
 from trademark.forms import (
-    ApplyForm, LicenceActionForm, MarkForm, PaymentForm,
+    ApplyForm, LicenceActionForm, MarkForm, PaymentForm, WithdrawForm,
 )
+from inspections.models import INSPECTION_TYPE_LABELS
 from parties.models import Alliance, Firm
 from trademark.models import (
     ACTION_LABELS, DECISION_LABELS, LICENCE_LABELS, PARAMETER_LABELS, Licence, Mark, Payment,
@@ -276,10 +277,17 @@ def portal():
     form = ApplyForm(prefix="apply")
     if firm:
         _apply_choices(form, firm)
+    if firm and not form.mark.data:
+        # Default to a mark of the firm's own alliance (a member's or applicant's), not the first in the list.
+        own = {m.alliance_id for m in firm.memberships if m.status in ("member", "applicant")}
+        mark = db.session.execute(db.select(Mark).where(Mark.alliance_id.in_(own)).order_by(Mark.code)).scalars().first()
+        if mark is not None:
+            form.mark.data = mark.code
     items = [d for lic in licences_ for d in services.deadlines(lic, today)]
     return render_template("trademark/portal.html", firm=firm, licences=licences_, labels=LICENCE_LABELS,
                            inspections=services.firm_inspections(firm.id) if firm else [],
                            deadlines=sorted(items, key=lambda d: d.on), today=today, form=form,
+                           type_labels=INSPECTION_TYPE_LABELS,
                            fees=services.fees_due(today, firm.id) if firm else [])
 
 
@@ -312,4 +320,59 @@ def portal_licence(licence_id):
     # Another firm's licence is answered as not found: a firm must not learn of others.
     if row is None or firm is None or row.firm_id != firm.id:
         abort(404)
-    return _licence_page(row, "trademark/portal_licence.html", firm=firm)
+    return _licence_page(row, "trademark/portal_licence.html", firm=firm, withdraw_form=WithdrawForm(prefix="wd"))
+
+
+def _portal_own(licence_id: int) -> Licence:
+    firm = _own_firm()
+    row = db.session.get(Licence, licence_id)
+    if row is None or firm is None or row.firm_id != firm.id:
+        abort(404)
+    return row
+
+
+@bp.post("/portal/licences/<int:licence_id>/commitment")
+@allow(Role.FIRM)
+def portal_commitment(licence_id):
+    row = _portal_own(licence_id)
+    return _commitment(row, url_for("trademark.portal_licence", licence_id=row.id))
+
+
+@bp.post("/licences/<int:licence_id>/commitment")
+@allow(*STAFF)
+def commitment(licence_id):
+    row = db.session.get(Licence, licence_id) or abort(404)
+    return _commitment(row, url_for("trademark.licence", licence_id=row.id))
+
+
+def _commitment(row: Licence, back: str):
+    from inspections.forms import ActionForm  # an empty form: its CSRF token only
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.record_commitment(row.id, clock.today(), current_actor())
+    except AppError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("已登记签署的承诺书（E4）。"))
+    return redirect(back)
+
+
+@bp.post("/portal/licences/<int:licence_id>/withdraw")
+@allow(Role.FIRM)
+def portal_withdraw(licence_id):
+    row = _portal_own(licence_id)
+    form = WithdrawForm(prefix="wd")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    else:
+        try:
+            services.withdraw_application(row.id, form.reason.data, clock.today(), current_actor())
+        except AppError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("申请已撤回；如需使用标志，可重新申请。"))
+    return redirect(url_for("trademark.portal_licence", licence_id=row.id))
