@@ -25,6 +25,18 @@ from trademark.models import (
 bp = page_errors(Blueprint("trademark", __name__))  # every AppError a view leaves is shown on the error page
 
 
+@bp.app_context_processor
+def _work_counts():
+    def staff_counts() -> dict:
+        """How much waits in each staff queue, for the home page's cards."""
+        q = services.work_queues(clock.today())
+        return {"applications": len(q.applications), "suspensions": len(q.suspensions),
+                "surveillance": len(q.surveillance), "retests": len(q.retests), "fees": len(q.fees)}
+
+    # A callable: only the home page asks, and only for staff.
+    return {"staff_counts": staff_counts}
+
+
 
 # --- marks ------------------------------------------------------------------------------------
 
