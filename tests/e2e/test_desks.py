@@ -151,3 +151,85 @@ def test_a_reviewer_sees_the_queue_returns_for_a_sampling_error_and_the_technici
     tech.get_by_role("button", name="保存抽样单").click()
     expect(tech.locator("main")).to_contain_text("批量 800")
     shot(tech, "desk-technician-corrected-phone")
+
+
+# --- the consumer and the registry ------------------------------------------------------------------
+
+def _contrast(rgb_fg: str, rgb_bg: str) -> float:
+    def lum(css):
+        r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(rgb_fg), lum(rgb_bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.fixture
+def certified(live):
+    from datetime import date
+
+    from certificates import services as certs
+    from tests.e2e.world import granted_licence, member_with_passed_type_inspection
+    from trademark import services
+
+    today = date.today()
+    lock_station()
+    staff = make_user("staff1", "staff")
+    suspended_firm = member_with_passed_type_inspection(1, "中山市坚固锁业有限公司", "JG-8801", today)
+    revoked_firm = member_with_passed_type_inspection(2, "中山市永安锁具制造有限公司", "YA-200", today)
+    suspended = granted_licence(suspended_firm, "JG-8801", today)
+    revoked = granted_licence(revoked_firm, "YA-200", today)
+    services.act_on_licence(suspended.id, "suspend", "X4：监督抽查逾期 #7（2026-05-15）", today, staff)
+    services.act_on_licence(revoked.id, "revoke", "多次抽检不合格", today, staff)
+    live.settle()
+    return certs.current_certificate(suspended), certs.current_certificate(revoked)
+
+
+def test_a_colour_blind_consumer_tells_the_statuses_apart_by_icon_and_reads_the_page_in_english(
+        live, new_page, certified):
+    suspended, revoked = certified
+    phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    shapes = {}
+    for certificate, word in ((suspended, "暂停"), (revoked, "已撤销")):
+        phone.goto(f"/V/{certificate.token}")
+        band = phone.locator(".st")
+        expect(band.locator("b")).to_have_text(word)
+        shapes[word] = band.locator("svg.icon").inner_html()
+        for selector in (".st b", ".st p"):
+            fg, bg = phone.evaluate("""s => [getComputedStyle(document.querySelector(s)).color,
+                                              getComputedStyle(document.querySelector('.st')).backgroundColor]""", selector)
+            assert _contrast(fg, bg) >= 4.5, (word, selector, fg, bg)
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(phone, f"desk-consumer-{certificate.licence.status}-phone")
+    assert shapes["暂停"] != shapes["已撤销"], "each status has its own shape, not only its own colour"
+    phone.goto(f"/V/{suspended.token}")
+    reason = phone.locator("section.note")
+    expect(reason).to_contain_text("监督抽查逾期")
+    expect(reason).not_to_contain_text("#7")
+    expect(reason).not_to_contain_text("X4")
+    phone.get_by_role("link", name="English").click()
+    expect(phone.locator(".st b")).to_have_text("Suspended")
+    expect(phone.locator("main")).to_contain_text("Report a suspected fake")
+    shot(phone, "desk-consumer-suspended-phone-en")
+    assert phone.request.get("/favicon.ico").status == 200
+
+
+def test_the_registry_on_a_phone_lists_suspended_and_revoked_licences_without_overflow(live, new_page, certified):
+    suspended, revoked = certified
+    phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone.goto("/registry")
+    phone.get_by_role("searchbox").fill("中")  # one character is enough
+    phone.get_by_role("button", name="查询").click()
+    rows = phone.locator("table.registry tbody tr")
+    expect(rows).to_have_count(2)
+    expect(phone.locator("table.registry")).to_contain_text("已撤销")
+    expect(phone.locator("table.registry")).to_contain_text("已暂停")
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    name_height = phone.locator("table.registry td").first.evaluate("el => el.getBoundingClientRect().height")
+    assert name_height < 60, "a firm's name wraps as words, not one character a line"
+    shot(phone, "desk-registry-phone")
+    phone.goto(f"/registry?q={suspended.serial[-6:]}")
+    expect(rows).to_have_count(1)
+    desk = new_page(viewport={"width": 1366, "height": 768})
+    desk.goto("/registry?q=中山")
+    shot(desk, "desk-registry-1366x768")
