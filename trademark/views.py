@@ -7,7 +7,7 @@ from accounts.access import STAFF, allow, current_actor, public
 from accounts.models import Role
 from compliance.models import Standard
 from infra.api import page_errors
-from infra import clock
+from infra import clock, export
 from infra.db import db
 from infra.errors import AppError
 from trademark import rules, services
@@ -170,6 +170,14 @@ def licences():
     query = db.select(Licence).order_by(Licence.id.desc())
     if status in LICENCE_LABELS:
         query = query.where(Licence.status == status)
+    fmt = request.args.get("format")
+    if fmt in export.FORMATS:
+        rows = db.session.execute(query).scalars().all()  # the whole list, not one page of it
+        return export.table_response("licences", fmt, [
+            _("编号"), _("许可编号"), _("企业"), _("统一社会信用代码"), _("标志"), _("型号"), _("状态"), _("申请日"),
+            _("授权日"), _("有效期至")], ([l.id, l.number, l.firm.name, l.firm.uscc, l.mark.name,
+                                       "、".join(m.model for m in l.models), LICENCE_LABELS.word(l.status),
+                                       l.applied_on, l.granted_on, l.expires_on] for l in rows))  # noqa: E741
     rows = db.session.execute(query.limit(500)).scalars().all()
     return render_template("trademark/licences.html", licences=rows, form=form, status=status, labels=LICENCE_LABELS)
 

@@ -100,3 +100,22 @@ def test_a_warning_needs_no_confirmation(app, client):
     assert "我确认" in page and "撤销" in page and "拒绝申请" not in page  # an active licence is not an application
     done = client.post(f"/licences/{licence.id}/action", data={"act-action": "warn", "act-reason": "标志使用不规范"})
     assert done.status_code == 302
+
+
+def test_staff_export_the_licence_and_firm_lists_as_csv_and_xlsx(app, client):
+    import csv
+    from openpyxl import load_workbook
+
+    make_lock_world()
+    make_mark()
+    licence = make_active_licence(1, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    listed = client.get("/licences?format=csv")
+    assert listed.status_code == 200 and listed.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(listed.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["编号", "许可编号", "企业"] and [licence.number, "有效"] == [rows[1][1], rows[1][6]]
+    book = load_workbook(io.BytesIO(client.get("/firms?format=xlsx").data), read_only=True)
+    values = [[c.value for c in r] for r in book.active.iter_rows()]
+    book.close()
+    assert values[0][:2] == ["企业名称", "统一社会信用代码"] and licence.firm.uscc in {r[1] for r in values[1:]}
