@@ -32,7 +32,7 @@ class LicenceActionForm(FlaskForm):
     action = SelectField(_l("操作"), choices=[])
     reason = TextAreaField(_l("理由（必填）"), validators=[DataRequired(_l("手工操作必须填写理由")), Length(max=2000)])
     # Checked by the view for the irreversible actions (rules.needs_confirmation), never only in the browser.
-    confirm = BooleanField(_l("我确认：所选操作不可恢复（不可恢复的操作须勾选）"))
+    confirm = BooleanField(_l("我确认：此项不可恢复，已核对无误"))
 
 
 class WithdrawForm(FlaskForm):

@@ -139,9 +139,15 @@ def mark_image(mark_id):
 # --- licences ---------------------------------------------------------------------------------
 
 
-def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
+def _apply_choices(form: ApplyForm, firm: Firm | None = None, chosen: str | None = None) -> None:
     firms = [firm] if firm else db.session.execute(db.select(Firm).order_by(Firm.name)).scalars().all()
     form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
+    if firm is None:
+        # The scope offers only the chosen firm's models (staff choose the firm first).
+        picked = next((f for f in firms if f.uscc == chosen), None)
+        firms = [picked] if picked else []
+        if picked is not None:
+            form.firm.data = picked.uscc
     form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
                          for m in db.session.execute(db.select(Mark).order_by(Mark.code)).scalars()]
     form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for f in firms for m in f.models]
@@ -157,7 +163,7 @@ def _apply(form: ApplyForm):
 @allow(*STAFF)
 def licences():
     form = ApplyForm()
-    _apply_choices(form)
+    _apply_choices(form, chosen=request.args.get("firm") or form.firm.data)
     if form.validate_on_submit():
         try:
             row = _apply(form)

@@ -119,3 +119,16 @@ def test_staff_export_the_licence_and_firm_lists_as_csv_and_xlsx(app, client):
     values = [[c.value for c in r] for r in book.active.iter_rows()]
     book.close()
     assert values[0][:2] == ["企业名称", "统一社会信用代码"] and licence.firm.uscc in {r[1] for r in values[1:]}
+
+
+def test_the_staff_apply_form_offers_only_the_chosen_firm_s_models(app, client):
+    make_lock_world()
+    make_mark()
+    mine = make_active_licence(1, TODAY - timedelta(days=30))
+    theirs = make_active_licence(2, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    assert "许可范围（产品型号）" not in client.get("/licences").get_data(as_text=True)
+    page = client.get(f"/licences?firm={mine.firm.uscc}").get_data(as_text=True)
+    form = page.split('id="applicant"')[-1]
+    assert f"{mine.firm.name} — " in form and f"{theirs.firm.name} — " not in form
