@@ -10,7 +10,8 @@
   var inputs = Array.prototype.slice.call(form.querySelectorAll("input.value"));
   var conflict = document.getElementById("conflict");
   var lockVersion = parseInt(form.dataset.lockVersion, 10);
-  var WORDS = { pass: "合格", fail: "不合格", missing: "—", incomplete: "结果不完整" };
+  // The page's language: the server puts the words in data-words.
+  var WORDS = JSON.parse(form.dataset.words || "{}");
   var YES_NO = ["1", "0", "y", "n", "yes", "no", "true", "false", "是", "否", "合格", "不合格"];
   var queue = Promise.resolve();
 
@@ -81,12 +82,12 @@
         } else if (reply.status === 409) {
           conflict.textContent = reply.data.error.message;
           conflict.hidden = false;
-          show(input, "未保存");
+          show(input, WORDS.unsaved);
         } else {
           var problems = (reply.data.error.details || {}).problems || [];
           show(input, problems.length ? problems[0].message : reply.data.error.message);
         }
-      }).catch(function () { show(input, "网络错误，未保存"); });
+      }).catch(function () { show(input, WORDS.network); });
     });
   }
 
