@@ -150,6 +150,7 @@ def test_a_reviewer_sees_the_queue_returns_for_a_sampling_error_and_the_technici
     tech.get_by_label("批量").fill("800")
     tech.get_by_role("button", name="保存抽样单").click()
     expect(tech.locator("main")).to_contain_text("批量 800")
+    assert tech.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], "the page fits the phone"
     shot(tech, "desk-technician-corrected-phone")
 
 
