@@ -22,6 +22,7 @@ class Certificate(db.Model):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     scan_count: Mapped[int] = mapped_column(default=0)
     first_scan_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was re-issued (every QR printed before stops)
 
     licence = relationship(Licence)
     superseded_by = relationship("Certificate", remote_side=[id])

@@ -22,9 +22,11 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import String, bindparam, cast, distinct, func, insert, select, update
 from sqlalchemy.orm import aliased
 
+from infra import clock
 from infra.clock import utcnow
 from infra.db import db, use_case
 from infra.errors import AppError
@@ -62,9 +64,9 @@ STATUS_WORDS = Labels(WORDS)
 PUBLIC_KINDS = ("grant", "suspend", "reinstate", "revoke", "expire", "surrender")
 DECISION_WORDS = rules.DECISION_LABELS
 HISTORY_LIMIT = 20
-SHORT_REASON = 60
+SHORT_REASON = 120
 SURVEILLANCE_TYPES = ("surveillance", "market", "retest")
-VERDICT_WORDS = {"pass": "合格", "fail": "不合格"}
+VERDICT_WORDS = Labels({"pass": "合格", "fail": "不合格"})
 MAX_TOKEN_CHARS = 400  # far above any real token (~175): refuse the rest before decoding
 
 # SPEC §5: a phone photo of up to 10 MB; the stored copy is re-encoded, its longest side bounded.
@@ -243,8 +245,16 @@ def summary_of(licence: Licence) -> CertificateSummary | None:
 
 
 @use_case
-def reissue(licence_id: int, today: date, actor=None) -> Certificate:
-    """Issue a new certificate for a live licence; the old one then points to it."""
+def reissue(licence_id: int, today: date, reason: str, actor=None) -> Certificate:
+    """Issue a new certificate for a live licence, with the reason; the old one then points to it.
+
+    Every QR code printed from the old certificate then shows it replaced: staff must say why.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppError(422, "换发证书必须说明理由 / a re-issue needs a reason", field="reason")
+    if len(reason) > 2000:
+        raise AppError(422, "理由超过 2000 个字符 / reason is too long", field="reason")
     licence = services.get_licence(licence_id, actor, for_change=True)  # two re-issues at once queue on the licence
     if licence.status not in services.LIVE or licence.number is None:
         raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
@@ -252,6 +262,7 @@ def reissue(licence_id: int, today: date, actor=None) -> Certificate:
     count = db.session.execute(select(func.count()).select_from(Certificate)
                                .where(Certificate.licence_id == licence.id)).scalar_one()
     certificate = _new_certificate(licence, f"{licence.number}-R{count}" if count else licence.number, today)
+    certificate.reason = reason
     db.session.flush()
     if old is not None:
         old.superseded_by_id = certificate.id
@@ -288,7 +299,8 @@ def reissue_for_key(kid: str, today: date) -> list[Certificate]:
     rows = db.session.execute(select(Certificate.licence_id).join(Licence).where(
         Certificate.kid == kid, Certificate.superseded_by_id.is_(None),
         Licence.status.in_(list(services.LIVE)))).scalars().all()
-    return [reissue(licence_id, today) for licence_id in rows]
+    return [reissue(licence_id, today, f"签名密钥 {kid} 已泄露，重新签发 / key {kid} compromised")
+            for licence_id in rows]
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -456,9 +468,35 @@ _MAIN = (
 _BY_SERIAL = _MAIN.where(Certificate.serial == bindparam("serial"))
 
 
+_ID_WITH_DATE = re.compile(r"#\d+（(\d{4}-\d{2}-\d{2})）")
+_ID = re.compile(r"#\d+")
+_RULE_RANGE = re.compile(r"（?(?<![A-Za-z0-9])[EX]\d{1,2}\s*[–—~-]\s*[EX]\d{1,2}(?![0-9])）?")
+_RULE = re.compile(r"(?<![A-Za-z0-9])([EX]\d{1,2})(?![0-9])[：:]?\s*")
+
+
+def public_reason(reason: str) -> str:
+    """Say a decision's reason to the public: no internal ids, rule codes in words (SPEC §5 short reason)."""
+    text = " ".join((reason or "").split())
+    text = _ID_WITH_DATE.sub(r"\1", text)
+    text = _ID.sub("", text)
+    text = _RULE_RANGE.sub("", text)
+    codes = _RULE.findall(text)
+    text = _RULE.sub("", text).replace("：：", "：").strip(" ：;；")
+    # A reason that was only a rule code says the rule's name instead.
+    return text or "、".join(rules.RULE_LABELS.get(c, "") for c in codes).strip("、")
+
+
 def _short(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    return reason if len(reason) <= SHORT_REASON else reason[: SHORT_REASON - 1] + "…"
+    """Keep the first clauses of a reason that fit, whole: never a word cut in the middle."""
+    reason = public_reason(reason)
+    if len(reason) <= SHORT_REASON:
+        return reason
+    kept = ""
+    for part in re.split(r"(?<=[；。;])", reason):
+        if len(kept) + len(part) > SHORT_REASON:
+            break
+        kept += part
+    return kept.rstrip("；;") or reason
 
 
 def lookup(token: str, today: date) -> Verification:
@@ -551,11 +589,14 @@ SCANS_MARK = "\x00scans\x00"
 
 
 def scans_text(v: Verification) -> str:
-    """The scan facts of the page, the only part that changes from one scan to the next."""
-    text_ = f"本证书已被核验 {int(v.scan_count)} 次"
+    """The scan facts of the page, the only part that changes from one scan to the next.
+
+    The first scan is shown in the alliance's local time: the buyer compares it with the time of purchase.
+    """
     if v.first_scan_at:
-        text_ += f"，首次核验 {v.first_scan_at.strftime('%Y-%m-%d %H:%M')}（UTC）"
-    return text_ + "。"
+        return gettext("本证书已被核验 %(count)s 次，首次核验 %(at)s。", count=int(v.scan_count),
+                       at=clock.format_time(v.first_scan_at))
+    return gettext("本证书已被核验 %(count)s 次。", count=int(v.scan_count))
 
 
 # --- scans and clones ------------------------------------------------------------------------
@@ -696,18 +737,26 @@ class RegistryRow:
     expires_on: date | None
 
 
+# SPEC §5: the registry lists licences with their status, suspended and revoked ones included (a
+# revoked licence stays findable as revoked). Applications that never became a licence are not public.
+REGISTRY_STATUSES = ("active", "suspended", "revoked", "expired", "surrendered")
+
+
 def search_registry(q: str, limit: int = 50) -> list[RegistryRow]:
-    """Find current licences by firm name, USCC, licence or certificate number."""
+    """Find licences by firm name, USCC, licence or certificate number, whole or in part."""
     q = " ".join((q or "").split())
-    if len(q) < 2:
+    if not q:
         return []
     upper = q.upper()
-    # First the few matching licences, each way on its own (exact numbers by index, the name by one
-    # scan of the firms table), then their details: one OR across joined tables misleads the planner.
-    firms = select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == upper)).limit(limit * 4)
-    ids = set(db.session.execute(select(Licence.id).where(Licence.firm_id.in_(firms))).scalars())
-    ids.update(db.session.execute(select(Licence.id).where(Licence.number == upper)).scalars())
-    ids.update(db.session.execute(select(Certificate.licence_id).where(Certificate.serial == upper)).scalars())
+    # First the few matching licences, each way on its own, then their details: one OR across
+    # joined tables misleads the planner.
+    firms = select(Firm.id).where(Firm.name.contains(q, autoescape=True)
+                                  | Firm.uscc.contains(upper, autoescape=True)).limit(limit * 4)
+    ids = set(db.session.execute(select(Licence.id).where(Licence.firm_id.in_(firms)).limit(limit * 4)).scalars())
+    ids.update(db.session.execute(select(Licence.id).where(Licence.number.contains(upper, autoescape=True))
+                                  .limit(limit * 4)).scalars())
+    ids.update(db.session.execute(select(Certificate.licence_id).where(
+        Certificate.serial.contains(upper, autoescape=True)).limit(limit * 4)).scalars())
     if not ids:
         return []
     current = aliased(Certificate)
@@ -716,7 +765,7 @@ def search_registry(q: str, limit: int = 50) -> list[RegistryRow]:
                Licence.expires_on, current.serial)
         .join(Firm, Firm.id == Licence.firm_id).join(Mark, Mark.id == Licence.mark_id)
         .outerjoin(current, (current.licence_id == Licence.id) & current.superseded_by_id.is_(None))
-        .where(Licence.id.in_(sorted(ids)), Licence.status.in_(list(services.LIVE)))
+        .where(Licence.id.in_(sorted(ids)), Licence.status.in_(REGISTRY_STATUSES))
         .order_by(Firm.name, Licence.number).limit(limit)).all()
     return [RegistryRow(r.name, r.uscc, r.mark_name, r.number, r.serial, r.status, r.expires_on) for r in rows]
 

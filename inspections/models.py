@@ -2,11 +2,12 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, false as sa_false, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
 from infra.db import db
+from infra.i18n import Labels
 
 station_scope = Table(
     "station_scope",
@@ -33,16 +34,19 @@ class InspectionStatus(enum.StrEnum):
     SUBMITTED = "submitted"
     VERIFIED = "verified"
     SUPERSEDED = "superseded"  # a verified inspection replaced by a revision
+    VOID = "void"  # a draft opened by mistake: kept with its reason, never deleted
 
 
-INSPECTION_STATUS_LABELS = {
+# Chinese source words; the pages show them through Labels (translated), the PDF report as they are.
+INSPECTION_STATUS_NAMES = {
     InspectionStatus.DRAFT: "草稿",
     InspectionStatus.SUBMITTED: "已提交待审核",
     InspectionStatus.VERIFIED: "已审核",
     InspectionStatus.SUPERSEDED: "已被修订替代",
+    InspectionStatus.VOID: "作废",
 }
 
-INSPECTION_TYPE_LABELS = {
+INSPECTION_TYPE_NAMES = {
     "type": "型式检验",
     "surveillance": "监督抽查",
     "retest": "复检",
@@ -50,7 +54,11 @@ INSPECTION_TYPE_LABELS = {
     "factory": "出厂检验",
 }
 
-PLACE_LABELS = {"factory": "工厂", "market": "市场"}
+PLACE_NAMES = {"factory": "工厂", "market": "市场"}
+
+INSPECTION_STATUS_LABELS = Labels(INSPECTION_STATUS_NAMES)
+INSPECTION_TYPE_LABELS = Labels(INSPECTION_TYPE_NAMES)
+PLACE_LABELS = Labels(PLACE_NAMES)
 
 
 class Inspection(db.Model):
@@ -91,6 +99,14 @@ class Inspection(db.Model):
     verified_at: Mapped[datetime | None]
     verified_on: Mapped[date | None]
     lock_version: Mapped[int] = mapped_column(default=1)  # optimistic lock for concurrent saves
+    # the reviewer's last return (shown to everyone involved); `return_sampling` reopens the sampling record
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    return_sampling: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # a voided draft keeps its row and says why
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    voided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     firm = relationship("Firm")
@@ -102,6 +118,8 @@ class Inspection(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     verified_by = relationship("User", foreign_keys=[verified_by_id])
+    returned_by = relationship("User", foreign_keys=[returned_by_id])
+    voided_by = relationship("User", foreign_keys=[voided_by_id])
     results = relationship("Result", back_populates="inspection", cascade="all, delete-orphan",
                            order_by="Result.id")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import func, or_, select, update
 
 from accounts.access import alliance_ids, serves
 from accounts.models import Role, User
@@ -27,8 +27,8 @@ from compliance.sampling import (
 from compliance.services import clause_spec, standard_for, verdict_rule
 from infra.db import db, lock_row, use_case
 from infra.downloads import csv_cell
-from inspections.models import (INSPECTION_TYPE_LABELS, Inspection, InspectionStatus, Result, Station, SwitchingRecord,
-                                station_scope)
+from inspections.models import (INSPECTION_TYPE_NAMES, Inspection, InspectionStatus, Result, Station,
+                                SwitchingRecord, station_scope)
 from inspections.report import ReportData, ReportRow, render_report
 from parties.models import Firm, ProductModel
 from parties.services import tied_firm_ids, visible_firms
@@ -316,9 +316,16 @@ def _version_for(standard_code: str, label: str | None, actor=None) -> StandardV
     return version
 
 
-def _check_sampling(sampling: Sampling) -> None:
+def _check_sampling(sampling: Sampling, today: date) -> None:
     if not isinstance(sampling.sampled_on, date):
         raise AppError(422, "抽样日期无效 / sampling.date is invalid", field="sampling.date")
+    if sampling.sampled_on > today:
+        # SPEC §6: the sampling date may not be in the future (dates in the alliance's time zone).
+        raise AppError(422, f"抽样日期不能晚于今天（{today.isoformat()}）/ the sampling date may not be in the future",
+                       field="sampling.date")
+    if sampling.lot_size is None:
+        # SPEC §6: lot_size is required; without it no attribute clause has a plan and the draft could never be submitted.
+        raise AppError(422, "请填写批量（至少为 2）/ sampling.lot_size is required", field="sampling.lot_size")
     if sampling.place not in PLACES:
         raise AppError(422, "抽样地点应为 factory（工厂）或 market（市场）/ sampling.place must be factory or market", field="sampling.place")
     if sampling.lot_size is not None and (isinstance(sampling.lot_size, bool) or not isinstance(sampling.lot_size, int)
@@ -370,7 +377,7 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
         # SPEC §10: a station opens inspections only against the standards in its scope.
         raise AppError(422, f"{version.standard.code} 不在检测站 {station.code} 的检测范围内，不能开立检验 / "
                        "the standard is outside the station's scope", field="standard_code")
-    _check_sampling(sampling)
+    _check_sampling(sampling, today)
     severity = dict(original.severity) if original is not None else switching_severity(model.id)
     inspection = Inspection(
         type=type, firm=firm, product_model=model, version=version, station=station, retest_of=original,
@@ -711,20 +718,95 @@ def submit(inspection_id: int, actor: User, *, now: datetime | None = None) -> V
 
 
 @use_case
-def return_to_draft(inspection_id: int, actor: User, reason: str) -> Inspection:
-    """Send a submitted inspection back to the technician, with the reviewer's reason."""
+def return_to_draft(inspection_id: int, actor: User, reason: str, *, sampling: bool = False) -> Inspection:
+    """Send a submitted inspection back to the technician with the reviewer's reason.
+
+    `sampling` says the sampling record itself is wrong: the draft then asks for it to be corrected.
+    """
     inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.REVIEWER,), "退回检验 / return")
     if inspection.status != InspectionStatus.SUBMITTED:
         raise AppError(409, "只有已提交的检验可以退回 / only a submitted inspection can be returned")
     if not (reason or "").strip():
         raise AppError(422, "请填写退回理由 / reason is required", field="reason")
+    if len(reason) > 2000:
+        raise AppError(422, "退回理由超过 2000 个字符 / reason is too long", field="reason")
     _bump_lock(inspection, None)
     inspection.status = InspectionStatus.DRAFT
     inspection.submitted_by = None
     inspection.submitted_at = None
+    inspection.return_reason = reason.strip()
+    inspection.return_sampling = bool(sampling)
+    inspection.returned_by = actor
     inspection.revision_reason = ((inspection.revision_reason + "\n") if inspection.revision_reason else "") + \
         f"退回：{reason.strip()}"
+    return inspection
+
+
+def may_verify(inspection: Inspection, actor: User | None) -> tuple[bool, str]:
+    """Say whether this actor may verify this inspection now, and why not (the page and the service ask alike)."""
+    if actor is None or actor.role != Role.REVIEWER:
+        return False, "只有审核员可以审核 / only a reviewer may verify"
+    if actor.station_id != inspection.station_id:
+        return False, "只有本检测站的审核员可以审核 / only this station's reviewers may verify"
+    if inspection.status != InspectionStatus.SUBMITTED:
+        return False, "只有已提交的检验可以审核 / only a submitted inspection can be verified"
+    entered_by = {r.entered_by_id for r in inspection.results}
+    if actor.id == inspection.submitted_by_id or actor.id in entered_by:
+        # Four eyes: whoever entered or submitted the results may not also verify them.
+        return False, ("四眼原则：审核人不能是提交人或录入人，请由另一位审核员审核 / "
+                       "four eyes: the verifier must not be the submitter")
+    return True, ""
+
+
+def awaiting_review(actor: User | None) -> int:
+    """Count the submitted inspections this actor could verify (the reviewer's queue)."""
+    if actor is None or actor.role != Role.REVIEWER or actor.station_id is None:
+        return 0
+    entered_by_me = select(Result.inspection_id).where(Result.entered_by_id == actor.id)
+    query = db.select(func.count(Inspection.id)).where(
+        Inspection.station_id == actor.station_id, Inspection.status == InspectionStatus.SUBMITTED,
+        or_(Inspection.submitted_by_id.is_(None), Inspection.submitted_by_id != actor.id),
+        Inspection.id.not_in(entered_by_me))
+    return db.session.execute(query).scalar_one()
+
+
+@use_case
+def update_sampling(inspection_id: int, actor: User, sampling: Sampling, today: date) -> Inspection:
+    """Correct the sampling record (抽样单) of a draft; the sample size follows the new lot size."""
+    inspection = get_inspection(inspection_id, actor)
+    _require_station_member(inspection, actor, (Role.TECHNICIAN,), "修改抽样单 / edit the sampling record")
+    _editable(inspection)
+    _check_sampling(sampling, today)
+    _bump_lock(inspection, None)
+    inspection.sampled_on = sampling.sampled_on
+    inspection.place = sampling.place
+    inspection.lot_no = (sampling.lot_no or "").strip() or None
+    inspection.lot_size = sampling.lot_size
+    inspection.seal_no = (sampling.seal_no or "").strip() or None
+    inspection.samplers = (sampling.samplers or "").strip() or None
+    inspection.sample_size = sampling.sample_size or _units_needed(required_specs(inspection), inspection)
+    inspection.return_sampling = False  # the correction the reviewer asked for is made
+    return inspection
+
+
+@use_case
+def void_inspection(inspection_id: int, actor: User, reason: str, *, now: datetime | None = None) -> Inspection:
+    """Void a draft opened by mistake: the row stays, marked void with who, when and why."""
+    inspection = get_inspection(inspection_id, actor)
+    _require_station_member(inspection, actor, (Role.TECHNICIAN, Role.REVIEWER), "作废检验 / void")
+    if inspection.status != InspectionStatus.DRAFT:
+        raise AppError(409, "只有草稿可以作废；已提交的请先退回，已审核的请修订 / only a draft can be voided")
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppError(422, "作废必须说明理由 / a reason is required", field="reason")
+    if len(reason) > 2000:
+        raise AppError(422, "作废理由超过 2000 个字符 / reason is too long", field="reason")
+    _bump_lock(inspection, None)
+    inspection.status = InspectionStatus.VOID
+    inspection.void_reason = reason
+    inspection.voided_by = actor
+    inspection.voided_at = now or utcnow()
     return inspection
 
 
@@ -735,11 +817,9 @@ def verify_inspection(inspection_id: int, actor: User, today: date, *, now: date
     _require_station_member(inspection, actor, (Role.REVIEWER,), "审核检验 / verify")
     if inspection.status != InspectionStatus.SUBMITTED:
         raise AppError(409, "只有已提交的检验可以审核 / only a submitted inspection can be verified")
-    entered_by = {r.entered_by_id for r in inspection.results}
-    if actor.id == inspection.submitted_by_id or actor.id in entered_by:
-        # Four eyes: whoever entered or submitted the results may not also verify them.
-        raise AppError(403, "四眼原则：审核人不能是提交人或录入人，请由另一位审核员审核 / "
-                                   "four eyes: the verifier must not be the submitter")
+    allowed, why = may_verify(inspection, actor)
+    if not allowed:
+        raise AppError(403, why)
     verdict = judge(inspection)
     if verdict.outcome is VerdictOutcome.incomplete:
         raise AppError(409, "结果不完整，不能审核 / incomplete results cannot be verified", details={"missing": list(verdict.missing)})
@@ -860,7 +940,7 @@ def report_data(inspection: Inspection, today: date):
         station_accreditation=inspection.station.accreditation or "—",
         standard_code=inspection.version.standard.code,
         standard_version=inspection.version.label,
-        inspection_type_label=INSPECTION_TYPE_LABELS.get(inspection.type, inspection.type),
+        inspection_type_label=INSPECTION_TYPE_NAMES.get(inspection.type, inspection.type),
         firm_name=inspection.firm.name, uscc=inspection.firm.uscc,
         product_model=f"{inspection.product_model.model}（{inspection.product_model.category}）",
         sampling={

@@ -1,6 +1,7 @@
 """Station and inspection pages: open, enter results by keyboard, submit, verify, revise, retest, report."""
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
@@ -13,7 +14,7 @@ from infra.db import db
 from infra.downloads import download
 from infra.errors import AppError, whole_number
 from inspections import services
-from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, StationForm
+from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, ReturnForm, SamplingForm, StationForm
 from inspections.models import INSPECTION_STATUS_LABELS, INSPECTION_TYPE_LABELS, PLACE_LABELS, Station
 from inspections.services import Entry, Sampling
 from wtforms.fields.choices import SelectChoice
@@ -21,6 +22,12 @@ from wtforms.fields.choices import SelectChoice
 bp = page_errors(Blueprint("inspections", __name__))  # every AppError a view leaves is shown on the error page
 
 ANYONE = ()  # any signed-in user; the service hides what the actor may not see
+
+
+@bp.app_context_processor
+def _review_queue():
+    # A callable, so only the pages that show the count (nav, home) run its one query.
+    return {"review_waiting": lambda: services.awaiting_review(current_actor())}
 
 
 @bp.route("/stations", methods=["GET", "POST"])
@@ -37,7 +44,7 @@ def stations():
         except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
-            flash(f"已创建检测站 {row.code}。")
+            flash(_("已创建检测站 %(code)s。", code=row.code))
             return redirect(url_for("inspections.stations"))
     rows = db.session.execute(services.visible_stations(db.select(Station).order_by(Station.code), actor)).scalars().all()
     return render_template("inspections/stations.html", stations=rows, form=form,
@@ -53,14 +60,15 @@ def _load(inspection_id: int):
 
 def _page_context() -> dict:
     return {"status_labels": INSPECTION_STATUS_LABELS, "type_labels": INSPECTION_TYPE_LABELS,
-            "place_labels": PLACE_LABELS}
+            "place_labels": PLACE_LABELS, "today_iso": clock.today().isoformat()}
 
 
 @bp.get("/inspections")
 @allow(*ANYONE)
 def index():
     rows = services.list_inspections(current_actor(), request.args.get("status") or None)
-    return render_template("inspections/index.html", rows=rows, **_page_context())
+    return render_template("inspections/index.html", rows=rows, awaiting=services.awaiting_review(current_actor()),
+                           **_page_context())
 
 
 def _fill_choices(form: InspectionForm, actor) -> None:
@@ -74,6 +82,24 @@ def _fill_choices(form: InspectionForm, actor) -> None:
     products = services.offered_products(actor, stations)
     form.product.choices = [SelectChoice(f"{f.uscc}::{m.model}", f"{f.name} — {m.model}（{m.category}）") for m, f in products]
     form.product.choices.append(SelectChoice("", "其他企业（按统一社会信用代码）"))
+
+
+def _sampling(form: SamplingForm) -> Sampling:
+    return Sampling(sampled_on=form.sampled_on.data, place=form.place.data, lot_no=form.lot_no.data,
+                    lot_size=form.lot_size.data, seal_no=form.seal_no.data, samplers=form.samplers.data)
+
+
+def _show_on_form(form, err: AppError) -> None:
+    """Put a service's refusal beside the field it names; otherwise flash it."""
+    name = {"standard_code": "standard_code", "standard_version": "standard_version", "station_code": "station_code",
+            "product_model": "product", "firm_uscc": "product", "sampling.lot_size": "lot_size",
+            "sampling.place": "place", "sampling.date": "sampled_on", "sampling.lot_no": "lot_no",
+            "sampling.seal_no": "seal_no", "sampling.samplers": "samplers", "type": "type"}.get(err.field or "")
+    target = getattr(form, name, None) if name else None
+    if target is not None:
+        target.errors = list(target.errors) + [err.message]
+    else:
+        flash(err.message, "error")
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -92,16 +118,18 @@ def new():
             form.product.data = f"{original.firm.uscc}::{original.product_model.model}"
             form.station_code.data = original.station.code
             form.lot_size.data = original.lot_size
-    elif request.method == "GET":
+    if request.method == "GET" and form.sampled_on.data is None:
+        form.sampled_on.data = clock.today()  # sampling is recorded the day it is done, in the alliance's time zone
+    if request.method == "GET" and not original:
         # Work queues link here with the type and product filled in ("create surveillance inspection").
         for field in (form.type, form.product):
             if request.args.get(field.name) in {value for value, *_rest in field.iter_choices()}:
                 field.data = request.args[field.name]
     if form.validate_on_submit() and not (form.product.data or (form.other_uscc.data and form.other_model.data)):
-        form.product.errors = list(form.product.errors) + ["请选择受检产品，或填写其他企业的统一社会信用代码和型号"]
+        form.product.errors = list(form.product.errors) + [_("请选择受检产品，或填写其他企业的统一社会信用代码和型号")]
     elif form.validate_on_submit():
         if form.product.data:
-            uscc, _, model = form.product.data.partition("::")
+            uscc, _sep, model = form.product.data.partition("::")
         else:
             uscc, model = form.other_uscc.data.strip(), form.other_model.data.strip()
         try:
@@ -109,20 +137,11 @@ def new():
                 type=form.type.data, firm_uscc=uscc, product_model=model, standard_code=form.standard_code.data,
                 standard_version=form.standard_version.data or None, station_code=form.station_code.data,
                 retest_of=original.id if original else None, actor=actor, today=clock.today(),
-                sampling=Sampling(sampled_on=form.sampled_on.data, place=form.place.data, lot_no=form.lot_no.data,
-                                  lot_size=form.lot_size.data, seal_no=form.seal_no.data, samplers=form.samplers.data))
+                sampling=_sampling(form))
         except AppError as err:
-            target = {"standard_code": form.standard_code, "standard_version": form.standard_version,
-                      "station_code": form.station_code, "product_model": form.product if form.product.data else form.other_model,
-                      "firm_uscc": form.product if form.product.data else form.other_uscc,
-                      "sampling.lot_size": form.lot_size, "sampling.place": form.place,
-                      "sampling.date": form.sampled_on, "type": form.type}.get(err.field)
-            if target is not None:
-                target.errors = list(target.errors) + [err.message]
-            else:
-                flash(err.message, "error")
+            _show_on_form(form, err)
         else:
-            flash(f"已开立检验 {row.number}，请录入结果。")
+            flash(_("已开立检验 %(number)s，请录入结果。", number=row.number))
             return redirect(url_for("inspections.entry", inspection_id=row.id) if actor.role == Role.TECHNICIAN
                             else url_for("inspections.detail", inspection_id=row.id))
     return render_template("inspections/new.html", form=form, original=original, **_page_context())
@@ -134,10 +153,49 @@ def detail(inspection_id):
     row = _load(inspection_id)
     verdict = services.judge(row)
     retest_allowed, retest_reason = services.retest_status(row, clock.today())
+    may_verify, may_verify_reason = services.may_verify(row, current_actor())
     return render_template("inspections/detail.html", row=row, verdict=verdict, plan=services.sample_plan(row),
                            chain=services.revisions(row), retest_allowed=retest_allowed, retest_reason=retest_reason,
-                           action_form=ActionForm(), reason_form=ReasonForm(), csv_form=CsvForm(),
+                           may_verify=may_verify, may_verify_reason=may_verify_reason,
+                           action_form=ActionForm(), reason_form=ReasonForm(), return_form=ReturnForm(),
+                           void_form=ReasonForm(prefix="void"), csv_form=CsvForm(),
                            revision_note=services.revision_note(row), **_page_context())
+
+
+@bp.route("/inspections/<int:inspection_id>/sampling", methods=["GET", "POST"])
+@allow(Role.TECHNICIAN)
+def sampling(inspection_id):
+    row = _load(inspection_id)
+    if row.status != "draft":
+        flash(_("该检验已不是草稿，抽样单不能再修改。"), "error")
+        return redirect(url_for("inspections.detail", inspection_id=row.id))
+    form = SamplingForm(obj=row if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_sampling(row.id, current_actor(), _sampling(form), clock.today())
+        except AppError as err:
+            _show_on_form(form, err)
+        else:
+            flash(_("抽样单已更正。"))
+            return redirect(url_for("inspections.detail", inspection_id=row.id))
+    return render_template("inspections/sampling.html", row=row, form=form, **_page_context())
+
+
+@bp.post("/inspections/<int:inspection_id>/void")
+@allow(Role.TECHNICIAN, Role.REVIEWER)
+def void(inspection_id):
+    _load(inspection_id)
+    form = ReasonForm(prefix="void")
+    if not form.validate_on_submit():
+        flash(_("作废必须说明理由。"), "error")
+        return redirect(url_for("inspections.detail", inspection_id=inspection_id))
+    try:
+        services.void_inspection(inspection_id, current_actor(), form.reason.data)
+    except AppError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("草稿已作废；记录保留，标注为作废。"))
+    return redirect(url_for("inspections.detail", inspection_id=inspection_id))
 
 
 @bp.get("/inspections/<int:inspection_id>/entry")
@@ -145,7 +203,7 @@ def detail(inspection_id):
 def entry(inspection_id):
     row = _load(inspection_id)
     if row.status != "draft":
-        flash("该检验已不是草稿，结果不能再录入。", "error")
+        flash(_("该检验已不是草稿，结果不能再录入。"), "error")
         return redirect(url_for("inspections.detail", inspection_id=row.id))
     verdict = services.judge(row)
     outcomes = {c.number: c for c in verdict.clauses}
@@ -209,21 +267,22 @@ def import_csv(inspection_id):
     row = _load(inspection_id)
     form = CsvForm()
     if not form.validate_on_submit():
-        flash("请选择要导入的 CSV 文件。", "error")
+        flash(_("请选择要导入的 CSV 文件。"), "error")
         return redirect(url_for("inspections.detail", inspection_id=row.id))
     try:
         text = form.file.data.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        flash("CSV 文件须为 UTF-8 编码。", "error")
+        flash(_("CSV 文件须为 UTF-8 编码。"), "error")
         return redirect(url_for("inspections.detail", inspection_id=row.id))
     try:
         _verdict, count = services.import_csv(row.id, text, current_actor())
     except AppError as err:
         flash(err.message, "error")
         for problem in (err.details or {}).get("problems", []):
-            flash(f"第 {problem['index']} 行 条款 {problem['clause'] or '—'}：{problem['message']}", "error")
+            flash(_("第 %(line)s 行 条款 %(clause)s：%(message)s", line=problem["index"], clause=problem["clause"] or "—",
+                    message=problem["message"]), "error")
         return redirect(url_for("inspections.detail", inspection_id=row.id))
-    flash(f"已导入 {count} 条结果。")
+    flash(_("已导入 %(count)s 条结果。", count=count))
     return redirect(url_for("inspections.entry", inspection_id=row.id))
 
 
@@ -243,24 +302,24 @@ def _act(inspection_id: int, action, done: str):
 @bp.post("/inspections/<int:inspection_id>/submit")
 @allow(Role.TECHNICIAN)
 def submit(inspection_id):
-    return _act(inspection_id, lambda: services.submit(inspection_id, current_actor()), "已提交，等待另一位审核员审核。")
+    return _act(inspection_id, lambda: services.submit(inspection_id, current_actor()), _("已提交，等待另一位审核员审核。"))
 
 
 @bp.post("/inspections/<int:inspection_id>/verify")
 @allow(Role.REVIEWER)
 def verify(inspection_id):
     return _act(inspection_id, lambda: services.verify_inspection(inspection_id, current_actor(), clock.today()),
-                "已审核，检验结论生效。")
+                _("已审核，检验结论生效。"))
 
 
-def _with_reason(inspection_id: int, action, done):
+def _with_reason(inspection_id: int, action, done, form_class=ReasonForm):
     _load(inspection_id)
-    form = ReasonForm()
+    form = form_class()
     if not form.validate_on_submit():
-        flash("请填写理由。", "error")
+        flash(_("请填写理由。"), "error")
         return redirect(url_for("inspections.detail", inspection_id=inspection_id))
     try:
-        row = action(form.reason.data)
+        row = action(form)
     except AppError as err:
         flash(err.message, "error")
         return redirect(url_for("inspections.detail", inspection_id=inspection_id))
@@ -271,15 +330,16 @@ def _with_reason(inspection_id: int, action, done):
 @bp.post("/inspections/<int:inspection_id>/return")
 @allow(Role.REVIEWER)
 def return_to_draft(inspection_id):
-    return _with_reason(inspection_id, lambda reason: services.return_to_draft(inspection_id, current_actor(), reason),
-                        "已退回检测员修改。")
+    return _with_reason(inspection_id, lambda form: services.return_to_draft(
+        inspection_id, current_actor(), form.reason.data, sampling=form.sampling.data),
+        _("已退回检测员修改。"), ReturnForm)
 
 
 @bp.post("/inspections/<int:inspection_id>/revise")
 @allow(Role.TECHNICIAN, Role.REVIEWER)
 def revise(inspection_id):
-    return _with_reason(inspection_id, lambda reason: services.revise(inspection_id, current_actor(), reason),
-                        "已建立修订版草稿；原结果保留，修订版审核后原报告作废。")
+    return _with_reason(inspection_id, lambda form: services.revise(inspection_id, current_actor(), form.reason.data),
+                        _("已建立修订版草稿；原结果保留，修订版审核后原报告作废。"))
 
 
 @bp.get("/inspections/<int:inspection_id>/report.pdf")

@@ -1,9 +1,10 @@
 """Pages for alliances, firms, memberships and product models."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from accounts.access import STAFF, allow, current_actor
 from infra.api import page_errors
-from infra import clock
+from infra import clock, export
 from infra.db import db
 from infra.errors import AppError
 from parties import services
@@ -62,6 +63,14 @@ def firms():
     query = services.visible_firms(db.select(Firm).order_by(Firm.name), current_actor())
     if q:
         query = query.where(Firm.name.contains(q) | Firm.uscc.contains(q.upper()))
+    fmt = request.args.get("format")
+    if fmt in export.FORMATS:
+        rows = db.session.execute(query).scalars().all()
+        return export.table_response("firms", fmt, [
+            _("企业名称"), _("统一社会信用代码"), _("地址"), _("联系方式"), _("会员资格"), _("产品型号")],
+            ([f.name, f.uscc, f.address, f.contact,
+              "；".join(f"{m.alliance.code}：{MEMBERSHIP_LABELS.word(m.status)}" for m in f.memberships),
+              "、".join(m.model for m in f.models)] for f in rows))
     rows = db.session.execute(query.limit(500)).scalars().all()
     actor = current_actor()
     return render_template("parties/firms.html", firms=rows, form=form, q=q, labels=MEMBERSHIP_LABELS,

@@ -10,7 +10,8 @@
   var inputs = Array.prototype.slice.call(form.querySelectorAll("input.value"));
   var conflict = document.getElementById("conflict");
   var lockVersion = parseInt(form.dataset.lockVersion, 10);
-  var WORDS = { pass: "合格", fail: "不合格", missing: "—", incomplete: "结果不完整" };
+  // The page's language: the server puts the words in data-words.
+  var WORDS = JSON.parse(form.dataset.words || "{}");
   var YES_NO = ["1", "0", "y", "n", "yes", "no", "true", "false", "是", "否", "合格", "不合格"];
   var queue = Promise.resolve();
 
@@ -74,19 +75,49 @@
           show(input, "");
           input.classList.add("saved");
           showVerdict(reply.data.verdict);
+          reserve();
+          if (document.activeElement && document.activeElement.classList.contains("value")) {
+            keepInView(document.activeElement);  // a longer verdict reason makes the panel taller
+          }
         } else if (reply.status === 409) {
           conflict.textContent = reply.data.error.message;
           conflict.hidden = false;
-          show(input, "未保存");
+          show(input, WORDS.unsaved);
         } else {
           var problems = (reply.data.error.details || {}).problems || [];
           show(input, problems.length ? problems[0].message : reply.data.error.message);
         }
-      }).catch(function () { show(input, "网络错误，未保存"); });
+      }).catch(function () { show(input, WORDS.network); });
     });
   }
 
+  // The sticky verdict panel sits over the bottom of the window: keep the focused row clear of it.
+  var panel = document.querySelector(".verdict");
+  var MARGIN = 16;
+  function panelHeight() { return panel ? panel.getBoundingClientRect().height : 0; }
+  function reserve() {
+    document.documentElement.style.scrollPaddingBottom = (panelHeight() + MARGIN) + "px";
+    document.documentElement.style.scrollPaddingTop = MARGIN + "px";
+  }
+  function keepInView(input) {
+    var row = input.closest("tr") || input;
+    var box = row.getBoundingClientRect();
+    var bottom = window.innerHeight - panelHeight() - MARGIN;
+    if (box.bottom > bottom) {
+      window.scrollBy(0, box.bottom - bottom);
+    } else if (box.top < MARGIN) {
+      window.scrollBy(0, box.top - MARGIN);
+    }
+  }
+  reserve();
+  window.addEventListener("resize", reserve);
+
   inputs.forEach(function (input, index) {
+    input.addEventListener("focus", function () {
+      keepInView(input);
+      // The browser may scroll the field into view itself after focus: check again once it has.
+      window.requestAnimationFrame(function () { keepInView(input); });
+    });
     input.addEventListener("input", function () {
       input.classList.remove("saved");
       show(input, shapeProblem(input));

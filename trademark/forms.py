@@ -31,7 +31,16 @@ class ApplyForm(FlaskForm):
 class LicenceActionForm(FlaskForm):
     # The choices follow the licence's status (rules.action_options); the view sets them.
     action = SelectField(_l("操作"), choices=[])
-    reason = TextAreaField("理由（必填）", validators=[DataRequired("手工操作必须填写理由"), Length(max=2000)])
+    reason = TextAreaField(_l("理由（必填）"), validators=[DataRequired(_l("手工操作必须填写理由")), Length(max=2000)])
+    # Checked by the view for the irreversible actions (rules.needs_confirmation), never only in the browser.
+    confirm = BooleanField(_l("我确认：此项不可恢复，已核对无误"))
+
+
+class WithdrawForm(FlaskForm):
+    """A firm withdraws its own application: final, so with a reason and a tick."""
+
+    reason = TextAreaField(_l("撤回理由（必填）"), validators=[DataRequired(_l("撤回申请必须填写理由")), Length(max=2000)])
+    confirm = BooleanField(_l("我确认撤回此申请（撤回后可重新申请）"), validators=[DataRequired(_l("请勾选“我确认”后再撤回"))])
 
 
 class PaymentForm(FlaskForm):

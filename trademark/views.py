@@ -7,16 +7,17 @@ from accounts.access import STAFF, allow, current_actor, public
 from accounts.models import Role
 from compliance.models import Standard
 from infra.api import page_errors
-from infra import clock
+from infra import clock, export
 from infra.db import db
 from infra.errors import AppError
 from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
 
 from trademark.forms import (
-    ApplyForm, LicenceActionForm, MarkForm, PaymentForm,
+    ApplyForm, LicenceActionForm, MarkForm, PaymentForm, WithdrawForm,
 )
 from compliance.services import visible_standards
+from inspections.models import INSPECTION_TYPE_LABELS
 from parties.models import Alliance, Firm
 from parties.services import visible_alliances, visible_firms
 from trademark.models import (
@@ -24,6 +25,18 @@ from trademark.models import (
 )
 
 bp = page_errors(Blueprint("trademark", __name__))  # every AppError a view leaves is shown on the error page
+
+
+@bp.app_context_processor
+def _work_counts():
+    def staff_counts() -> dict:
+        """How much waits in each staff queue, for the home page's cards."""
+        q = services.work_queues(clock.today())
+        return {"applications": len(q.applications), "suspensions": len(q.suspensions),
+                "surveillance": len(q.surveillance), "retests": len(q.retests), "fees": len(q.fees)}
+
+    # A callable: only the home page asks, and only for staff.
+    return {"staff_counts": staff_counts}
 
 
 
@@ -132,11 +145,17 @@ def mark_image(mark_id):
 # --- licences ---------------------------------------------------------------------------------
 
 
-def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
+def _apply_choices(form: ApplyForm, firm: Firm | None = None, chosen: str | None = None) -> None:
     actor = current_actor()
     firms = [firm] if firm else db.session.execute(
         visible_firms(db.select(Firm).order_by(Firm.name), actor)).scalars().all()
     form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
+    if firm is None:
+        # The scope offers only the chosen firm's models (staff choose the firm first).
+        picked = next((f for f in firms if f.uscc == chosen), None)
+        firms = [picked] if picked else []
+        if picked is not None:
+            form.firm.data = picked.uscc
     form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
                          for m in db.session.execute(
                              services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars()]
@@ -153,7 +172,7 @@ def _apply(form: ApplyForm):
 @allow(*STAFF)
 def licences():
     form = ApplyForm()
-    _apply_choices(form)
+    _apply_choices(form, chosen=request.args.get("firm") or form.firm.data)
     if form.validate_on_submit():
         try:
             row = _apply(form)
@@ -166,6 +185,14 @@ def licences():
     query = services.visible_licences(db.select(Licence).order_by(Licence.id.desc()), current_actor())
     if status in LICENCE_LABELS:
         query = query.where(Licence.status == status)
+    fmt = request.args.get("format")
+    if fmt in export.FORMATS:
+        rows = db.session.execute(query).scalars().all()  # the whole list, not one page of it
+        return export.table_response("licences", fmt, [
+            _("编号"), _("许可编号"), _("企业"), _("统一社会信用代码"), _("标志"), _("型号"), _("状态"), _("申请日"),
+            _("授权日"), _("有效期至")], ([l.id, l.number, l.firm.name, l.firm.uscc, l.mark.name,
+                                       "、".join(m.model for m in l.models), LICENCE_LABELS.word(l.status),
+                                       l.applied_on, l.granted_on, l.expires_on] for l in rows))  # noqa: E741
     rows = db.session.execute(query.limit(500)).scalars().all()
     return render_template("trademark/licences.html", licences=rows, form=form, status=status, labels=LICENCE_LABELS)
 
@@ -190,7 +217,7 @@ def _licence_page(row: Licence, template: str, **extra):
     return render_template(template, licence=row, decisions=services.licence_decisions(row),
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
                            certificate=services.certificate_of(row), labels=LICENCE_LABELS,
-                           kinds=DECISION_LABELS, today=today, **extra)
+                           kinds=DECISION_LABELS, today=today, action_options=_options(row), **extra)
 
 
 @bp.get("/licences/<int:licence_id>")
@@ -223,7 +250,13 @@ def licence_action(licence_id):
     row = services.get_licence(licence_id, current_actor())
     form = action_form(row)
     if not form.validate_on_submit():
-        flash("手工操作必须选择操作并填写理由。", "error")
+        flash(_("手工操作必须选择操作并填写理由。"), "error")
+    elif rules.needs_confirmation(form.action.data) and not form.confirm.data:
+        # An irreversible action is taken only with the tick: show the form again with the reason kept.
+        form.confirm.errors = [_("“%(action)s”不可恢复：请勾选“我确认”后再执行。", action=ACTION_LABELS.word(form.action.data))]
+        return _licence_page(row, "trademark/licence.html", action_form=form,
+                             payment_form=PaymentForm(prefix="pay", year=clock.today().year,
+                                                      amount=row.mark.fee_per_year or "")), 422
     else:
         try:
             services.act_on_licence(row.id, form.action.data, form.reason.data, clock.today(), current_actor())
@@ -279,10 +312,17 @@ def portal():
     form = ApplyForm(prefix="apply")
     if firm:
         _apply_choices(form, firm)
+    if firm and not form.mark.data:
+        # Default to a mark of the firm's own alliance (a member's or applicant's), not the first in the list.
+        own = {m.alliance_id for m in firm.memberships if m.status in ("member", "applicant")}
+        mark = db.session.execute(db.select(Mark).where(Mark.alliance_id.in_(own)).order_by(Mark.code)).scalars().first()
+        if mark is not None:
+            form.mark.data = mark.code
     items = [d for lic in licences_ for d in services.deadlines(lic, today)]
     return render_template("trademark/portal.html", firm=firm, licences=licences_, labels=LICENCE_LABELS,
                            inspections=services.firm_inspections(firm.id) if firm else [],
                            deadlines=sorted(items, key=lambda d: d.on), today=today, form=form,
+                           type_labels=INSPECTION_TYPE_LABELS,
                            fees=services.fees_due(today, firm.id) if firm else [])
 
 
@@ -313,4 +353,55 @@ def portal_licence(licence_id):
     firm = _own_firm()
     # Another firm's licence is answered as not found: a firm must not learn of others.
     row = services.get_licence(licence_id, current_actor())
-    return _licence_page(row, "trademark/portal_licence.html", firm=firm)
+    return _licence_page(row, "trademark/portal_licence.html", firm=firm, withdraw_form=WithdrawForm(prefix="wd"))
+
+
+def _portal_own(licence_id: int) -> Licence:
+    return services.get_licence(licence_id, current_actor())
+
+
+@bp.post("/portal/licences/<int:licence_id>/commitment")
+@allow(Role.FIRM)
+def portal_commitment(licence_id):
+    row = _portal_own(licence_id)
+    return _commitment(row, url_for("trademark.portal_licence", licence_id=row.id))
+
+
+@bp.post("/licences/<int:licence_id>/commitment")
+@allow(*STAFF)
+def commitment(licence_id):
+    row = services.get_licence(licence_id, current_actor())
+    return _commitment(row, url_for("trademark.licence", licence_id=row.id))
+
+
+def _commitment(row: Licence, back: str):
+    from inspections.forms import ActionForm  # an empty form: its CSRF token only
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.record_commitment(row.id, clock.today(), current_actor())
+    except AppError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("已登记签署的承诺书（E4）。"))
+    return redirect(back)
+
+
+@bp.post("/portal/licences/<int:licence_id>/withdraw")
+@allow(Role.FIRM)
+def portal_withdraw(licence_id):
+    row = _portal_own(licence_id)
+    form = WithdrawForm(prefix="wd")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    else:
+        try:
+            services.withdraw_application(row.id, form.reason.data, clock.today(), current_actor())
+        except AppError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("申请已撤回；如需使用标志，可重新申请。"))
+    return redirect(url_for("trademark.portal_licence", licence_id=row.id))

@@ -84,9 +84,15 @@ def test_staff_re_issue_from_the_licence_and_the_old_one_points_to_the_new(app, 
     login(client, "staff1")
     page = client.get(f"/licences/{licence.id}/certificates").get_data(as_text=True)
     assert old.serial in page and "换发新证书" in page
-    response = client.post(f"/licences/{licence.id}/certificate/reissue")
+    # Without the reason and the tick nothing happens: the printed QR codes stay valid.
+    for data in ({}, {"reason": "原证书遗失"}, {"confirm": "y"}):
+        client.post(f"/licences/{licence.id}/certificate/reissue", data=data)
+        assert certs.current_certificate(licence).id == old.id
+    response = client.post(f"/licences/{licence.id}/certificate/reissue", data={"reason": "原证书遗失", "confirm": "y"})
     assert response.status_code == 302
     new = certs.current_certificate(licence)
+    assert new.reason == "原证书遗失"
+    assert "原证书遗失" in client.get(f"/licences/{licence.id}/certificates").get_data(as_text=True)
     assert new.id != old.id and old.superseded_by_id == new.id
     qr = decode_qr(client.get(f"/licences/{licence.id}/certificate.pdf").data)
     assert qr.text.endswith(new.token)

@@ -69,3 +69,66 @@ def test_the_licence_page_shows_the_timeline_linked_to_the_inspections_and_the_q
     queues = client.get("/queues").get_data(as_text=True)
     assert licence.firm.name in queues and "复检期限" in queues
     assert client.get("/licences?status=active").status_code == 200
+
+
+def test_staff_cannot_revoke_without_ticking_the_confirmation_and_the_reason_is_kept_for_the_second_try(app, client):
+    make_lock_world()
+    make_mark()
+    licence = make_active_licence(1, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    refused = client.post(f"/licences/{licence.id}/action", data={"act-action": "revoke", "act-reason": "伪造检验报告"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "请勾选“我确认”" in page and "伪造检验报告" in page
+    db.session.expire_all()
+    assert db.session.get(type(licence), licence.id).status == "active"
+    done = client.post(f"/licences/{licence.id}/action",
+                       data={"act-action": "revoke", "act-reason": "伪造检验报告", "act-confirm": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(licence), licence.id).status == "revoked"
+
+
+def test_a_warning_needs_no_confirmation(app, client):
+    make_lock_world()
+    make_mark()
+    licence = make_active_licence(1, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    page = client.get(f"/licences/{licence.id}").get_data(as_text=True)
+    assert "我确认" in page and "撤销" in page and "拒绝申请" not in page  # an active licence is not an application
+    done = client.post(f"/licences/{licence.id}/action", data={"act-action": "warn", "act-reason": "标志使用不规范"})
+    assert done.status_code == 302
+
+
+def test_staff_export_the_licence_and_firm_lists_as_csv_and_xlsx(app, client):
+    import csv
+    from openpyxl import load_workbook
+
+    make_lock_world()
+    make_mark()
+    licence = make_active_licence(1, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    listed = client.get("/licences?format=csv")
+    assert listed.status_code == 200 and listed.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(listed.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["编号", "许可编号", "企业"] and [licence.number, "有效"] == [rows[1][1], rows[1][6]]
+    book = load_workbook(io.BytesIO(client.get("/firms?format=xlsx").data), read_only=True)
+    values = [[c.value for c in r] for r in book.active.iter_rows()]
+    book.close()
+    assert values[0][:2] == ["企业名称", "统一社会信用代码"] and licence.firm.uscc in {r[1] for r in values[1:]}
+
+
+def test_the_staff_apply_form_offers_only_the_chosen_firm_s_models(app, client):
+    make_lock_world()
+    make_mark()
+    mine = make_active_licence(1, TODAY - timedelta(days=30))
+    theirs = make_active_licence(2, TODAY - timedelta(days=30))
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    assert "许可范围（产品型号）" not in client.get("/licences").get_data(as_text=True)
+    page = client.get(f"/licences?firm={mine.firm.uscc}").get_data(as_text=True)
+    form = page.split('id="applicant"')[-1]
+    assert f"{mine.firm.name} — " in form and f"{theirs.firm.name} — " not in form

@@ -32,3 +32,57 @@ def test_a_firm_applies_through_the_portal_for_itself(app, client):
     response = client.post("/portal/apply", data={"apply-mark": "ZSSJ-CERT", "apply-models": ["L-100"],
                                                  "apply-commitment_signed": "y", "apply-firm": "whatever"})
     assert response.status_code == 302 and "/portal/licences/" in response.headers["Location"]
+
+
+def _application_without_commitment(client):
+    from infra.db import db
+    from trademark.models import Licence
+
+    make_lock_world()
+    make_mark()
+    mine = make_active_licence(1, TODAY - timedelta(days=30))
+    make_mark("ZSSJ-CERT", "certification")
+    make_user("firm-one", "firm", firm_uscc=mine.firm.uscc)
+    login(client, "firm-one")
+    response = client.post("/portal/apply", data={"apply-mark": "ZSSJ-CERT", "apply-models": ["L-100"]})
+    licence_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    return db.session.get(Licence, licence_id)
+
+
+def test_a_firm_records_the_commitment_later_on_its_own_application(app, client):
+    from infra.db import db
+
+    application = _application_without_commitment(client)
+    assert application.commitment_signed is False
+    page = client.get(f"/portal/licences/{application.id}").get_data(as_text=True)
+    assert "登记已签署的承诺书" in page
+    client.post(f"/portal/licences/{application.id}/commitment")
+    db.session.expire_all()
+    assert application.commitment_signed is True
+    assert "登记已签署的承诺书" not in client.get(f"/portal/licences/{application.id}").get_data(as_text=True)
+
+
+def test_a_firm_withdraws_its_application_only_with_the_tick_and_may_then_apply_again(app, client):
+    from infra.db import db
+
+    application = _application_without_commitment(client)
+    client.post(f"/portal/licences/{application.id}/withdraw", data={"wd-reason": "型号改版"})
+    db.session.expire_all()
+    assert application.status == "applied"
+    client.post(f"/portal/licences/{application.id}/withdraw", data={"wd-reason": "型号改版", "wd-confirm": "y"})
+    db.session.expire_all()
+    assert application.status == "surrendered"  # the rules core ends a withdrawn application as surrendered
+    again = client.post("/portal/apply", data={"apply-mark": "ZSSJ-CERT", "apply-models": ["L-100"],
+                                              "apply-commitment_signed": "y"})
+    assert again.status_code == 302 and "/portal/licences/" in again.headers["Location"]
+
+
+def test_a_firm_cannot_withdraw_or_sign_for_another_firm(app, client):
+    make_lock_world()
+    make_mark()
+    mine = make_active_licence(1, TODAY - timedelta(days=30))
+    theirs = make_active_licence(2, TODAY - timedelta(days=30))
+    make_user("firm-one", "firm", firm_uscc=mine.firm.uscc)
+    login(client, "firm-one")
+    assert client.post(f"/portal/licences/{theirs.id}/withdraw", data={"wd-reason": "x", "wd-confirm": "y"}).status_code == 404
+    assert client.post(f"/portal/licences/{theirs.id}/commitment").status_code == 404

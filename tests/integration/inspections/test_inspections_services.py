@@ -245,3 +245,117 @@ def test_run_inspection_seeds_a_verified_inspection_in_one_call(people):
     row = services.run_inspection(firm_uscc=firm.uscc, product_model="ZS-200", standard_code="Q/ZSSJ 001",
                                   station_code="ZS-LAB", values=LOCK_PASS, technician=tech, reviewer=rev, today=DAY)
     assert row.status == InspectionStatus.VERIFIED and row.outcome == "pass"
+
+
+# --- the sampling record, void drafts, returns (issue 15) -------------------------------------------
+
+
+def _sampling(**overrides):
+    return Sampling(**{"sampled_on": DAY, "place": "factory", "lot_no": "L1", "lot_size": 500, **overrides})
+
+
+def _open(tech, sampling, today=DAY):
+    from tests.builders import make_product_model, make_uscc
+
+    make_product_model(make_firm(1))
+    return services.create_inspection(type="type", firm_uscc=make_uscc(1), product_model="ZS-100",
+                                      standard_code="Q/ZSSJ 001", station_code="ZS-LAB", sampling=sampling,
+                                      actor=tech, today=today)
+
+
+def test_a_sampling_date_after_today_is_refused_naming_the_date(people):
+    tech = people[0]
+    with pytest.raises(AppError) as err:
+        _open(tech, _sampling(sampled_on=DAY + timedelta(days=1)))
+    assert err.value.status == 422 and err.value.field == "sampling.date" and "晚于今天" in err.value.message
+
+
+def test_an_inspection_without_a_lot_size_is_refused_since_it_could_never_be_submitted(people):
+    tech = people[0]
+    with pytest.raises(AppError) as err:
+        _open(tech, _sampling(lot_size=None))
+    assert err.value.status == 422 and err.value.field == "sampling.lot_size"
+
+
+def test_a_draft_s_sampling_record_is_corrected_and_the_sample_size_follows_the_lot(people):
+    tech = people[0]
+    row = make_inspection(tech, lot_size=500)
+    assert row.sample_size == 50
+    services.update_sampling(row.id, tech, _sampling(lot_size=20, lot_no="L2"), DAY)
+    db.session.expire_all()
+    row = db.session.get(Inspection, row.id)
+    assert (row.lot_size, row.lot_no, row.sample_size) == (20, "L2", 5)
+
+
+def test_a_submitted_inspection_s_sampling_record_cannot_be_corrected(people):
+    tech = people[0]
+    row = filled(tech)
+    services.submit(row.id, tech)
+    with pytest.raises(AppError) as err:
+        services.update_sampling(row.id, tech, _sampling(lot_size=800), DAY)
+    assert err.value.status == 409
+
+
+def test_a_voided_draft_is_kept_with_its_reason_and_takes_no_more_results(people):
+    tech = people[0]
+    row = make_inspection(tech)
+    with pytest.raises(AppError):
+        services.void_inspection(row.id, tech, "  ")
+    services.void_inspection(row.id, tech, "型号选错")
+    db.session.expire_all()
+    row = db.session.get(Inspection, row.id)
+    assert row.status == InspectionStatus.VOID and row.void_reason == "型号选错" and row.voided_by_id == tech.id
+    with pytest.raises(AppError):
+        services.save_results(row.id, lock_entries(row), tech)
+    with pytest.raises(AppError):
+        services.submit(row.id, tech)
+
+
+def test_only_a_draft_can_be_voided(people):
+    tech, _, rev, _ = people
+    row = verified(people)
+    with pytest.raises(AppError) as err:
+        services.void_inspection(row.id, rev, "误开")
+    assert err.value.status == 409
+
+
+def test_a_return_for_a_sampling_error_keeps_the_reason_until_the_record_is_corrected(people):
+    tech, _, rev, _ = people
+    row = filled(tech)
+    services.submit(row.id, tech)
+    services.return_to_draft(row.id, rev, "批量应为 800", sampling=True)
+    db.session.expire_all()
+    row = db.session.get(Inspection, row.id)
+    assert (row.status, row.return_reason, row.return_sampling, row.returned_by_id) == \
+        (InspectionStatus.DRAFT, "批量应为 800", True, rev.id)
+    services.update_sampling(row.id, tech, _sampling(lot_size=800), DAY)
+    db.session.expire_all()
+    assert db.session.get(Inspection, row.id).return_sampling is False
+
+
+def test_may_verify_gives_the_four_eyes_reason_and_the_service_asks_it(people):
+    tech, _, rev, rev2 = people
+    row = filled(tech)
+    assert services.may_verify(row, rev)[0] is False  # still a draft
+    services.submit(row.id, tech)
+    assert services.may_verify(row, rev) == (True, "")
+    assert services.may_verify(row, tech)[0] is False
+    row.results[0].entered_by_id = rev2.id  # a reviewer who entered a value may not verify it
+    db.session.flush()
+    allowed, reason = services.may_verify(row, rev2)
+    assert not allowed and "四眼" in reason
+    with pytest.raises(AppError) as err:
+        services.verify_inspection(row.id, rev2, DAY)
+    assert err.value.status == 403
+
+
+def test_the_review_queue_counts_what_this_reviewer_may_verify(people):
+    tech, _, rev, rev2 = people
+    first, second = filled(tech), filled(tech)
+    services.submit(first.id, tech)
+    services.submit(second.id, tech)
+    first.results[0].entered_by_id = rev2.id
+    db.session.flush()
+    assert services.awaiting_review(rev) == 2
+    assert services.awaiting_review(rev2) == 1
+    assert services.awaiting_review(tech) == 0
