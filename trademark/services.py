@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from accounts.models import User
-from infra.db import db, use_case
+from infra.db import db, transaction, use_case
 from infra.errors import AppError, required_text
 from infra.events import publish
 from inspections.events import InspectionVerified
@@ -314,9 +314,109 @@ def facts_for(licence: Licence) -> Facts:
         decisions=decisions)
 
 
-def entry_check(licence: Licence, today: date) -> list[rules.Unmet]:
+def _chunks(ids: list, size: int = 900):
+    # SQLite caps bound parameters; 900 per IN list stays under every backend's limit.
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def facts_for_many(licences: list[Licence]) -> dict[int, Facts]:
+    """Load the rules engine's facts for many licences at once, in a few IN queries (not per licence)."""
+    if not licences:
+        return {}
+    from compliance.models import StandardVersion
+    from parties.models import ProductModel
+
+    licence_ids = [lic.id for lic in licences]
+    firm_ids = sorted({lic.firm_id for lic in licences})
+    marks = {lic.mark_id: lic.mark for lic in licences}  # loaded with the licences (joinedload)
+    decisions: dict[int, list[Decision]] = {i: [] for i in licence_ids}
+    payments: dict[int, list[rules.PaymentFact]] = {i: [] for i in licence_ids}
+    inspections: dict[int, list[rules.InspectionFact]] = {i: [] for i in firm_ids}
+    memberships: dict[tuple[int, int], Membership] = {}
+    events: dict[tuple[int, int], list[rules.EventFact]] = {}
+    for ids in _chunks(licence_ids):
+        for d in db.session.execute(db.select(Decision).where(Decision.licence_id.in_(ids))
+                                    .order_by(Decision.effective_on, Decision.id)).scalars():
+            decisions[d.licence_id].append(d)
+        for p in db.session.execute(db.select(Payment).where(Payment.licence_id.in_(ids))).scalars():
+            payments[p.licence_id].append(rules.PaymentFact(p.year, Decimal(p.amount), p.paid_on))
+    for ids in _chunks(firm_ids):
+        # Each firm's verified inspections once, whatever the number of its licences.
+        rows = db.session.execute(
+            db.select(Inspection.id, Inspection.firm_id, Inspection.type, ProductModel.model, Inspection.version_id,
+                      StandardVersion.label, Inspection.sampled_on, Inspection.verified_on, Inspection.outcome,
+                      Inspection.failed_a, Inspection.failed_b, Inspection.failed_c, Inspection.retest_of_id,
+                      Standard.code)
+            .join(ProductModel, Inspection.product_model_id == ProductModel.id)
+            .join(StandardVersion, Inspection.version_id == StandardVersion.id)
+            .join(Standard, StandardVersion.standard_id == Standard.id)
+            .where(Inspection.firm_id.in_(ids), Inspection.status == InspectionStatus.VERIFIED,
+                   Inspection.outcome.in_(["pass", "fail"])).order_by(Inspection.id))
+        for r in rows:
+            inspections[r[1]].append(rules.InspectionFact(
+                id=r[0], type=r[2], product_model=r[3], standard_version_id=r[4], standard_version_label=r[5],
+                sampled_on=r[6], verified_on=r[7], outcome=r[8], failed_a=r[9], failed_b=r[10], failed_c=r[11],
+                retest_of=r[12], standard_code=r[13]))
+        for m in db.session.execute(db.select(Membership).where(Membership.firm_id.in_(ids))
+                                    .order_by(Membership.id)).scalars():
+            memberships.setdefault((m.firm_id, m.alliance_id), m)
+        # X5: a refused sampling recorded on any licence of the firm under this alliance's marks.
+        for d_id, firm_id, alliance_id, on in db.session.execute(
+                db.select(Decision.id, Licence.firm_id, Mark.alliance_id, Decision.effective_on)
+                .join(Licence, Decision.licence_id == Licence.id).join(Mark, Licence.mark_id == Mark.id)
+                .where(Licence.firm_id.in_(ids), Decision.rule == "X5", Decision.kind.in_(["revoke", "warn"]))
+                .order_by(Decision.id)):
+            events.setdefault((firm_id, alliance_id), []).append(
+                rules.EventFact(d_id, rules.EventKind.REFUSED_SAMPLING, on))
+    standards = _standard_facts(list(marks.values()))
+    rulesets = {mark_id: ruleset_of(mark) for mark_id, mark in marks.items()}
+    out = {}
+    for lic in licences:
+        membership = memberships.get((lic.firm_id, lic.mark.alliance_id))
+        out[lic.id] = Facts(
+            licence=_licence_fact(lic, decisions[lic.id]),
+            membership=None if membership is None else rules.MembershipFact(membership.status, membership.expelled_on),
+            inspections=inspections[lic.firm_id], payments=payments[lic.id],
+            events=events.get((lic.firm_id, lic.mark.alliance_id), []), standard=standards.get(lic.mark_id),
+            ruleset=rulesets[lic.mark_id], decisions=decisions[lic.id])
+    return out
+
+
+def _standard_facts(marks: list[Mark]) -> dict[int, rules.StandardFact | None]:
+    from compliance.models import StandardVersion
+
+    standard_ids = {m.standard_id for m in marks if m.standard_id is not None}
+    versions: dict[int, list] = {i: [] for i in standard_ids}
+    codes: dict[int, str] = {}
+    if standard_ids:
+        for v, code in db.session.execute(
+                db.select(StandardVersion, Standard.code).join(Standard, StandardVersion.standard_id == Standard.id)
+                .where(StandardVersion.standard_id.in_(standard_ids))):
+            codes[v.standard_id] = code
+            if v.status != VersionStatus.DRAFT:
+                versions[v.standard_id].append(v)
+    out: dict[int, rules.StandardFact | None] = {}
+    for m in marks:
+        if m.standard_id is None:
+            out[m.id] = None
+            continue
+        vs = sorted(versions[m.standard_id], key=lambda v: (v.effective, v.id))
+        out[m.id] = rules.StandardFact(codes.get(m.standard_id) or m.standard.code, tuple(
+            rules.VersionFact(v.id, v.label, v.effective, v.transition_end) for v in vs))
+    return out
+
+
+def licences_with_facts(query):
+    """Return the licence query with what facts and list pages read loaded eagerly (firm, mark, models)."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    return query.options(joinedload(Licence.firm), joinedload(Licence.mark), selectinload(Licence.models))
+
+
+def entry_check(licence: Licence, today: date, f: Facts | None = None) -> list[rules.Unmet]:
     """Return the entry rules (E1–E5) the application does not meet."""
-    f = facts_for(licence)
+    f = f or facts_for(licence)
     return rules.check_entry(f.licence, f.membership, f.inspections, f.payments, f.standard, f.ruleset, today)
 
 
@@ -409,22 +509,66 @@ class SweepReport:
     today: date
     licences: int = 0
     memberships: int = 0
-    decisions: list = field(default_factory=list)
+    decisions: int = 0
+    by_rule: dict = field(default_factory=dict)  # "X4 suspend" → count
+
+    def add(self, decision: Decision) -> None:
+        self.decisions += 1
+        key = f"{decision.rule} {decision.kind}"
+        self.by_rule[key] = self.by_rule.get(key, 0) + 1
 
 
-@use_case
-def sweep(today: date) -> SweepReport:
-    """Apply the time-based rules to every licence and membership as of `today`; commit once."""
+SWEEP_BATCH = 500
+
+
+def count_live_licences() -> int:
+    return db.session.execute(db.select(db.func.count()).select_from(Licence)
+                              .where(Licence.status.in_(list(LIVE)))).scalar_one()
+
+
+def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decision=None) -> SweepReport:
+    """Apply the time-based rules to every licence and membership as of `today`, one transaction per batch.
+
+    Each batch's licences are loaded (and locked on PostgreSQL) in its own transaction, so every
+    licence is judged on its current state and memory stays bounded whatever the number of licences.
+    `on_batch(n)` is told how many licences each batch held; `on_decision(d)` sees each stored decision.
+    """
     report = SweepReport(today)
-    # X10 catch-up: an expelled member's live licences are revoked even if the cascade was missed.
-    expelled = db.session.execute(db.select(Membership).where(Membership.status == MembershipStatus.EXPELLED)).scalars()
-    for membership in expelled:
-        report.memberships += 1
-        report.decisions.extend(revoke_for_expulsion(membership, today, None))
-    live = db.session.execute(db.select(Licence).where(Licence.status.in_(list(LIVE))).order_by(Licence.id)).scalars().all()
-    for licence in live:
-        report.licences += 1
-        report.decisions.extend(evaluate_licence(licence, today))
+
+    def stored(decision: Decision) -> None:
+        report.add(decision)
+        if on_decision is not None:
+            on_decision(decision)
+
+    with transaction():
+        # X10 catch-up: an expelled member's live licences are revoked even if the cascade was missed.
+        expelled = db.session.execute(db.select(Membership).where(
+            Membership.status == MembershipStatus.EXPELLED)).scalars().all()
+        for membership in expelled:
+            report.memberships += 1
+            for d in revoke_for_expulsion(membership, today, None):
+                stored(d)
+    last_id = 0
+    while True:
+        with transaction():
+            batch = db.session.execute(licences_with_facts(
+                db.select(Licence).where(Licence.status.in_(list(LIVE)), Licence.id > last_id)
+                .order_by(Licence.id).limit(batch_size)).with_for_update(of=Licence)).unique().scalars().all()
+            if not batch:
+                break
+            last_id = batch[-1].id
+            facts = facts_for_many(batch)
+            for licence in batch:
+                f = facts[licence.id]
+                actions = rules.evaluate(f.licence, f.membership, f.inspections, f.payments, f.events, f.standard,
+                                         f.ruleset, today)
+                for action in actions:
+                    stored(_store(licence, action, today, None))
+            report.licences += len(batch)
+            db.session.flush()  # the batch's decisions and status changes in one flush
+        if on_batch is not None:
+            on_batch(len(batch))
+        del batch, facts
     return report
 
 
