@@ -314,8 +314,8 @@ def facts_for(licence: Licence) -> Facts:
         decisions=decisions)
 
 
-def _chunks(ids: list, size: int = 900):
-    # SQLite caps bound parameters; 900 per IN list stays under every backend's limit.
+def _chunks(ids: list, size: int = 10000):
+    # SQLite (32 766) and psycopg (65 535) cap bound parameters; 10 000 per IN list stays under both.
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
 
@@ -798,6 +798,36 @@ def certificate_of(licence: Licence):
     from flask import current_app
 
     return current_app.extensions[CERTIFICATE_OF](licence)
+
+
+LICENCE_SORTS = {
+    "-id": (Licence.id.desc(),), "id": (Licence.id,),
+    "applied": (Licence.applied_on, Licence.id), "-applied": (Licence.applied_on.desc(), Licence.id.desc()),
+    "expires": (Licence.expires_on, Licence.id), "-expires": (Licence.expires_on.desc(), Licence.id.desc()),
+    "number": (Licence.number, Licence.id), "-number": (Licence.number.desc(), Licence.id.desc()),
+    "status": (Licence.status, Licence.id), "-status": (Licence.status.desc(), Licence.id.desc()),
+}
+
+
+def licences_query(actor, status: str | None = None, q: str = "", firm_id: int | None = None):
+    """Return the licences the actor may list, filtered; the one place a scoping filter belongs."""
+    query = db.select(Licence)
+    if firm_id is not None:
+        query = query.where(Licence.firm_id == firm_id)
+    if status:
+        query = query.where(Licence.status == status)
+    if q:
+        matching = db.select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == q.upper()))
+        query = query.where(Licence.firm_id.in_(matching) | Licence.number.contains(q.upper(), autoescape=True))
+    return query
+
+
+def list_licences(actor, args, status: str | None = None):
+    """Return one page of licences (firm, mark and models loaded with it)."""
+    from infra.pagination import paginate
+
+    return paginate(licences_with_facts(licences_query(actor, status, args.q)), args, LICENCE_SORTS, "-id",
+                    unique=True)
 
 
 def firm_licences(firm_id: int) -> list[Licence]:

@@ -10,6 +10,8 @@ from infra.api import page_errors
 from infra import clock
 from infra.db import db
 from infra.errors import AppError
+from infra.pagination import ListArgs
+from sqlalchemy.orm import selectinload
 from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
 
@@ -127,7 +129,8 @@ def mark_image(mark_id):
 
 
 def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
-    firms = [firm] if firm else db.session.execute(db.select(Firm).order_by(Firm.name)).scalars().all()
+    firms = [firm] if firm else db.session.execute(
+        db.select(Firm).options(selectinload(Firm.models)).order_by(Firm.name)).scalars().all()
     form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
     form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
                          for m in db.session.execute(db.select(Mark).order_by(Mark.code)).scalars()]
@@ -154,11 +157,10 @@ def licences():
             flash(f"已登记许可申请 #{row.id}。")
             return redirect(url_for("trademark.licence", licence_id=row.id))
     status = request.args.get("status") or ""
-    query = db.select(Licence).order_by(Licence.id.desc())
-    if status in LICENCE_LABELS:
-        query = query.where(Licence.status == status)
-    rows = db.session.execute(query.limit(500)).scalars().all()
-    return render_template("trademark/licences.html", licences=rows, form=form, status=status, labels=LICENCE_LABELS)
+    args = ListArgs.from_request(request.args)
+    page = services.list_licences(current_actor(), args, status if status in LICENCE_LABELS else None)
+    return render_template("trademark/licences.html", page=page, licences=page.items, form=form, status=status,
+                           q=args.q, labels=LICENCE_LABELS)
 
 
 def action_form(licence: Licence) -> LicenceActionForm:
