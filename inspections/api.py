@@ -10,6 +10,7 @@ from accounts.models import Role
 from infra import clock
 from infra.api import error_responses, field, json_body, json_errors, json_request, json_response
 from infra.errors import AppError
+from infra.pagination import ListArgs
 from inspections import services
 from inspections.models import Inspection
 from inspections.services import Entry, Sampling
@@ -120,8 +121,8 @@ def parse_sampling(data) -> Sampling:
 @bp.get("/inspections")
 @allow()
 def list_inspections():
-    rows = services.list_inspections(current_actor(), request.args.get("status"))
-    return jsonify({"inspections": [inspection_json(r, full=False) for r in rows]})
+    page = services.list_inspections(current_actor(), request.args.get("status"), ListArgs.from_request(request.args))
+    return jsonify({"inspections": [inspection_json(r, full=False) for r in page.items], **page.to_dict()})
 
 
 @bp.post("/inspections")

@@ -97,19 +97,49 @@ def get_inspection(inspection_id: int, actor: User | None) -> Inspection:
     return row
 
 
-def list_inspections(actor: User, status: str | None = None, limit: int = 200) -> list[Inspection]:
-    """Return the inspections the actor may see, newest first."""
-    query = db.select(Inspection).order_by(Inspection.id.desc()).limit(limit)
+INSPECTION_SORTS = {
+    "-id": (Inspection.id.desc(),), "id": (Inspection.id,),
+    "sampled": (Inspection.sampled_on, Inspection.id), "-sampled": (Inspection.sampled_on.desc(), Inspection.id.desc()),
+    "status": (Inspection.status, Inspection.id.desc()), "-status": (Inspection.status.desc(), Inspection.id.desc()),
+    "type": (Inspection.type, Inspection.id.desc()), "-type": (Inspection.type.desc(), Inspection.id.desc()),
+}
+
+
+def inspections_query(actor: User, status: str | None = None, q: str = ""):
+    """Return the inspections the actor may see as a query (None: none at all); filters go here."""
+    query = db.select(Inspection)
     if actor.role in STATION_ROLES:
         query = query.where(Inspection.station_id == (actor.station_id or -1))
     elif actor.role == Role.FIRM:
         query = query.where(Inspection.firm_id == (actor.firm_id or -1),
                             Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
     elif actor.role not in STAFF_ROLES:
-        return []
+        return None
     if status:
         query = query.where(Inspection.status == status)
-    return list(db.session.execute(query).scalars())
+    if q:
+        firms = db.select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == q.upper()))
+        query = query.where(Inspection.firm_id.in_(firms) | Inspection.lot_no.contains(q, autoescape=True)
+                            | Inspection.seal_no.contains(q, autoescape=True)
+                            | (Inspection.id == (int(q) if q.isdigit() and len(q) < 10 else -1)))
+    return query
+
+
+def list_inspections(actor: User, status: str | None = None, args=None):
+    """Return one page of the inspections the actor may see (newest first by default), rows loaded with it."""
+    from sqlalchemy.orm import joinedload
+
+    from infra.pagination import ListArgs, Page, paginate
+
+    args = args or ListArgs()
+    query = inspections_query(actor, status, args.q)
+    if query is None:
+        return Page([], 0, 1, args.per_page)
+    query = query.options(joinedload(Inspection.firm), joinedload(Inspection.product_model),
+                          joinedload(Inspection.station),
+                          joinedload(Inspection.version).joinedload(StandardVersion.standard),
+                          joinedload(Inspection.submitted_by), joinedload(Inspection.verified_by))
+    return paginate(query, args, INSPECTION_SORTS, "-id")
 
 
 # --- judging (through the engine) -------------------------------------------------------------

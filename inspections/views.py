@@ -7,6 +7,7 @@ from accounts.models import Role
 from compliance.engine import ClauseKind
 from compliance.models import Standard
 from infra.api import page_errors
+from infra.pagination import ListArgs
 from infra import clock
 from infra.db import db
 from infra.errors import AppError
@@ -55,8 +56,9 @@ def _page_context() -> dict:
 @bp.get("/inspections")
 @allow(*ANYONE)
 def index():
-    rows = services.list_inspections(current_actor(), request.args.get("status") or None)
-    return render_template("inspections/index.html", rows=rows, **_page_context())
+    args = ListArgs.from_request(request.args)
+    page = services.list_inspections(current_actor(), request.args.get("status") or None, args)
+    return render_template("inspections/index.html", page=page, rows=page.items, q=args.q, **_page_context())
 
 
 def _fill_choices(form: InspectionForm, actor) -> None:
