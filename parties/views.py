@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from accounts.access import STAFF, allow, current_actor
 from infra.api import page_errors
+from infra.pagination import ListArgs
 from infra import clock
 from infra.db import db
 from infra.errors import AppError
@@ -57,12 +58,10 @@ def firms():
         else:
             flash(f"已创建企业 {row.name}。")
             return redirect(url_for("parties.firm", firm_id=row.id))
-    q = (request.args.get("q") or "").strip()
-    query = db.select(Firm).order_by(Firm.name)
-    if q:
-        query = query.where(Firm.name.contains(q) | Firm.uscc.contains(q.upper()))
-    rows = db.session.execute(query.limit(500)).scalars().all()
-    return render_template("parties/firms.html", firms=rows, form=form, q=q, labels=MEMBERSHIP_LABELS)
+    args = ListArgs.from_request(request.args)
+    page = services.list_firms(current_actor(), args)
+    return render_template("parties/firms.html", page=page, firms=page.items, form=form, q=args.q,
+                           labels=MEMBERSHIP_LABELS)
 
 
 @bp.route("/firms/<int:firm_id>", methods=["GET", "POST"])

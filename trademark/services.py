@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from accounts.models import User
+from sqlalchemy.orm import selectinload
+
 from infra.db import db, transaction, use_case
 from infra.errors import AppError, required_text
 from infra.events import publish
@@ -667,14 +669,24 @@ def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None) ->
     return out
 
 
-def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) -> list[FeeDue]:
+def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60,
+             facts: dict[int, Facts] | None = None) -> list[FeeDue]:
     """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
     query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None))
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
-    out = [fee for licence in db.session.execute(query.order_by(Licence.id)).scalars()
-           for fee in _fees_of(licence, today, horizon_days)]
+    rows = db.session.execute(licences_with_facts(query.order_by(Licence.id))).unique().scalars().all()
+    payments = _payments_of([r.id for r in rows]) if facts is None else {i: f.payments for i, f in facts.items()}
+    out = [fee for licence in rows for fee in _fees_of(licence, today, horizon_days, payments.get(licence.id, []))]
     return sorted(out, key=lambda f: (f.due_on, f.licence.id))
+
+
+def _payments_of(licence_ids: list[int]) -> dict[int, list[rules.PaymentFact]]:
+    out: dict[int, list[rules.PaymentFact]] = {i: [] for i in licence_ids}
+    for ids in _chunks(licence_ids):
+        for p in db.session.execute(db.select(Payment).where(Payment.licence_id.in_(ids))).scalars():
+            out[p.licence_id].append(rules.PaymentFact(p.year, Decimal(p.amount), p.paid_on))
+    return out
 
 
 # --- deadlines, queues and the portal ---------------------------------------------------------
@@ -761,31 +773,49 @@ class Queues:
     open_retests: list
 
 
-def work_queues(today: date, horizon_days: int = 60) -> Queues:
-    """Return the staff work queues: applications, suspensions, surveillance, retests, fees."""
-    applications = []
-    for licence in db.session.execute(db.select(Licence).where(Licence.status == LicenceStatus.APPLIED)
-                                      .order_by(Licence.applied_on, Licence.id)).scalars():
-        applications.append((licence, entry_check(licence, today)))
-    suspensions, retests, surveillance = [], [], []
+QUEUE_ROWS = 50  # each queue shows its first rows and its total; the full lists are one link away
+
+
+def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
+    """Return the staff work queues: applications, suspensions, surveillance, retests, fees.
+
+    A constant number of queries whatever the number of licences: the applications and
+    suspensions are pages of SQL; the other queues are judged from facts loaded in a few IN queries.
+    """
+    from infra.pagination import ListArgs, paginate
+
+    first = ListArgs(per_page=QUEUE_ROWS)
+    by_applied = {"applied": (Licence.applied_on, Licence.id)}
+    applied = paginate(licences_with_facts(licences_query(actor, LicenceStatus.APPLIED)), first, by_applied,
+                       "applied", unique=True)
+    suspended = paginate(licences_with_facts(licences_query(actor, LicenceStatus.SUSPENDED)), first,
+                         {"suspended": (Licence.suspended_on, Licence.id)}, "suspended", unique=True)
+    page_facts = facts_for_many(applied.items + suspended.items)
+    applied.items = [(lic, entry_check(lic, today, page_facts[lic.id])) for lic in applied.items]
+    rows = []
+    for licence in suspended.items:
+        f = page_facts[licence.id]
+        causes = [d for d in f.decisions if d.kind == "suspend"]
+        rows.append((licence, causes[-1] if causes else None,
+                     [d for d in deadlines(licence, today, f) if d.rule in ("X1", "X7")]))
+    suspended.items = rows
+    live = db.session.execute(licences_with_facts(
+        licences_query(actor).where(Licence.status.in_(list(LIVE)))).order_by(Licence.id)).unique().scalars().all()
+    facts = facts_for_many(live)
+    retests, surveillance = [], []
     horizon = today + timedelta(days=horizon_days)
-    for licence in db.session.execute(db.select(Licence).where(Licence.status.in_(list(LIVE)))
-                                      .order_by(Licence.id)).scalars():
-        f = facts_for(licence)  # once per licence: deadlines and the surveillance row share it
-        items = deadlines(licence, today, f)
-        if licence.status == LicenceStatus.SUSPENDED:
-            causes = [d for d in f.decisions if d.kind == "suspend"]
-            suspensions.append((licence, causes[-1] if causes else None, [d for d in items if d.rule in ("X1", "X7")]))
-        retests.extend(d for d in items if d.rule == "X2")
+    for licence in live:
+        f = facts[licence.id]
+        retests.extend(d for d in deadlines(licence, today, f) if d.rule == "X2")
         due = surveillance_due(licence, today, f)
         if due and due[0] <= horizon:
             surveillance.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
-    open_retests = list(db.session.execute(db.select(Inspection).where(
+    open_retests = list(db.session.execute(db.select(Inspection).options(selectinload(Inspection.firm)).where(
         Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED]))
         .order_by(Inspection.id)).scalars())
     surveillance.sort(key=lambda r: (r.due, r.firm.name))
-    return Queues(applications, suspensions, surveillance, sorted(retests, key=lambda d: d.on),
-                  fees_due(today, horizon_days=horizon_days), open_retests)
+    return Queues(applied, suspended, surveillance, sorted(retests, key=lambda d: d.on),
+                  fees_due(today, horizon_days=horizon_days, facts=facts), open_retests)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory
@@ -831,13 +861,21 @@ def list_licences(actor, args, status: str | None = None):
 
 
 def firm_licences(firm_id: int) -> list[Licence]:
-    return list(db.session.execute(db.select(Licence).where(Licence.firm_id == firm_id)
-                                   .order_by(Licence.id.desc())).scalars())
+    return list(db.session.execute(licences_with_facts(db.select(Licence).where(Licence.firm_id == firm_id))
+                                   .order_by(Licence.id.desc())).unique().scalars())
 
 
-def firm_inspections(firm_id: int) -> list:
+def list_inspections_of_firm(actor, per_page: int):
+    """Return the first page of the inspections a firm user may see (the inspections area decides which)."""
+    from infra.pagination import ListArgs
+    from inspections import services as inspections
+
+    return inspections.list_inspections(actor, None, ListArgs(sort="-sampled", per_page=per_page))
+
+
+def firm_inspections(firm_id: int, limit: int | None = None) -> list:
     """Return the firm's verified inspections (what a firm may see), newest first."""
-    return list(db.session.execute(db.select(Inspection).where(
+    return list(db.session.execute(db.select(Inspection).options(selectinload(Inspection.product_model)).limit(limit).where(
         Inspection.firm_id == firm_id,
         Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
         .order_by(Inspection.sampled_on.desc(), Inspection.id.desc())).scalars())

@@ -251,7 +251,7 @@ def queues():
 
     today = clock.today()
     create = next((e for e in ("inspections.new", "inspections.create") if e in current_app.view_functions), None)
-    return render_template("trademark/queues.html", q=services.work_queues(today), today=today,
+    return render_template("trademark/queues.html", q=services.work_queues(today, current_actor()), today=today,
                            create_endpoint=create, labels=LICENCE_LABELS)
 
 
@@ -263,6 +263,9 @@ def _own_firm() -> Firm | None:
     return actor.firm if actor is not None and actor.role == Role.FIRM else None
 
 
+PORTAL_INSPECTIONS = 20  # the newest reports; the whole list is on /inspections
+
+
 @bp.get("/portal")
 @allow(Role.FIRM)
 def portal():
@@ -272,11 +275,13 @@ def portal():
     form = ApplyForm(prefix="apply")
     if firm:
         _apply_choices(form, firm)
-    items = [d for lic in licences_ for d in services.deadlines(lic, today)]
+    facts = services.facts_for_many(licences_)  # once for the firm's licences: deadlines and fees share it
+    items = [d for lic in licences_ for d in services.deadlines(lic, today, facts[lic.id])]
+    inspections = services.list_inspections_of_firm(current_actor(), PORTAL_INSPECTIONS) if firm else None
     return render_template("trademark/portal.html", firm=firm, licences=licences_, labels=LICENCE_LABELS,
-                           inspections=services.firm_inspections(firm.id) if firm else [],
+                           inspections=inspections.items if firm else [], inspections_page=inspections,
                            deadlines=sorted(items, key=lambda d: d.on), today=today, form=form,
-                           fees=services.fees_due(today, firm.id) if firm else [])
+                           fees=services.fees_due(today, firm.id, facts=facts) if firm else [])
 
 
 @bp.post("/portal/apply")
