@@ -409,11 +409,35 @@ def _standard_facts(marks: list[Mark]) -> dict[int, rules.StandardFact | None]:
     return out
 
 
-def licences_with_facts(query):
-    """Return the licence query with what facts and list pages read loaded eagerly (firm, mark, models)."""
+def licences_with_facts(query, models: bool = True):
+    """Return the licence query with what facts and list pages read loaded eagerly (firm, mark, models).
+
+    With `models=False` the scope is left for load_scope_models (one query however many licences;
+    selectinload would send one per 500).
+    """
     from sqlalchemy.orm import joinedload, selectinload
 
-    return query.options(joinedload(Licence.firm), joinedload(Licence.mark), selectinload(Licence.models))
+    query = query.options(joinedload(Licence.firm), joinedload(Licence.mark))
+    return query.options(selectinload(Licence.models)) if models else query
+
+
+def load_scope_models(licences: list[Licence]) -> list[Licence]:
+    """Fill each licence's product models (its scope) in one query per 10 000 licences."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from parties.models import ProductModel
+    from trademark.models import licence_models
+
+    scope: dict[int, list] = {lic.id: [] for lic in licences}
+    for ids in _chunks(list(scope)):
+        for licence_id, model in db.session.execute(
+                db.select(licence_models.c.licence_id, ProductModel)
+                .join(ProductModel, ProductModel.id == licence_models.c.product_model_id)
+                .where(licence_models.c.licence_id.in_(ids)).order_by(ProductModel.model)):
+            scope[licence_id].append(model)
+    for lic in licences:
+        set_committed_value(lic, "models", scope[lic.id])
+    return licences
 
 
 def entry_check(licence: Licence, today: date, f: Facts | None = None) -> list[rules.Unmet]:
@@ -675,7 +699,7 @@ def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60,
     query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None))
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
-    rows = db.session.execute(licences_with_facts(query.order_by(Licence.id))).unique().scalars().all()
+    rows = db.session.execute(licences_with_facts(query.order_by(Licence.id), models=False)).unique().scalars().all()
     payments = _payments_of([r.id for r in rows]) if facts is None else {i: f.payments for i, f in facts.items()}
     out = [fee for licence in rows for fee in _fees_of(licence, today, horizon_days, payments.get(licence.id, []))]
     return sorted(out, key=lambda f: (f.due_on, f.licence.id))
@@ -799,8 +823,9 @@ def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
         rows.append((licence, causes[-1] if causes else None,
                      [d for d in deadlines(licence, today, f) if d.rule in ("X1", "X7")]))
     suspended.items = rows
-    live = db.session.execute(licences_with_facts(
-        licences_query(actor).where(Licence.status.in_(list(LIVE)))).order_by(Licence.id)).unique().scalars().all()
+    live = load_scope_models(db.session.execute(licences_with_facts(
+        licences_query(actor).where(Licence.status.in_(list(LIVE))), models=False)
+        .order_by(Licence.id)).unique().scalars().all())
     facts = facts_for_many(live)
     retests, surveillance = [], []
     horizon = today + timedelta(days=horizon_days)

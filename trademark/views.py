@@ -11,14 +11,13 @@ from infra import clock
 from infra.db import db
 from infra.errors import AppError
 from infra.pagination import ListArgs
-from sqlalchemy.orm import selectinload
 from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
 
 from trademark.forms import (
     ApplyForm, LicenceActionForm, MarkForm, PaymentForm,
 )
-from parties.models import Alliance, Firm
+from parties.models import Alliance, Firm, ProductModel
 from trademark.models import (
     ACTION_LABELS, DECISION_LABELS, LICENCE_LABELS, PARAMETER_LABELS, Licence, Mark, Payment,
 )
@@ -129,12 +128,16 @@ def mark_image(mark_id):
 
 
 def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
-    firms = [firm] if firm else db.session.execute(
-        db.select(Firm).options(selectinload(Firm.models)).order_by(Firm.name)).scalars().all()
+    firms = [firm] if firm else db.session.execute(db.select(Firm).order_by(Firm.name)).scalars().all()
     form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
     form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
                          for m in db.session.execute(db.select(Mark).order_by(Mark.code)).scalars()]
-    form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for f in firms for m in f.models]
+    # Every firm's models in one query (not one per firm).
+    query = db.select(ProductModel, Firm).join(Firm, ProductModel.firm_id == Firm.id)
+    if firm is not None:
+        query = query.where(Firm.id == firm.id)
+    models = db.session.execute(query.order_by(Firm.name, ProductModel.model)).all()
+    form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for m, f in models]
 
 
 def _apply(form: ApplyForm):
