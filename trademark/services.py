@@ -701,9 +701,21 @@ def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None, ru
 def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60,
              facts: dict[int, Facts] | None = None) -> list[FeeDue]:
     """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
-    query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None))
+    query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None),
+                                                Licence.granted_on.is_not(None))
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
+    # Only licences with a year not fully paid among those due by the horizon (E5/X6: the year of
+    # grant, then 1 January of each year) are read; the rest owe nothing.
+    last_year = min(today.year + 1, (today + timedelta(days=horizon_days)).year)
+    granted_year = db.cast(db.extract("year", Licence.granted_on), db.Integer)
+    paid_years = (db.select(Payment.year).where(Payment.licence_id == Licence.id, Payment.year >= granted_year,
+                                                Payment.year <= last_year)
+                  .group_by(Payment.year)
+                  .having(db.func.sum(db.cast(Payment.amount, db.Numeric(14, 2)))
+                          >= db.cast(Mark.fee_per_year, db.Numeric(14, 2))).correlate(Licence, Mark).subquery())
+    fully_paid = db.select(db.func.count()).select_from(paid_years).scalar_subquery()
+    query = query.where(fully_paid < last_year - granted_year + 1)
     rows = db.session.execute(licences_with_facts(query.order_by(Licence.id), models=False)).unique().scalars().all()
     payments = _payments_of([r.id for r in rows]) if facts is None else {i: f.payments for i, f in facts.items()}
     rulesets = {lic.mark_id: ruleset_of(lic.mark) for lic in rows}
@@ -830,24 +842,80 @@ def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
         rows.append((licence, causes[-1] if causes else None,
                      [d for d in deadlines(licence, today, f) if d.rule in ("X1", "X7")]))
     suspended.items = rows
-    live = load_scope_models(db.session.execute(licences_with_facts(
-        licences_query(actor).where(Licence.status.in_(list(LIVE))), models=False)
-        .order_by(Licence.id)).unique().scalars().all())
-    facts = facts_for_many(live)
-    retests, surveillance = [], []
     horizon = today + timedelta(days=horizon_days)
-    for licence in live:
-        f = facts[licence.id]
-        retests.extend(d for d in deadlines(licence, today, f) if d.rule == "X2")
-        due = surveillance_due(licence, today, f)
-        if due and due[0] <= horizon:
-            surveillance.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
+    surveillance = _surveillance_queue(actor, today, horizon)
+    # X2: the retest deadlines come from warnings of the last weeks (older ones the daily sweep has judged).
+    warned = db.select(Decision.licence_id).where(Decision.rule == "X2", Decision.kind == "warn",
+                                                  Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS))
+    candidates = load_scope_models(db.session.execute(licences_with_facts(
+        licences_query(actor).where(Licence.status.in_(list(LIVE)), Licence.id.in_(warned)), models=False)
+        .order_by(Licence.id)).unique().scalars().all())
+    facts = facts_for_many(candidates)
+    retests = [d for licence in candidates for d in deadlines(licence, today, facts[licence.id]) if d.rule == "X2"]
     open_retests = list(db.session.execute(db.select(Inspection).options(selectinload(Inspection.firm)).where(
         Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED]))
         .order_by(Inspection.id)).scalars())
-    surveillance.sort(key=lambda r: (r.due, r.firm.name))
     return Queues(applied, suspended, surveillance, sorted(retests, key=lambda d: d.on),
-                  fees_due(today, horizon_days=horizon_days, facts=facts), open_retests)
+                  fees_due(today, horizon_days=horizon_days), open_retests)
+
+
+RETEST_WINDOW_DAYS = 30
+
+
+def _last_surveillance_sampled(today: date):
+    """SQL for X4's last surveillance of a licence, as rules.last_surveillance counts it (correlated)."""
+    from compliance.models import StandardVersion
+    from trademark.models import licence_models as lm
+
+    return (db.select(db.func.max(Inspection.sampled_on))
+            .join(lm, lm.c.product_model_id == Inspection.product_model_id)
+            .join(StandardVersion, StandardVersion.id == Inspection.version_id)
+            .where(lm.c.licence_id == Licence.id, Inspection.firm_id == Licence.firm_id,
+                   Inspection.status == InspectionStatus.VERIFIED, Inspection.outcome.in_(["pass", "fail"]),
+                   Inspection.type.in_(["surveillance", "market"]), Inspection.verified_on <= today,
+                   StandardVersion.status != VersionStatus.DRAFT,
+                   db.or_(Mark.standard_id.is_(None), StandardVersion.standard_id == Mark.standard_id))
+            .correlate(Licence, Mark).scalar_subquery())
+
+
+def _latest_base(months: int, horizon: date) -> date:
+    """Return the latest day from which X4's next surveillance (`months` later) still falls by `horizon`."""
+    day = horizon - timedelta(days=31 * months + 31)
+    while rules.add_months(day + timedelta(days=1), months) <= horizon:
+        day += timedelta(days=1)
+    return day
+
+
+def _surveillance_queue(actor, today: date, horizon: date):
+    """X4: live licences whose next surveillance falls by `horizon`, soonest first; counted and cut in SQL."""
+    from infra.pagination import Page
+
+    last = _last_surveillance_sampled(today)
+    base = db.case((last > Licence.granted_on, last), else_=Licence.granted_on)
+    marks = db.session.execute(db.select(Mark)).scalars().all()
+    if not marks:
+        return Page([], 0, 1, QUEUE_ROWS)
+
+    def due_by_horizon(mark):
+        return db.and_(Licence.mark_id == mark.id, base <= _latest_base(ruleset_of(mark)["X4"]["months"], horizon))
+
+    query = licences_query(actor).join(Mark, Licence.mark_id == Mark.id).where(
+        Licence.status.in_(list(LIVE)), Licence.granted_on.is_not(None))
+    total = db.session.execute(db.select(db.func.count()).select_from(
+        query.where(db.or_(*(due_by_horizon(m) for m in marks))).subquery())).scalar_one()
+    # Within a mark the due day grows with the base day: the first rows of each mark, merged, are the soonest.
+    shown: list[Licence] = []
+    for mark in marks:
+        shown += db.session.execute(licences_with_facts(query.where(due_by_horizon(mark)), models=False)
+                                    .order_by(base, Licence.id).limit(QUEUE_ROWS)).unique().scalars().all()
+    facts = facts_for_many(load_scope_models(shown))
+    rows = []
+    for licence in shown:
+        due = surveillance_due(licence, today, facts[licence.id])
+        if due and due[0] <= horizon:
+            rows.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
+    rows.sort(key=lambda r: (r.due, r.firm.name))
+    return Page(rows[:QUEUE_ROWS], total, 1, QUEUE_ROWS)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory
