@@ -582,9 +582,11 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
     last_id = 0
     while True:
         with transaction():
-            batch = db.session.execute(licences_with_facts(
+            # The rules need neither the firm nor a join: marks come from the identity map, the
+            # scope in one query.
+            batch = load_scope_models(db.session.execute(
                 db.select(Licence).where(Licence.status.in_(list(LIVE)), Licence.id > last_id)
-                .order_by(Licence.id).limit(batch_size)).with_for_update(of=Licence)).unique().scalars().all()
+                .order_by(Licence.id).limit(batch_size).with_for_update()).scalars().all())
             if not batch:
                 break
             last_id = batch[-1].id
@@ -698,15 +700,15 @@ def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None, ru
     return out
 
 
-def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60,
-             facts: dict[int, Facts] | None = None) -> list[FeeDue]:
-    """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
+def _owing(today: date, horizon_days: int, firm_id: int | None = None):
+    """Live licences of paid marks with a year not fully paid among those due by the horizon (SQL).
+
+    E5/X6: a year's fee falls due on the grant day in the year of grant, then on 1 January.
+    """
     query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None),
                                                 Licence.granted_on.is_not(None))
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
-    # Only licences with a year not fully paid among those due by the horizon (E5/X6: the year of
-    # grant, then 1 January of each year) are read; the rest owe nothing.
     last_year = min(today.year + 1, (today + timedelta(days=horizon_days)).year)
     granted_year = db.cast(db.extract("year", Licence.granted_on), db.Integer)
     paid_years = (db.select(Payment.year).where(Payment.licence_id == Licence.id, Payment.year >= granted_year,
@@ -715,13 +717,33 @@ def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60,
                   .having(db.func.sum(db.cast(Payment.amount, db.Numeric(14, 2)))
                           >= db.cast(Mark.fee_per_year, db.Numeric(14, 2))).correlate(Licence, Mark).subquery())
     fully_paid = db.select(db.func.count()).select_from(paid_years).scalar_subquery()
-    query = query.where(fully_paid < last_year - granted_year + 1)
-    rows = db.session.execute(licences_with_facts(query.order_by(Licence.id), models=False)).unique().scalars().all()
-    payments = _payments_of([r.id for r in rows]) if facts is None else {i: f.payments for i, f in facts.items()}
+    return query.where(fully_paid < last_year - granted_year + 1)
+
+
+def _fees_for(rows: list[Licence], today: date, horizon_days: int) -> list[FeeDue]:
+    payments = _payments_of([r.id for r in rows])
     rulesets = {lic.mark_id: ruleset_of(lic.mark) for lic in rows}
     out = [fee for licence in rows
-           for fee in _fees_of(licence, today, horizon_days, payments.get(licence.id, []), rulesets[licence.mark_id])]
+           for fee in _fees_of(licence, today, horizon_days, payments[licence.id], rulesets[licence.mark_id])]
     return sorted(out, key=lambda f: (f.due_on, f.licence.id))
+
+
+def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60, facts=None) -> list[FeeDue]:
+    """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
+    rows = db.session.execute(licences_with_facts(_owing(today, horizon_days, firm_id).order_by(Licence.id),
+                                                  models=False)).unique().scalars().all()
+    return _fees_for(rows, today, horizon_days)
+
+
+def fees_queue(today: date, horizon_days: int, per_page: int):
+    """Return the first fees owed (oldest grants first) with the number of licences that owe."""
+    from infra.pagination import Page
+
+    owing = _owing(today, horizon_days)
+    total = db.session.execute(db.select(db.func.count()).select_from(owing.subquery())).scalar_one()
+    rows = db.session.execute(licences_with_facts(owing.order_by(Licence.granted_on, Licence.id).limit(per_page),
+                                                  models=False)).unique().scalars().all()
+    return Page(_fees_for(rows, today, horizon_days), total, 1, per_page)
 
 
 def _payments_of(licence_ids: list[int]) -> dict[int, list[rules.PaymentFact]]:
@@ -856,7 +878,7 @@ def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
         Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED]))
         .order_by(Inspection.id)).scalars())
     return Queues(applied, suspended, surveillance, sorted(retests, key=lambda d: d.on),
-                  fees_due(today, horizon_days=horizon_days), open_retests)
+                  fees_queue(today, horizon_days, QUEUE_ROWS), open_retests)
 
 
 RETEST_WINDOW_DAYS = 30

@@ -127,15 +127,16 @@ def mark_image(mark_id):
 # --- licences ---------------------------------------------------------------------------------
 
 
-def _apply_choices(form: ApplyForm, firm: Firm | None = None) -> None:
-    firms = [firm] if firm else db.session.execute(db.select(Firm).order_by(Firm.name)).scalars().all()
+def _apply_choices(form: ApplyForm, firm: Firm | None = None, allow_none: bool = False) -> None:
+    firms = [firm] if firm or allow_none else db.session.execute(db.select(Firm).order_by(Firm.name)).scalars().all()
+    firms = [f for f in firms if f is not None]
     form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
     form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
                          for m in db.session.execute(db.select(Mark).order_by(Mark.code)).scalars()]
     # Every firm's models in one query (not one per firm).
     query = db.select(ProductModel, Firm).join(Firm, ProductModel.firm_id == Firm.id)
-    if firm is not None:
-        query = query.where(Firm.id == firm.id)
+    if firm is not None or allow_none:
+        query = query.where(Firm.id == (firm.id if firm else -1))
     models = db.session.execute(query.order_by(Firm.name, ProductModel.model)).all()
     form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for m, f in models]
 
@@ -150,7 +151,11 @@ def _apply(form: ApplyForm):
 @allow(*STAFF)
 def licences():
     form = ApplyForm()
-    _apply_choices(form)
+    # The application form offers one firm (?firm=USCC, or the one posted), never every firm on
+    # the page: a select of 100 000 firms and their models is neither usable nor cheap.
+    chosen = db.session.execute(db.select(Firm).where(
+        Firm.uscc == (request.values.get("firm") or "").strip().upper())).scalar_one_or_none()
+    _apply_choices(form, chosen, allow_none=True)
     if form.validate_on_submit():
         try:
             row = _apply(form)
