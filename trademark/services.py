@@ -912,24 +912,29 @@ def _surveillance_queue(actor, today: date, horizon: date):
     """X4: live licences whose next surveillance falls by `horizon`, soonest first; counted and cut in SQL."""
     from infra.pagination import Page
 
-    last = _last_surveillance_sampled(today)
-    base = db.case((last > Licence.granted_on, last), else_=Licence.granted_on)
     marks = db.session.execute(db.select(Mark)).scalars().all()
     if not marks:
         return Page([], 0, 1, QUEUE_ROWS)
+    # The last surveillance once per licence (a materialized CTE), then the base day beside it.
+    live = (licences_query(actor).join(Mark, Licence.mark_id == Mark.id)
+            .where(Licence.status.in_(list(LIVE)), Licence.granted_on.is_not(None))
+            .with_only_columns(Licence.id, Licence.mark_id, Licence.granted_on,
+                               _last_surveillance_sampled(today).label("last"))
+            .cte("live_surveillance").prefix_with("MATERIALIZED"))
+    base = db.case((live.c.last > live.c.granted_on, live.c.last), else_=live.c.granted_on)
 
     def due_by_horizon(mark):
-        return db.and_(Licence.mark_id == mark.id, base <= _latest_base(ruleset_of(mark)["X4"]["months"], horizon))
+        return db.and_(live.c.mark_id == mark.id, base <= _latest_base(ruleset_of(mark)["X4"]["months"], horizon))
 
-    query = licences_query(actor).join(Mark, Licence.mark_id == Mark.id).where(
-        Licence.status.in_(list(LIVE)), Licence.granted_on.is_not(None))
-    total = db.session.execute(db.select(db.func.count()).select_from(
-        query.where(db.or_(*(due_by_horizon(m) for m in marks))).subquery())).scalar_one()
+    due = db.or_(*(due_by_horizon(m) for m in marks))
+    total = db.session.execute(db.select(db.func.count()).select_from(live).where(due)).scalar_one()
     # Within a mark the due day grows with the base day: the first rows of each mark, merged, are the soonest.
-    shown: list[Licence] = []
+    ids: list[int] = []
     for mark in marks:
-        shown += db.session.execute(licences_with_facts(query.where(due_by_horizon(mark)), models=False)
-                                    .order_by(base, Licence.id).limit(QUEUE_ROWS)).unique().scalars().all()
+        ids += db.session.execute(db.select(live.c.id).where(due_by_horizon(mark))
+                                  .order_by(base, live.c.id).limit(QUEUE_ROWS)).scalars().all()
+    shown = db.session.execute(licences_with_facts(db.select(Licence).where(Licence.id.in_(ids)), models=False)
+                               ).unique().scalars().all() if ids else []
     facts = facts_for_many(load_scope_models(shown))
     rows = []
     for licence in shown:
