@@ -65,13 +65,14 @@ def inspection_json(row: Inspection, *, full: bool = True) -> dict:
         "verified_on": row.verified_on.isoformat() if row.verified_on else None,
     }
     if full:
-        body["sample_plan"] = services.sample_plan(row)
-        body["verdict"] = services.judge(row).to_dict()
+        case = services.inspection_case(row, clock.today())  # specs built once, judged once
+        body["sample_plan"] = case.plan
+        body["verdict"] = case.verdict.to_dict()
         body["results"] = [{"clause": r.clause_number, "unit": r.unit, "value": r.value,
                             "nonconforming": r.nonconforming, "entered_by": r.entered_by.username if r.entered_by else None,
                             "entered_at": r.entered_at.isoformat()} for r in row.results]
         body["revisions"] = [{"id": r.id, "revision": r.revision, "status": r.status} for r in services.revisions(row)]
-        allowed, reason = services.retest_status(row, clock.today())
+        allowed, reason = case.retest_allowed, case.retest_reason
         body["retest"] = {"allowed": allowed, "reason": reason}
     else:
         body["outcome"] = row.outcome

@@ -187,9 +187,9 @@ def _engine_results(rows: Iterable[Result], specs: dict[str, ClauseSpec]) -> dic
     return {**grouped, **counts}
 
 
-def judge(inspection: Inspection) -> Verdict:
+def judge(inspection: Inspection, specs: list[ClauseSpec] | None = None) -> Verdict:
     """Judge the inspection's stored results with the engine (SPEC §3)."""
-    specs = clause_specs(inspection)
+    specs = clause_specs(inspection) if specs is None else specs
     required = {s.number: s for s in engine.required_clauses(specs, inspection.type, _retest_of_type(inspection))}
     results = _engine_results(inspection.results, required)
     return engine.judge_sample(specs, verdict_rule(inspection.version), results, inspection.type,
@@ -208,10 +208,12 @@ def plan_for(inspection: Inspection, spec: ClauseSpec):
         return None
 
 
-def sample_plan(inspection: Inspection) -> dict:
+def sample_plan(inspection: Inspection, specs: list[ClauseSpec] | None = None) -> dict:
     """Describe what to test: units per clause, GB/T 2828.1 plans and the severity per category."""
     clauses = []
-    for spec in required_specs(inspection):
+    required = (required_specs(inspection) if specs is None
+                else engine.required_clauses(specs, inspection.type, _retest_of_type(inspection)))
+    for spec in required:
         item = {"number": spec.number, "title": spec.title, "category": str(spec.category), "kind": str(spec.kind),
                 "units": spec.units if spec.kind is not ClauseKind.attribute else None}
         if spec.kind is ClauseKind.attribute:
@@ -383,14 +385,14 @@ def _retest_original(inspection_id: int, actor: User | None, today: date) -> Ins
     return original
 
 
-def retest_status(inspection: Inspection, today: date) -> tuple[bool, str]:
+def retest_status(inspection: Inspection, today: date, verdict: Verdict | None = None) -> tuple[bool, str]:
     """Say whether a retest may be opened against this inspection today, and why."""
     if inspection.type == InspectionType.retest:
         return False, "复检结果不能再复检 / a retest cannot be retested"
     if inspection.status != InspectionStatus.VERIFIED:
         return False, "只有已审核的检验才能复检 / only a verified inspection can be retested"
     rule = verdict_rule(inspection.version)
-    allowed, reason = engine.retest_allowed(rule, judge(inspection))
+    allowed, reason = engine.retest_allowed(rule, verdict or judge(inspection))
     if not allowed:
         return False, reason
     deadline = engine.retest_deadline(rule.retest, inspection.verified_on)
@@ -402,6 +404,26 @@ def retest_status(inspection: Inspection, today: date) -> tuple[bool, str]:
     if existing:
         return False, f"已开立复检 {existing[0]} / a retest is already open"
     return True, f"{reason}；截止 {deadline.isoformat()}"
+
+
+@dataclass(frozen=True)
+class InspectionCase:
+    """An inspection as a page or an answer shows it, computed once per request."""
+
+    row: Inspection
+    specs: list
+    verdict: Verdict
+    plan: dict
+    retest_allowed: bool
+    retest_reason: str
+
+
+def inspection_case(inspection: Inspection, today: date) -> InspectionCase:
+    """Build the clause specifications once, judge once, and derive the plan and retest status from them."""
+    specs = clause_specs(inspection)
+    verdict = judge(inspection, specs)
+    allowed, reason = retest_status(inspection, today, verdict)
+    return InspectionCase(inspection, specs, verdict, sample_plan(inspection, specs), allowed, reason)
 
 
 def open_retest(inspection_id: int, actor: User, today: date, sampling: Sampling) -> Inspection:

@@ -121,10 +121,10 @@ def new():
 @allow(*ANYONE)
 def detail(inspection_id):
     row = _load(inspection_id)
-    verdict = services.judge(row)
-    retest_allowed, retest_reason = services.retest_status(row, clock.today())
-    return render_template("inspections/detail.html", row=row, verdict=verdict, plan=services.sample_plan(row),
-                           chain=services.revisions(row), retest_allowed=retest_allowed, retest_reason=retest_reason,
+    case = services.inspection_case(row, clock.today())  # specs built once, judged once
+    return render_template("inspections/detail.html", row=row, case=case, verdict=case.verdict, plan=case.plan,
+                           chain=services.revisions(row), retest_allowed=case.retest_allowed,
+                           retest_reason=case.retest_reason,
                            action_form=ActionForm(), reason_form=ReasonForm(), csv_form=CsvForm(),
                            revision_note=services.revision_note(row), **_page_context())
 
