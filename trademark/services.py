@@ -728,7 +728,7 @@ def _fees_for(rows: list[Licence], today: date, horizon_days: int) -> list[FeeDu
     return sorted(out, key=lambda f: (f.due_on, f.licence.id))
 
 
-def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60, facts=None) -> list[FeeDue]:
+def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) -> list[FeeDue]:
     """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
     rows = db.session.execute(licences_with_facts(_owing(today, horizon_days, firm_id).order_by(Licence.id),
                                                   models=False)).unique().scalars().all()

@@ -283,13 +283,13 @@ def portal():
     form = ApplyForm(prefix="apply")
     if firm:
         _apply_choices(form, firm)
-    facts = services.facts_for_many(licences_)  # once for the firm's licences: deadlines and fees share it
+    facts = services.facts_for_many(licences_)  # once for all the firm's licences, not per licence
     items = [d for lic in licences_ for d in services.deadlines(lic, today, facts[lic.id])]
     inspections = services.list_inspections_of_firm(current_actor(), PORTAL_INSPECTIONS) if firm else None
     return render_template("trademark/portal.html", firm=firm, licences=licences_, labels=LICENCE_LABELS,
                            inspections=inspections.items if firm else [], inspections_page=inspections,
                            deadlines=sorted(items, key=lambda d: d.on), today=today, form=form,
-                           fees=services.fees_due(today, firm.id, facts=facts) if firm else [])
+                           fees=services.fees_due(today, firm.id) if firm else [])
 
 
 @bp.post("/portal/apply")
