@@ -11,6 +11,7 @@ from infra import clock
 from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response
 from infra.downloads import download
 from infra.errors import AppError, whole_number
+from infra.pagination import ListArgs
 from inspections import services
 from inspections.models import Inspection, Station
 from inspections.services import Entry, Sampling
@@ -65,13 +66,14 @@ def inspection_json(row: Inspection, *, full: bool = True) -> dict:
         "verified_on": row.verified_on.isoformat() if row.verified_on else None,
     }
     if full:
-        body["sample_plan"] = services.sample_plan(row)
-        body["verdict"] = services.judge(row).to_dict()
+        case = services.inspection_case(row, clock.today())  # specs built once, judged once
+        body["sample_plan"] = case.plan
+        body["verdict"] = case.verdict.to_dict()
         body["results"] = [{"clause": r.clause_number, "unit": r.unit, "value": r.value,
                             "nonconforming": r.nonconforming, "entered_by": r.entered_by.username if r.entered_by else None,
                             "entered_at": r.entered_at.isoformat()} for r in row.results]
         body["revisions"] = [{"id": r.id, "revision": r.revision, "status": r.status} for r in services.revisions(row)]
-        allowed, reason = services.retest_status(row, clock.today())
+        allowed, reason = case.retest_allowed, case.retest_reason
         body["retest"] = {"allowed": allowed, "reason": reason}
     else:
         body["outcome"] = row.outcome
@@ -118,8 +120,8 @@ def parse_sampling(data) -> Sampling:
 @bp.get("/inspections")
 @allow()
 def list_inspections():
-    rows = services.list_inspections(current_actor(), request.args.get("status"))
-    return jsonify({"inspections": [inspection_json(r, full=False) for r in rows]})
+    page = services.list_inspections(current_actor(), request.args.get("status"), ListArgs.from_request(request.args))
+    return jsonify({"inspections": [inspection_json(r, full=False) for r in page.items], **page.to_dict()})
 
 
 @bp.post("/inspections")

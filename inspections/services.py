@@ -147,20 +147,50 @@ def offered_products(actor: User, stations: Sequence[Station]) -> list[tuple[Pro
     return list(db.session.execute(query).all())
 
 
-def list_inspections(actor: User, status: str | None = None, limit: int = 200) -> list[Inspection]:
-    """Return the inspections the actor may see, newest first."""
-    query = db.select(Inspection).order_by(Inspection.id.desc()).limit(limit)
+INSPECTION_SORTS = {
+    "-id": (Inspection.id.desc(),), "id": (Inspection.id,),
+    "sampled": (Inspection.sampled_on, Inspection.id), "-sampled": (Inspection.sampled_on.desc(), Inspection.id.desc()),
+    "status": (Inspection.status, Inspection.id.desc()), "-status": (Inspection.status.desc(), Inspection.id.desc()),
+    "type": (Inspection.type, Inspection.id.desc()), "-type": (Inspection.type.desc(), Inspection.id.desc()),
+}
+
+
+def inspections_query(actor: User, status: str | None = None, q: str = ""):
+    """Return the inspections the actor may see as a query (None: none at all); filters go here."""
+    query = db.select(Inspection)
     if actor.role in STATION_ROLES:
         query = query.where(Inspection.station_id == (actor.station_id or -1))
     elif actor.role == Role.FIRM:
         query = query.where(Inspection.firm_id == (actor.firm_id or -1),
                             Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
     elif actor.role not in STAFF_ROLES:
-        return []
+        return None
     query = visible_inspections(query, actor)
     if status:
         query = query.where(Inspection.status == status)
-    return list(db.session.execute(query).scalars())
+    if q:
+        firms = db.select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == q.upper()))
+        query = query.where(Inspection.firm_id.in_(firms) | Inspection.lot_no.contains(q, autoescape=True)
+                            | Inspection.seal_no.contains(q, autoescape=True)
+                            | (Inspection.id == (int(q) if q.isdigit() and len(q) < 10 else -1)))
+    return query
+
+
+def list_inspections(actor: User, status: str | None = None, args=None):
+    """Return one page of the inspections the actor may see (newest first by default), rows loaded with it."""
+    from sqlalchemy.orm import joinedload
+
+    from infra.pagination import ListArgs, Page, paginate
+
+    args = args or ListArgs()
+    query = inspections_query(actor, status, args.q)
+    if query is None:
+        return Page([], 0, 1, args.per_page)
+    query = query.options(joinedload(Inspection.firm), joinedload(Inspection.product_model),
+                          joinedload(Inspection.station),
+                          joinedload(Inspection.version).joinedload(StandardVersion.standard),
+                          joinedload(Inspection.submitted_by), joinedload(Inspection.verified_by))
+    return paginate(query, args, INSPECTION_SORTS, "-id")
 
 
 # --- judging (through the engine) -------------------------------------------------------------
@@ -208,9 +238,9 @@ def _engine_results(rows: Iterable[Result], specs: dict[str, ClauseSpec]) -> dic
     return {**grouped, **counts}
 
 
-def judge(inspection: Inspection) -> Verdict:
+def judge(inspection: Inspection, specs: list[ClauseSpec] | None = None) -> Verdict:
     """Judge the inspection's stored results with the engine (SPEC §3)."""
-    specs = clause_specs(inspection)
+    specs = clause_specs(inspection) if specs is None else specs
     required = {s.number: s for s in engine.required_clauses(specs, inspection.type, _retest_of_type(inspection))}
     results = _engine_results(inspection.results, required)
     return engine.judge_sample(specs, verdict_rule(inspection.version), results, inspection.type,
@@ -229,10 +259,12 @@ def plan_for(inspection: Inspection, spec: ClauseSpec):
         return None
 
 
-def sample_plan(inspection: Inspection) -> dict:
+def sample_plan(inspection: Inspection, specs: list[ClauseSpec] | None = None) -> dict:
     """Describe what to test: units per clause, GB/T 2828.1 plans and the severity per category."""
     clauses = []
-    for spec in required_specs(inspection):
+    required = (required_specs(inspection) if specs is None
+                else engine.required_clauses(specs, inspection.type, _retest_of_type(inspection)))
+    for spec in required:
         item = {"number": spec.number, "title": spec.title, "category": str(spec.category), "kind": str(spec.kind),
                 "units": spec.units if spec.kind is not ClauseKind.attribute else None}
         if spec.kind is ClauseKind.attribute:
@@ -411,14 +443,14 @@ def _retest_original(inspection_id: int, actor: User | None, today: date) -> Ins
     return original
 
 
-def retest_status(inspection: Inspection, today: date) -> tuple[bool, str]:
+def retest_status(inspection: Inspection, today: date, verdict: Verdict | None = None) -> tuple[bool, str]:
     """Say whether a retest may be opened against this inspection today, and why."""
     if inspection.type == InspectionType.retest:
         return False, "复检结果不能再复检 / a retest cannot be retested"
     if inspection.status != InspectionStatus.VERIFIED:
         return False, "只有已审核的检验才能复检 / only a verified inspection can be retested"
     rule = verdict_rule(inspection.version)
-    allowed, reason = engine.retest_allowed(rule, judge(inspection))
+    allowed, reason = engine.retest_allowed(rule, verdict or judge(inspection))
     if not allowed:
         return False, reason
     deadline = engine.retest_deadline(rule.retest, inspection.verified_on)
@@ -430,6 +462,26 @@ def retest_status(inspection: Inspection, today: date) -> tuple[bool, str]:
     if existing:
         return False, f"已开立复检 {existing[0]} / a retest is already open"
     return True, f"{reason}；截止 {deadline.isoformat()}"
+
+
+@dataclass(frozen=True)
+class InspectionCase:
+    """An inspection as a page or an answer shows it, computed once per request."""
+
+    row: Inspection
+    specs: list
+    verdict: Verdict
+    plan: dict
+    retest_allowed: bool
+    retest_reason: str
+
+
+def inspection_case(inspection: Inspection, today: date) -> InspectionCase:
+    """Build the clause specifications once, judge once, and derive the plan and retest status from them."""
+    specs = clause_specs(inspection)
+    verdict = judge(inspection, specs)
+    allowed, reason = retest_status(inspection, today, verdict)
+    return InspectionCase(inspection, specs, verdict, sample_plan(inspection, specs), allowed, reason)
 
 
 def open_retest(inspection_id: int, actor: User, today: date, sampling: Sampling) -> Inspection:

@@ -9,6 +9,7 @@ from compliance.engine import ClauseKind
 from compliance.models import Standard
 from compliance.services import visible_standards
 from infra.api import page_errors
+from infra.pagination import ListArgs
 from infra import clock
 from infra.db import db
 from infra.downloads import download
@@ -66,9 +67,10 @@ def _page_context() -> dict:
 @bp.get("/inspections")
 @allow(*ANYONE)
 def index():
-    rows = services.list_inspections(current_actor(), request.args.get("status") or None)
-    return render_template("inspections/index.html", rows=rows, awaiting=services.awaiting_review(current_actor()),
-                           **_page_context())
+    args = ListArgs.from_request(request.args)
+    page = services.list_inspections(current_actor(), request.args.get("status") or None, args)
+    return render_template("inspections/index.html", page=page, rows=page.items, q=args.q,
+                           awaiting=services.awaiting_review(current_actor()), **_page_context())
 
 
 def _fill_choices(form: InspectionForm, actor) -> None:
@@ -151,11 +153,11 @@ def new():
 @allow(*ANYONE)
 def detail(inspection_id):
     row = _load(inspection_id)
-    verdict = services.judge(row)
-    retest_allowed, retest_reason = services.retest_status(row, clock.today())
+    case = services.inspection_case(row, clock.today())  # specs built once, judged once
     may_verify, may_verify_reason = services.may_verify(row, current_actor())
-    return render_template("inspections/detail.html", row=row, verdict=verdict, plan=services.sample_plan(row),
-                           chain=services.revisions(row), retest_allowed=retest_allowed, retest_reason=retest_reason,
+    return render_template("inspections/detail.html", row=row, case=case, verdict=case.verdict, plan=case.plan,
+                           chain=services.revisions(row), retest_allowed=case.retest_allowed,
+                           retest_reason=case.retest_reason,
                            may_verify=may_verify, may_verify_reason=may_verify_reason,
                            action_form=ActionForm(), reason_form=ReasonForm(), return_form=ReturnForm(),
                            void_form=ReasonForm(prefix="void"), csv_form=CsvForm(),

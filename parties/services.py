@@ -228,3 +228,27 @@ def expel_member(alliance_code: str, uscc: str, reason: str, today: date, actor=
     return membership
 
 
+
+
+FIRM_SORTS = {"name": (Firm.name, Firm.id), "-name": (Firm.name.desc(), Firm.id.desc()),
+              "uscc": (Firm.uscc,), "-uscc": (Firm.uscc.desc(),),
+              "-id": (Firm.id.desc(),), "id": (Firm.id,)}
+
+
+def firms_query(actor, q: str = ""):
+    """Return the firms the actor may list, filtered by name or USCC; the one place a scoping filter belongs."""
+    query = visible_firms(db.select(Firm), actor)
+    if q:
+        query = query.where(Firm.name.contains(q, autoescape=True) | Firm.uscc.contains(q.upper(), autoescape=True))
+    return query
+
+
+def list_firms(actor, args):
+    """Return one page of firms with their memberships and product models loaded."""
+    from sqlalchemy.orm import selectinload
+
+    from infra.pagination import paginate
+
+    query = firms_query(actor, args.q).options(
+        selectinload(Firm.memberships).joinedload(Membership.alliance), selectinload(Firm.models))
+    return paginate(query, args, FIRM_SORTS, "name")

@@ -1,10 +1,12 @@
 """Pages for alliances, firms, memberships and product models."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from accounts.access import STAFF, allow, current_actor
 from infra.api import page_errors
 from infra import clock, export
+from infra.pagination import ListArgs
 from infra.db import db
 from infra.errors import AppError
 from parties import services
@@ -59,22 +61,20 @@ def firms():
         else:
             flash(f"已创建企业 {row.name}。")
             return redirect(url_for("parties.firm", firm_id=row.id))
-    q = (request.args.get("q") or "").strip()
-    query = services.visible_firms(db.select(Firm).order_by(Firm.name), current_actor())
-    if q:
-        query = query.where(Firm.name.contains(q) | Firm.uscc.contains(q.upper()))
+    args = ListArgs.from_request(request.args)
+    actor = current_actor()
     fmt = request.args.get("format")
     if fmt in export.FORMATS:
-        rows = db.session.execute(query).scalars().all()
+        rows = db.session.execute(services.firms_query(actor, args.q).options(
+            selectinload(Firm.memberships), selectinload(Firm.models)).order_by(Firm.name)).scalars().all()
         return export.table_response("firms", fmt, [
             _("企业名称"), _("统一社会信用代码"), _("地址"), _("联系方式"), _("会员资格"), _("产品型号")],
             ([f.name, f.uscc, f.address, f.contact,
-              "；".join(f"{m.alliance.code}：{MEMBERSHIP_LABELS.word(m.status)}" for m in f.memberships),
+              "；".join(f"{m.alliance.code}：{MEMBERSHIP_LABELS.word(m.status)}" for m in services.visible_memberships(f, actor)),
               "、".join(m.model for m in f.models)] for f in rows))
-    rows = db.session.execute(query.limit(500)).scalars().all()
-    actor = current_actor()
-    return render_template("parties/firms.html", firms=rows, form=form, q=q, labels=MEMBERSHIP_LABELS,
-                           memberships_of=lambda f: services.visible_memberships(f, actor))
+    page = services.list_firms(actor, args)
+    return render_template("parties/firms.html", page=page, firms=page.items, form=form, q=args.q,
+                           labels=MEMBERSHIP_LABELS, memberships_of=lambda f: services.visible_memberships(f, actor))
 
 
 @bp.route("/firms/<int:firm_id>", methods=["GET", "POST"])

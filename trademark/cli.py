@@ -1,4 +1,6 @@
 """`flask seed-demo` and `flask sweep`."""
+import sys
+
 import click
 from flask import Flask, current_app
 
@@ -19,15 +21,25 @@ def seed_demo():
 @click.command("sweep")
 @click.option("--today", "today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="the day to judge as of (YYYY-MM-DD); default: today in the alliance's time zone")
-def sweep(today):
+@click.option("--batch-size", type=click.IntRange(1, 10000), default=services.SWEEP_BATCH, show_default=True,
+              help="licences loaded, judged and committed together")
+def sweep(today, batch_size):
     """Apply the time-based usage rules to every licence and membership (idempotent)."""
     day = today.date() if today else clock.today()
-    report = services.sweep(day)
-    audit.write_checkpoint()  # after the sweep's commit: the signed head covers what it decided
-    for d in report.decisions:
+
+    def show(d):
         click.echo(f"licence #{d.licence_id}: {d.from_status} → {d.to_status} [{d.rule}] {d.reason}")
+
+    total = services.count_live_licences()
+    # The progress bar draws only on a terminal (stderr), so logs and pipes get the decisions alone.
+    with click.progressbar(length=total, label=f"sweep {day.isoformat()}", file=sys.stderr,
+                           show_pos=True) as bar:
+        report = services.sweep(day, batch_size=batch_size, on_batch=bar.update, on_decision=show)
+    audit.write_checkpoint()  # after the sweep's commits: the signed head covers what it decided
     click.echo(f"sweep {day.isoformat()}: {report.licences} licences, {report.memberships} expelled memberships "
-               f"checked, {len(report.decisions)} decisions")
+               f"checked, {report.decisions} decisions")
+    for key, n in sorted(report.by_rule.items()):
+        click.echo(f"  {key}: {n}")
 
 
 def register(app: Flask) -> None:

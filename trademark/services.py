@@ -6,10 +6,11 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from accounts.access import alliance_ids, serves, within
 from accounts.models import Role, User
-from infra.db import db, exclusive_job_lock, lock_row, use_case
+from infra.db import db, exclusive_job_lock, lock_row, lock_rows, transaction, use_case
 from infra.errors import AppError, required_text
 from infra.images import check_image
 from infra.events import publish
@@ -386,9 +387,138 @@ def facts_for(licence: Licence) -> Facts:
         decisions=decisions)
 
 
-def entry_check(licence: Licence, today: date) -> list[rules.Unmet]:
+def _chunks(ids: list, size: int = 10000):
+    # SQLite (32 766) and psycopg (65 535) cap bound parameters; 10 000 per IN list stays under both.
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+DECISION_FIELDS = (Decision.id, Decision.licence_id, Decision.kind, Decision.rule, Decision.reason,
+                   Decision.effective_on, Decision.evidence, Decision.deadline, Decision.to_status)
+
+
+def facts_for_many(licences: list[Licence]) -> dict[int, Facts]:
+    """Load the rules engine's facts for many licences at once, in a few IN queries (not per licence)."""
+    if not licences:
+        return {}
+    from compliance.models import StandardVersion
+    from parties.models import ProductModel
+
+    licence_ids = [lic.id for lic in licences]
+    firm_ids = sorted({lic.firm_id for lic in licences})
+    marks = {lic.mark_id: lic.mark for lic in licences}  # loaded with the licences (joinedload)
+    decisions: dict[int, list[Decision]] = {i: [] for i in licence_ids}
+    payments: dict[int, list[rules.PaymentFact]] = {i: [] for i in licence_ids}
+    inspections: dict[int, list[rules.InspectionFact]] = {i: [] for i in firm_ids}
+    memberships: dict[tuple[int, int], Membership] = {}
+    events: dict[tuple[int, int], list[rules.EventFact]] = {}
+    for ids in _chunks(licence_ids):
+        # Plain rows, not ORM objects: the rules read five fields, the queues two more.
+        for d in db.session.execute(db.select(*DECISION_FIELDS).where(Decision.licence_id.in_(ids))
+                                    .order_by(Decision.effective_on, Decision.id)):
+            decisions[d.licence_id].append(d)
+        for p in db.session.execute(db.select(Payment).where(Payment.licence_id.in_(ids))).scalars():
+            payments[p.licence_id].append(rules.PaymentFact(p.year, Decimal(p.amount), p.paid_on))
+    for ids in _chunks(firm_ids):
+        # Each firm's verified inspections once, whatever the number of its licences.
+        rows = db.session.execute(
+            db.select(Inspection.id, Inspection.firm_id, Inspection.type, ProductModel.model, Inspection.version_id,
+                      StandardVersion.label, Inspection.sampled_on, Inspection.verified_on, Inspection.outcome,
+                      Inspection.failed_a, Inspection.failed_b, Inspection.failed_c, Inspection.retest_of_id,
+                      Standard.code)
+            .join(ProductModel, Inspection.product_model_id == ProductModel.id)
+            .join(StandardVersion, Inspection.version_id == StandardVersion.id)
+            .join(Standard, StandardVersion.standard_id == Standard.id)
+            .where(Inspection.firm_id.in_(ids), Inspection.status == InspectionStatus.VERIFIED,
+                   Inspection.outcome.in_(["pass", "fail"])).order_by(Inspection.id))
+        for r in rows:
+            inspections[r[1]].append(rules.InspectionFact(
+                id=r[0], type=r[2], product_model=r[3], standard_version_id=r[4], standard_version_label=r[5],
+                sampled_on=r[6], verified_on=r[7], outcome=r[8], failed_a=r[9], failed_b=r[10], failed_c=r[11],
+                retest_of=r[12], standard_code=r[13]))
+        for m in db.session.execute(db.select(Membership).where(Membership.firm_id.in_(ids))
+                                    .order_by(Membership.id)).scalars():
+            memberships.setdefault((m.firm_id, m.alliance_id), m)
+        # X5: a refused sampling recorded on any licence of the firm under this alliance's marks.
+        for d_id, firm_id, alliance_id, on in db.session.execute(
+                db.select(Decision.id, Licence.firm_id, Mark.alliance_id, Decision.effective_on)
+                .join(Licence, Decision.licence_id == Licence.id).join(Mark, Licence.mark_id == Mark.id)
+                .where(Licence.firm_id.in_(ids), Decision.rule == "X5", Decision.kind.in_(["revoke", "warn"]))
+                .order_by(Decision.id)):
+            events.setdefault((firm_id, alliance_id), []).append(
+                rules.EventFact(d_id, rules.EventKind.REFUSED_SAMPLING, on))
+    standards = _standard_facts(list(marks.values()))
+    rulesets = {mark_id: ruleset_of(mark) for mark_id, mark in marks.items()}
+    out = {}
+    for lic in licences:
+        membership = memberships.get((lic.firm_id, lic.mark.alliance_id))
+        out[lic.id] = Facts(
+            licence=_licence_fact(lic, decisions[lic.id]),
+            membership=None if membership is None else rules.MembershipFact(membership.status, membership.expelled_on),
+            inspections=inspections[lic.firm_id], payments=payments[lic.id],
+            events=events.get((lic.firm_id, lic.mark.alliance_id), []), standard=standards.get(lic.mark_id),
+            ruleset=rulesets[lic.mark_id], decisions=decisions[lic.id])
+    return out
+
+
+def _standard_facts(marks: list[Mark]) -> dict[int, rules.StandardFact | None]:
+    from compliance.models import StandardVersion
+
+    standard_ids = {m.standard_id for m in marks if m.standard_id is not None}
+    versions: dict[int, list] = {i: [] for i in standard_ids}
+    codes: dict[int, str] = {}
+    if standard_ids:
+        for v, code in db.session.execute(
+                db.select(StandardVersion, Standard.code).join(Standard, StandardVersion.standard_id == Standard.id)
+                .where(StandardVersion.standard_id.in_(standard_ids))):
+            codes[v.standard_id] = code
+            if v.status != VersionStatus.DRAFT:
+                versions[v.standard_id].append(v)
+    out: dict[int, rules.StandardFact | None] = {}
+    for m in marks:
+        if m.standard_id is None:
+            out[m.id] = None
+            continue
+        vs = sorted(versions[m.standard_id], key=lambda v: (v.effective, v.id))
+        out[m.id] = rules.StandardFact(codes.get(m.standard_id) or m.standard.code, tuple(
+            rules.VersionFact(v.id, v.label, v.effective, v.transition_end) for v in vs))
+    return out
+
+
+def licences_with_facts(query, models: bool = True):
+    """Return the licence query with what facts and list pages read loaded eagerly (firm, mark, models).
+
+    With `models=False` the scope is left for load_scope_models (one query however many licences;
+    selectinload would send one per 500).
+    """
+    from sqlalchemy.orm import joinedload, selectinload
+
+    query = query.options(joinedload(Licence.firm), joinedload(Licence.mark))
+    return query.options(selectinload(Licence.models)) if models else query
+
+
+def load_scope_models(licences: list[Licence]) -> list[Licence]:
+    """Fill each licence's product models (its scope) in one query per 10 000 licences."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from parties.models import ProductModel
+    from trademark.models import licence_models
+
+    scope: dict[int, list] = {lic.id: [] for lic in licences}
+    for ids in _chunks(list(scope)):
+        for licence_id, model in db.session.execute(
+                db.select(licence_models.c.licence_id, ProductModel)
+                .join(ProductModel, ProductModel.id == licence_models.c.product_model_id)
+                .where(licence_models.c.licence_id.in_(ids)).order_by(ProductModel.model)):
+            scope[licence_id].append(model)
+    for lic in licences:
+        set_committed_value(lic, "models", scope[lic.id])
+    return licences
+
+
+def entry_check(licence: Licence, today: date, f: Facts | None = None) -> list[rules.Unmet]:
     """Return the entry rules (E1–E5) the application does not meet."""
-    f = facts_for(licence)
+    f = f or facts_for(licence)
     return rules.check_entry(f.licence, f.membership, f.inspections, f.payments, f.standard, f.ruleset, today)
 
 
@@ -469,13 +599,36 @@ def _same_decision_in_force(decisions: list[Decision], action: rules.Action) -> 
     return None
 
 
+_BATCH = "alliancemark.sweep_batch"
+
+
+def _from_batch(licence_id: int):
+    """The sweep's batch: at its first judgement, lock and re-read every row of it, then load their facts.
+
+    Taken under the writers' lock, which no other writer passes until the batch commits, so the
+    facts stay true for every licence of the batch; a staff action before it is seen (re-read).
+    """
+    batch = db.session.info.get(_BATCH)
+    if batch is None or licence_id not in batch["ids"]:
+        return None
+    if batch["facts"] is None:
+        fresh = load_scope_models(lock_rows(db.select(Licence).where(Licence.id.in_(batch["ids"]))))
+        batch["licences"] = {row.id: row for row in fresh}
+        batch["facts"] = facts_for_many(fresh)
+    return batch["licences"].get(licence_id), batch["facts"].get(licence_id)
+
+
 def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision]:
     """Run the exit rules X1–X10 and reinstatement for one licence on its locked state; store the actions."""
-    # Lock and re-read: a staff action or another job may have changed it since it was listed.
-    licence = lock_row(Licence, licence.id)
+    prefetched = _from_batch(licence.id)
+    if prefetched is not None:
+        licence, f = prefetched
+    else:
+        # Lock and re-read: a staff action or another job may have changed it since it was listed.
+        licence, f = lock_row(Licence, licence.id), None
     if licence is None or licence.status not in LIVE:
         return []
-    f = facts_for(licence)
+    f = f or facts_for(licence)
     actions = rules.evaluate(f.licence, f.membership, f.inspections, f.payments, f.events, f.standard,
                              f.ruleset, today)
     stored = [_store(licence, a, today, actor) for a in actions]
@@ -499,23 +652,70 @@ class SweepReport:
     today: date
     licences: int = 0
     memberships: int = 0
-    decisions: list = field(default_factory=list)
+    decisions: int = 0
+    by_rule: dict = field(default_factory=dict)  # "X4 suspend" → count
+
+    def add(self, decision: Decision) -> None:
+        self.decisions += 1
+        key = f"{decision.rule} {decision.kind}"
+        self.by_rule[key] = self.by_rule.get(key, 0) + 1
 
 
-@use_case
-def sweep(today: date) -> SweepReport:
-    """Apply the time-based rules to every licence and membership as of `today`; commit once."""
-    exclusive_job_lock("sweep")  # two sweeps never run together: the second waits, then finds nothing to do
+SWEEP_BATCH = 500
+
+
+def count_live_licences() -> int:
+    return db.session.execute(db.select(db.func.count()).select_from(Licence)
+                              .where(Licence.status.in_(list(LIVE)))).scalar_one()
+
+
+def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decision=None) -> SweepReport:
+    """Apply the time-based rules to every licence and membership as of `today`, one transaction per batch.
+
+    Each batch is judged in its own transaction on rows locked and re-read first, so every licence
+    is judged on its current state and memory stays bounded whatever the number of licences.
+    `on_batch(n)` is told how many licences each batch held; `on_decision(d)` sees each stored decision.
+    """
     report = SweepReport(today)
-    # X10 catch-up: an expelled member's live licences are revoked even if the cascade was missed.
-    expelled = db.session.execute(db.select(Membership).where(Membership.status == MembershipStatus.EXPELLED)).scalars()
-    for membership in expelled:
-        report.memberships += 1
-        report.decisions.extend(revoke_for_expulsion(membership, today, None))
-    live = db.session.execute(db.select(Licence).where(Licence.status.in_(list(LIVE))).order_by(Licence.id)).scalars().all()
-    for licence in live:
-        report.licences += 1
-        report.decisions.extend(evaluate_licence(licence, today))
+
+    def stored(decision: Decision) -> None:
+        report.add(decision)
+        if on_decision is not None:
+            on_decision(decision)
+
+    with transaction():
+        exclusive_job_lock("sweep")  # two sweeps never judge at once: the second waits for each batch
+        # X10 catch-up: an expelled member's live licences are revoked even if the cascade was missed.
+        expelled = db.session.execute(db.select(Membership).where(
+            Membership.status == MembershipStatus.EXPELLED)).scalars().all()
+        for membership in expelled:
+            report.memberships += 1
+            for d in revoke_for_expulsion(membership, today, None):
+                stored(d)
+    last_id = 0
+    while True:
+        with transaction():
+            exclusive_job_lock("sweep")
+            # Listed without a lock: the batch is locked and re-read when its first licence is judged
+            # (evaluate_licence), and its facts loaded then in a few IN queries.
+            batch = db.session.execute(
+                db.select(Licence).where(Licence.status.in_(list(LIVE)), Licence.id > last_id)
+                .order_by(Licence.id).limit(batch_size)).scalars().all()
+            if not batch:
+                break
+            last_id = batch[-1].id
+            db.session.info[_BATCH] = {"ids": [licence.id for licence in batch], "licences": None, "facts": None}
+            try:
+                for licence in batch:
+                    for decision in evaluate_licence(licence, today):  # locks and re-reads it first
+                        stored(decision)
+            finally:
+                db.session.info.pop(_BATCH, None)
+            report.licences += len(batch)
+            db.session.flush()  # the batch's decisions and status changes in one flush
+        if on_batch is not None:
+            on_batch(len(batch))
+        del batch
     return report
 
 
@@ -599,12 +799,12 @@ class FeeDue:
         return self.fee - self.paid
 
 
-def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None) -> list[FeeDue]:
+def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None, ruleset=None) -> list[FeeDue]:
     """The licence's unpaid fees due by `today + horizon_days` (due days by rules.fee_due_on)."""
     if licence.mark.fee_per_year is None or licence.granted_on is None:
         return []
     fee = Decimal(licence.mark.fee_per_year)
-    grace = ruleset_of(licence.mark)["X6"]["grace_days"]
+    grace = (ruleset or ruleset_of(licence.mark))["X6"]["grace_days"]
     payments = _payment_facts(licence) if payments is None else payments
     out = []
     for year in range(licence.granted_on.year, today.year + 2):
@@ -617,15 +817,58 @@ def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None) ->
     return out
 
 
-def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60, actor=None) -> list[FeeDue]:
-    """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
-    query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None))
-    query = visible_licences(query, actor)
+def _owing(today: date, horizon_days: int, firm_id: int | None = None):
+    """Live licences of paid marks with a year not fully paid among those due by the horizon (SQL).
+
+    E5/X6: a year's fee falls due on the grant day in the year of grant, then on 1 January.
+    """
+    query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None),
+                                                Licence.granted_on.is_not(None))
     if firm_id is not None:
         query = query.where(Licence.firm_id == firm_id)
-    out = [fee for licence in db.session.execute(query.order_by(Licence.id)).scalars()
-           for fee in _fees_of(licence, today, horizon_days)]
+    last_year = min(today.year + 1, (today + timedelta(days=horizon_days)).year)
+    granted_year = db.cast(db.extract("year", Licence.granted_on), db.Integer)
+    paid_years = (db.select(Payment.year).where(Payment.licence_id == Licence.id, Payment.year >= granted_year,
+                                                Payment.year <= last_year)
+                  .group_by(Payment.year)
+                  .having(db.func.sum(db.cast(Payment.amount, db.Numeric(14, 2)))
+                          >= db.cast(Mark.fee_per_year, db.Numeric(14, 2))).correlate(Licence, Mark).subquery())
+    fully_paid = db.select(db.func.count()).select_from(paid_years).scalar_subquery()
+    return query.where(fully_paid < last_year - granted_year + 1)
+
+
+def _fees_for(rows: list[Licence], today: date, horizon_days: int) -> list[FeeDue]:
+    payments = _payments_of([r.id for r in rows])
+    rulesets = {lic.mark_id: ruleset_of(lic.mark) for lic in rows}
+    out = [fee for licence in rows
+           for fee in _fees_of(licence, today, horizon_days, payments[licence.id], rulesets[licence.mark_id])]
     return sorted(out, key=lambda f: (f.due_on, f.licence.id))
+
+
+def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) -> list[FeeDue]:
+    """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
+    rows = db.session.execute(licences_with_facts(_owing(today, horizon_days, firm_id).order_by(Licence.id),
+                                                  models=False)).unique().scalars().all()
+    return _fees_for(rows, today, horizon_days)
+
+
+def fees_queue(today: date, horizon_days: int, per_page: int, actor=None):
+    """Return the first fees owed (oldest grants first) with the number of licences that owe."""
+    from infra.pagination import Page
+
+    owing = visible_licences(_owing(today, horizon_days), actor)
+    total = db.session.execute(db.select(db.func.count()).select_from(owing.subquery())).scalar_one()
+    rows = db.session.execute(licences_with_facts(owing.order_by(Licence.granted_on, Licence.id).limit(per_page),
+                                                  models=False)).unique().scalars().all()
+    return Page(_fees_for(rows, today, horizon_days), total, 1, per_page)
+
+
+def _payments_of(licence_ids: list[int]) -> dict[int, list[rules.PaymentFact]]:
+    out: dict[int, list[rules.PaymentFact]] = {i: [] for i in licence_ids}
+    for ids in _chunks(licence_ids):
+        for p in db.session.execute(db.select(Payment).where(Payment.licence_id.in_(ids))).scalars():
+            out[p.licence_id].append(rules.PaymentFact(p.year, Decimal(p.amount), p.paid_on))
+    return out
 
 
 # --- deadlines, queues and the portal ---------------------------------------------------------
@@ -679,7 +922,7 @@ def deadlines(licence: Licence, today: date, f: Facts | None = None) -> list[Dea
     if due and f.ruleset.enabled("X4"):
         out.append(Deadline(licence, "监督抽查到期（含宽限期截止）", due[1], "X4", (due[2],) if due[2] else ()))
     if licence.mark.fee_per_year and f.ruleset.enabled("X6"):
-        for fee in _fees_of(licence, today, 60, f.payments):
+        for fee in _fees_of(licence, today, 60, f.payments, f.ruleset):
             out.append(Deadline(licence, f"{fee.year}年度使用费（应缴{fee.fee}元，已缴{fee.paid}元）逾期暂停日",
                                 fee.suspend_after, "X6"))
     if licence.expires_on:
@@ -712,32 +955,112 @@ class Queues:
     open_retests: list
 
 
-def work_queues(today: date, horizon_days: int = 60, actor=None) -> Queues:
-    """Return the staff work queues (the actor's alliances only): applications, suspensions, surveillance,
-    retests, fees."""
-    applications = []
-    for licence in db.session.execute(visible_licences(db.select(Licence).where(Licence.status == LicenceStatus.APPLIED)
-                                      .order_by(Licence.applied_on, Licence.id), actor)).scalars():
-        applications.append((licence, entry_check(licence, today)))
-    suspensions, retests, surveillance = [], [], []
+QUEUE_ROWS = 50  # each queue shows its first rows and its total; the full lists are one link away
+
+
+def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
+    """Return the staff work queues: applications, suspensions, surveillance, retests, fees.
+
+    A constant number of queries whatever the number of licences: the applications and
+    suspensions are pages of SQL; the other queues are judged from facts loaded in a few IN queries.
+    """
+    from infra.pagination import ListArgs, paginate
+
+    first = ListArgs(per_page=QUEUE_ROWS)
+    by_applied = {"applied": (Licence.applied_on, Licence.id)}
+    applied = paginate(licences_with_facts(licences_query(actor, LicenceStatus.APPLIED)), first, by_applied,
+                       "applied", unique=True)
+    suspended = paginate(licences_with_facts(licences_query(actor, LicenceStatus.SUSPENDED)), first,
+                         {"suspended": (Licence.suspended_on, Licence.id)}, "suspended", unique=True)
+    page_facts = facts_for_many(applied.items + suspended.items)
+    applied.items = [(lic, entry_check(lic, today, page_facts[lic.id])) for lic in applied.items]
+    rows = []
+    for licence in suspended.items:
+        f = page_facts[licence.id]
+        causes = [d for d in f.decisions if d.kind == "suspend"]
+        rows.append((licence, causes[-1] if causes else None,
+                     [d for d in deadlines(licence, today, f) if d.rule in ("X1", "X7")]))
+    suspended.items = rows
     horizon = today + timedelta(days=horizon_days)
-    for licence in db.session.execute(visible_licences(db.select(Licence).where(Licence.status.in_(list(LIVE)))
-                                      .order_by(Licence.id), actor)).scalars():
-        f = facts_for(licence)  # once per licence: deadlines and the surveillance row share it
-        items = deadlines(licence, today, f)
-        if licence.status == LicenceStatus.SUSPENDED:
-            causes = [d for d in f.decisions if d.kind == "suspend"]
-            suspensions.append((licence, causes[-1] if causes else None, [d for d in items if d.rule in ("X1", "X7")]))
-        retests.extend(d for d in items if d.rule == "X2")
-        due = surveillance_due(licence, today, f)
-        if due and due[0] <= horizon:
-            surveillance.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
-    open_retests = list(db.session.execute(visible_inspections(db.select(Inspection).where(
+    surveillance = _surveillance_queue(actor, today, horizon)
+    # X2: the retest deadlines come from warnings of the last weeks (older ones the daily sweep has judged).
+    warned = db.select(Decision.licence_id).where(Decision.rule == "X2", Decision.kind == "warn",
+                                                  Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS))
+    candidates = load_scope_models(db.session.execute(licences_with_facts(
+        licences_query(actor).where(Licence.status.in_(list(LIVE)), Licence.id.in_(warned)), models=False)
+        .order_by(Licence.id)).unique().scalars().all())
+    facts = facts_for_many(candidates)
+    retests = [d for licence in candidates for d in deadlines(licence, today, facts[licence.id]) if d.rule == "X2"]
+    open_retests = list(db.session.execute(visible_inspections(db.select(Inspection).options(
+        selectinload(Inspection.firm)).where(
         Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED]))
         .order_by(Inspection.id), actor)).scalars())
-    surveillance.sort(key=lambda r: (r.due, r.firm.name))
-    return Queues(applications, suspensions, surveillance, sorted(retests, key=lambda d: d.on),
-                  fees_due(today, horizon_days=horizon_days, actor=actor), open_retests)
+    return Queues(applied, suspended, surveillance, sorted(retests, key=lambda d: d.on),
+                  fees_queue(today, horizon_days, QUEUE_ROWS, actor=actor), open_retests)
+
+
+RETEST_WINDOW_DAYS = 30
+
+
+def _last_surveillance_sampled(today: date):
+    """SQL for X4's last surveillance of a licence, as rules.last_surveillance counts it (correlated)."""
+    from compliance.models import StandardVersion
+    from trademark.models import licence_models as lm
+
+    return (db.select(db.func.max(Inspection.sampled_on))
+            .join(lm, lm.c.product_model_id == Inspection.product_model_id)
+            .join(StandardVersion, StandardVersion.id == Inspection.version_id)
+            .where(lm.c.licence_id == Licence.id, Inspection.firm_id == Licence.firm_id,
+                   Inspection.status == InspectionStatus.VERIFIED, Inspection.outcome.in_(["pass", "fail"]),
+                   Inspection.type.in_(["surveillance", "market"]), Inspection.verified_on <= today,
+                   StandardVersion.status != VersionStatus.DRAFT,
+                   db.or_(Mark.standard_id.is_(None), StandardVersion.standard_id == Mark.standard_id))
+            .correlate(Licence, Mark).scalar_subquery())
+
+
+def _latest_base(months: int, horizon: date) -> date:
+    """Return the latest day from which X4's next surveillance (`months` later) still falls by `horizon`."""
+    day = horizon - timedelta(days=31 * months + 31)
+    while rules.add_months(day + timedelta(days=1), months) <= horizon:
+        day += timedelta(days=1)
+    return day
+
+
+def _surveillance_queue(actor, today: date, horizon: date):
+    """X4: live licences whose next surveillance falls by `horizon`, soonest first; counted and cut in SQL."""
+    from infra.pagination import Page
+
+    marks = db.session.execute(db.select(Mark)).scalars().all()
+    if not marks:
+        return Page([], 0, 1, QUEUE_ROWS)
+    # The last surveillance once per licence (a materialized CTE), then the base day beside it.
+    live = (licences_query(actor).join(Mark, Licence.mark_id == Mark.id)
+            .where(Licence.status.in_(list(LIVE)), Licence.granted_on.is_not(None))
+            .with_only_columns(Licence.id, Licence.mark_id, Licence.granted_on,
+                               _last_surveillance_sampled(today).label("last"))
+            .cte("live_surveillance").prefix_with("MATERIALIZED"))
+    base = db.case((live.c.last > live.c.granted_on, live.c.last), else_=live.c.granted_on)
+
+    def due_by_horizon(mark):
+        return db.and_(live.c.mark_id == mark.id, base <= _latest_base(ruleset_of(mark)["X4"]["months"], horizon))
+
+    due = db.or_(*(due_by_horizon(m) for m in marks))
+    total = db.session.execute(db.select(db.func.count()).select_from(live).where(due)).scalar_one()
+    # Within a mark the due day grows with the base day: the first rows of each mark, merged, are the soonest.
+    ids: list[int] = []
+    for mark in marks:
+        ids += db.session.execute(db.select(live.c.id).where(due_by_horizon(mark))
+                                  .order_by(base, live.c.id).limit(QUEUE_ROWS)).scalars().all()
+    shown = db.session.execute(licences_with_facts(db.select(Licence).where(Licence.id.in_(ids)), models=False)
+                               ).unique().scalars().all() if ids else []
+    facts = facts_for_many(load_scope_models(shown))
+    rows = []
+    for licence in shown:
+        due = surveillance_due(licence, today, facts[licence.id])
+        if due and due[0] <= horizon:
+            rows.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
+    rows.sort(key=lambda r: (r.due, r.firm.name))
+    return Page(rows[:QUEUE_ROWS], total, 1, QUEUE_ROWS)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory
@@ -752,14 +1075,54 @@ def certificate_of(licence: Licence):
     return current_app.extensions[CERTIFICATE_OF](licence)
 
 
+LICENCE_SORTS = {
+    "-id": (Licence.id.desc(),), "id": (Licence.id,),
+    "applied": (Licence.applied_on, Licence.id), "-applied": (Licence.applied_on.desc(), Licence.id.desc()),
+    "expires": (Licence.expires_on, Licence.id), "-expires": (Licence.expires_on.desc(), Licence.id.desc()),
+    "number": (Licence.number, Licence.id), "-number": (Licence.number.desc(), Licence.id.desc()),
+    "status": (Licence.status, Licence.id), "-status": (Licence.status.desc(), Licence.id.desc()),
+}
+
+
+def licences_query(actor, status: str | None = None, q: str = "", firm_id: int | None = None):
+    """Return the licences the actor may list, filtered; the one place a scoping filter belongs."""
+    query = visible_licences(db.select(Licence), actor)
+    if actor is not None and actor.role == Role.FIRM:
+        query = query.where(Licence.firm_id == (actor.firm_id or -1))
+    if firm_id is not None:
+        query = query.where(Licence.firm_id == firm_id)
+    if status:
+        query = query.where(Licence.status == status)
+    if q:
+        matching = db.select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == q.upper()))
+        query = query.where(Licence.firm_id.in_(matching) | Licence.number.contains(q.upper(), autoescape=True))
+    return query
+
+
+def list_licences(actor, args, status: str | None = None):
+    """Return one page of licences (firm, mark and models loaded with it)."""
+    from infra.pagination import paginate
+
+    return paginate(licences_with_facts(licences_query(actor, status, args.q)), args, LICENCE_SORTS, "-id",
+                    unique=True)
+
+
 def firm_licences(firm_id: int) -> list[Licence]:
-    return list(db.session.execute(db.select(Licence).where(Licence.firm_id == firm_id)
-                                   .order_by(Licence.id.desc())).scalars())
+    return list(db.session.execute(licences_with_facts(db.select(Licence).where(Licence.firm_id == firm_id))
+                                   .order_by(Licence.id.desc())).unique().scalars())
 
 
-def firm_inspections(firm_id: int) -> list:
+def list_inspections_of_firm(actor, per_page: int):
+    """Return the first page of the inspections a firm user may see (the inspections area decides which)."""
+    from infra.pagination import ListArgs
+    from inspections import services as inspections
+
+    return inspections.list_inspections(actor, None, ListArgs(sort="-sampled", per_page=per_page))
+
+
+def firm_inspections(firm_id: int, limit: int | None = None) -> list:
     """Return the firm's verified inspections (what a firm may see), newest first."""
-    return list(db.session.execute(db.select(Inspection).where(
+    return list(db.session.execute(db.select(Inspection).options(selectinload(Inspection.product_model)).limit(limit).where(
         Inspection.firm_id == firm_id,
         Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
         .order_by(Inspection.sampled_on.desc(), Inspection.id.desc())).scalars())

@@ -10,6 +10,7 @@ from infra.api import page_errors
 from infra import clock, export
 from infra.db import db
 from infra.errors import AppError
+from infra.pagination import ListArgs
 from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
 
@@ -18,7 +19,7 @@ from trademark.forms import (
 )
 from compliance.services import visible_standards
 from inspections.models import INSPECTION_TYPE_LABELS
-from parties.models import Alliance, Firm
+from parties.models import Alliance, Firm, ProductModel
 from parties.services import visible_alliances, visible_firms
 from trademark.models import (
     ACTION_LABELS, DECISION_LABELS, LICENCE_LABELS, PARAMETER_LABELS, Licence, Mark, Payment,
@@ -145,21 +146,23 @@ def mark_image(mark_id):
 # --- licences ---------------------------------------------------------------------------------
 
 
-def _apply_choices(form: ApplyForm, firm: Firm | None = None, chosen: str | None = None) -> None:
+def _apply_choices(form: ApplyForm, firm: Firm | None = None, allow_none: bool = False) -> None:
     actor = current_actor()
-    firms = [firm] if firm else db.session.execute(
+    firms = [firm] if firm or allow_none else db.session.execute(
         visible_firms(db.select(Firm).order_by(Firm.name), actor)).scalars().all()
+    firms = [f for f in firms if f is not None]
     form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
-    if firm is None:
-        # The scope offers only the chosen firm's models (staff choose the firm first).
-        picked = next((f for f in firms if f.uscc == chosen), None)
-        firms = [picked] if picked else []
-        if picked is not None:
-            form.firm.data = picked.uscc
+    if firm is not None:
+        form.firm.data = firm.uscc  # the scope offers only this firm's models (staff choose the firm first)
     form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
                          for m in db.session.execute(
                              services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars()]
-    form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for f in firms for m in f.models]
+    # Every firm's models in one query (not one per firm).
+    query = db.select(ProductModel, Firm).join(Firm, ProductModel.firm_id == Firm.id)
+    if firm is not None or allow_none:
+        query = query.where(Firm.id == (firm.id if firm else -1))
+    models = db.session.execute(visible_firms(query.order_by(Firm.name, ProductModel.model), actor)).all()
+    form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for m, f in models]
 
 
 def _apply(form: ApplyForm):
@@ -172,7 +175,11 @@ def _apply(form: ApplyForm):
 @allow(*STAFF)
 def licences():
     form = ApplyForm()
-    _apply_choices(form, chosen=request.args.get("firm") or form.firm.data)
+    # The application form offers one firm (?firm=USCC, or the one posted), never every firm on
+    # the page: a select of 100 000 firms and their models is neither usable nor cheap.
+    chosen = db.session.execute(visible_firms(db.select(Firm).where(
+        Firm.uscc == (request.values.get("firm") or "").strip().upper()), current_actor())).scalar_one_or_none()
+    _apply_choices(form, chosen, allow_none=True)
     if form.validate_on_submit():
         try:
             row = _apply(form)
@@ -182,19 +189,19 @@ def licences():
             flash(f"已登记许可申请 #{row.id}。")
             return redirect(url_for("trademark.licence", licence_id=row.id))
     status = request.args.get("status") or ""
-    query = services.visible_licences(db.select(Licence).order_by(Licence.id.desc()), current_actor())
-    if status in LICENCE_LABELS:
-        query = query.where(Licence.status == status)
+    args = ListArgs.from_request(request.args)
     fmt = request.args.get("format")
     if fmt in export.FORMATS:
-        rows = db.session.execute(query).scalars().all()  # the whole list, not one page of it
+        query = services.licences_query(current_actor(), status if status in LICENCE_LABELS else None, args.q)
+        rows = db.session.execute(services.licences_with_facts(query.order_by(Licence.id.desc()))).unique().scalars().all()
         return export.table_response("licences", fmt, [
             _("编号"), _("许可编号"), _("企业"), _("统一社会信用代码"), _("标志"), _("型号"), _("状态"), _("申请日"),
             _("授权日"), _("有效期至")], ([l.id, l.number, l.firm.name, l.firm.uscc, l.mark.name,
                                        "、".join(m.model for m in l.models), LICENCE_LABELS.word(l.status),
                                        l.applied_on, l.granted_on, l.expires_on] for l in rows))  # noqa: E741
-    rows = db.session.execute(query.limit(500)).scalars().all()
-    return render_template("trademark/licences.html", licences=rows, form=form, status=status, labels=LICENCE_LABELS)
+    page = services.list_licences(current_actor(), args, status if status in LICENCE_LABELS else None)
+    return render_template("trademark/licences.html", page=page, licences=page.items, form=form, status=status,
+                           q=args.q, labels=LICENCE_LABELS)
 
 
 def action_form(licence: Licence) -> LicenceActionForm:
@@ -291,7 +298,7 @@ def queues():
 
     today = clock.today()
     create = next((e for e in ("inspections.new", "inspections.create") if e in current_app.view_functions), None)
-    return render_template("trademark/queues.html", q=services.work_queues(today, actor=current_actor()), today=today,
+    return render_template("trademark/queues.html", q=services.work_queues(today, current_actor()), today=today,
                            create_endpoint=create, labels=LICENCE_LABELS)
 
 
@@ -301,6 +308,9 @@ def queues():
 def _own_firm() -> Firm | None:
     actor = current_actor()
     return actor.firm if actor is not None and actor.role == Role.FIRM else None
+
+
+PORTAL_INSPECTIONS = 20  # the newest reports; the whole list is on /inspections
 
 
 @bp.get("/portal")
@@ -318,9 +328,11 @@ def portal():
         mark = db.session.execute(db.select(Mark).where(Mark.alliance_id.in_(own)).order_by(Mark.code)).scalars().first()
         if mark is not None:
             form.mark.data = mark.code
-    items = [d for lic in licences_ for d in services.deadlines(lic, today)]
+    facts = services.facts_for_many(licences_)  # once for all the firm's licences, not per licence
+    items = [d for lic in licences_ for d in services.deadlines(lic, today, facts[lic.id])]
+    inspections = services.list_inspections_of_firm(current_actor(), PORTAL_INSPECTIONS) if firm else None
     return render_template("trademark/portal.html", firm=firm, licences=licences_, labels=LICENCE_LABELS,
-                           inspections=services.firm_inspections(firm.id) if firm else [],
+                           inspections=inspections.items if firm else [], inspections_page=inspections,
                            deadlines=sorted(items, key=lambda d: d.on), today=today, form=form,
                            type_labels=INSPECTION_TYPE_LABELS,
                            fees=services.fees_due(today, firm.id) if firm else [])

@@ -31,7 +31,7 @@ def applicant(live):
 def apply_in_the_ui(page: Page, firm, model: str) -> None:
     page.get_by_role("link", name="许可", exact=True).click()
     expect(page.locator("h1")).to_have_text("使用许可")
-    page.get_by_label("先选择企业").select_option(label=f"{firm.name}（{firm.uscc}）")
+    page.get_by_label("先选择企业（统一社会信用代码）").fill(firm.uscc)
     page.get_by_role("button", name="列出该企业的型号").click()
     expect(page.locator("#applicant")).to_have_text(f"{firm.name}（{firm.uscc}）")
     page.get_by_label("申请使用的标志").select_option(value="ZSSJ")

@@ -201,7 +201,7 @@ def test_a_technician_of_another_station_cannot_see_the_inspection(people):
     with pytest.raises(AppError) as err:
         services.get_inspection(row.id, outsider)
     assert err.value.status == 404
-    assert services.list_inspections(outsider) == []
+    assert services.list_inspections(outsider).items == []
     with pytest.raises(AppError) as err:
         make_inspection(outsider)
     assert err.value.status in (403, 422)

@@ -1,0 +1,121 @@
+"""Many licences with a history, inserted in bulk (for query-count tests, not through the services)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, insert, select
+
+from infra.clock import utcnow
+from infra.db import db
+
+STATUSES = ("active", "active", "active", "active", "active", "active", "suspended", "applied", "revoked", "active")
+
+
+def _next_id(table) -> int:
+    return db.session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+
+
+def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | None = None,
+                  extra_inspections_for=None) -> None:
+    """Insert `count` member firms, each with a product model, a licence, decisions, inspections and a payment.
+
+    Needs make_lock_world() and the mark first. Statuses cycle through STATUSES; every fifth surveillance
+    inspection fails (B class) with its warning. `extra_inspections_for` (a firm) gets `count` more
+    verified inspections, so its portal grows with the rest.
+    """
+    from compliance.models import StandardVersion
+    from inspections.models import Inspection, Station
+    from parties.models import Alliance, Firm, Membership, ProductModel
+    from parties.uscc import check_character
+    from trademark.models import Decision, Licence, Mark, Payment, licence_models
+
+    today = today or date.today()
+    granted = today - timedelta(days=200)
+    now = utcnow()
+    mark = db.session.execute(select(Mark).where(Mark.code == mark_code)).scalar_one()
+    alliance = db.session.get(Alliance, mark.alliance_id)
+    version = db.session.execute(select(StandardVersion).where(
+        StandardVersion.standard_id == mark.standard_id)).scalars().first()
+    station = db.session.execute(select(Station)).scalars().first()
+    t = {name: model.__table__ for name, model in (
+        ("firm", Firm), ("model", ProductModel), ("member", Membership), ("licence", Licence),
+        ("decision", Decision), ("inspection", Inspection), ("payment", Payment))}
+    ids = {name: _next_id(table) for name, table in t.items()}
+    rows: dict[str, list] = {name: [] for name in t} | {"link": []}
+
+    def inspection(firm_id, model_id, kind, sampled, outcome="pass", failed_b=0):
+        iid = ids["inspection"]
+        ids["inspection"] += 1
+        rows["inspection"].append({
+            "id": iid, "type": kind, "firm_id": firm_id, "product_model_id": model_id, "version_id": version.id,
+            "station_id": station.id, "revision": 1, "status": "verified", "sampled_on": sampled, "place": "factory",
+            "lot_size": 500, "sample_size": 5, "severity": {}, "outcome": outcome, "failed_a": 0,
+            "failed_b": failed_b, "failed_c": 0, "verified_on": sampled + timedelta(days=5), "lock_version": 1,
+            "created_at": now})
+        return iid
+
+    def decision(licence_id, from_status, to_status, kind, rule, reason, on, evidence=(), deadline=None):
+        rows["decision"].append({
+            "id": ids["decision"], "licence_id": licence_id, "from_status": from_status, "to_status": to_status,
+            "kind": kind, "rule": rule, "reason": reason, "evidence": list(evidence), "deadline": deadline,
+            "actor_name": "system", "effective_on": on, "at": now})
+        ids["decision"] += 1
+
+    for n in range(count):
+        fid, mid, lid = ids["firm"], ids["model"], ids["licence"]
+        ids["firm"] += 1
+        ids["model"] += 1
+        ids["licence"] += 1
+        first17 = f"9144{fid:013d}"
+        status = STATUSES[n % len(STATUSES)]
+        rows["firm"].append({"id": fid, "name": f"批量企业{fid:06d}有限公司", "uscc": first17 + check_character(first17),
+                             "address": f"工业路{fid}号", "created_at": now})
+        rows["model"].append({"id": mid, "firm_id": fid, "model": f"L-{fid}", "category": "插芯门锁"})
+        rows["member"].append({"id": ids["member"], "alliance_id": alliance.id, "firm_id": fid, "status": "member",
+                               "joined_on": granted - timedelta(days=400)})
+        ids["member"] += 1
+        type_id = inspection(fid, mid, "type", granted - timedelta(days=20))
+        is_granted = status != "applied"
+        rows["licence"].append({
+            "id": lid, "number": f"{mark.code}-{granted.year}-{lid:06d}" if is_granted else None, "firm_id": fid,
+            "mark_id": mark.id, "version_id": version.id, "status": status, "commitment_signed": True,
+            "applied_on": granted - timedelta(days=3), "granted_on": granted if is_granted else None,
+            "expires_on": granted + timedelta(days=3 * 365) if is_granted else None,
+            "suspended_on": today - timedelta(days=10) if status == "suspended" else None,
+            "ended_on": today - timedelta(days=5) if status == "revoked" else None, "created_at": now})
+        rows["link"].append({"licence_id": lid, "product_model_id": mid})
+        decision(lid, None, "applied", "apply", "manual", "申请使用标志", granted - timedelta(days=3))
+        if not is_granted:
+            continue
+        decision(lid, "applied", "active", "grant", "manual", "符合全部准入条件，准予使用", granted, (type_id,))
+        if n % 5 == 4:
+            failed = inspection(fid, mid, "surveillance", today - timedelta(days=30), "fail", 2)
+            decision(lid, "active", "active", "warn", "X2", "监督抽查不合格，允许复检", today - timedelta(days=25),
+                     (failed,), today + timedelta(days=5))
+        else:
+            inspection(fid, mid, "surveillance", today - timedelta(days=60))
+        if status == "suspended":
+            decision(lid, "active", "suspended", "suspend", "manual", "暂停", today - timedelta(days=10))
+        if status == "revoked":
+            decision(lid, "active", "revoked", "revoke", "manual", "撤销", today - timedelta(days=5))
+        if mark.fee_per_year:
+            rows["payment"].append({"id": ids["payment"], "licence_id": lid, "year": granted.year,
+                                    "amount": mark.fee_per_year, "paid_on": granted})
+            ids["payment"] += 1
+    if extra_inspections_for is not None:
+        model = extra_inspections_for.models[0]
+        for n in range(count):
+            inspection(extra_inspections_for.id, model.id, "market", today - timedelta(days=1 + n % 300))
+    for name in ("firm", "model", "member", "licence"):
+        if rows[name]:
+            db.session.execute(insert(t[name]), rows[name])
+    if rows["link"]:
+        db.session.execute(insert(licence_models), rows["link"])
+    for name in ("decision", "inspection", "payment"):
+        if rows[name]:
+            db.session.execute(insert(t[name]), rows[name])
+    if db.engine.dialect.name == "postgresql":
+        for table in t.values():
+            db.session.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"),
+                                                  select(func.max(table.c.id)).scalar_subquery())))
+    db.session.commit()
