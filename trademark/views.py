@@ -32,9 +32,10 @@ bp = page_errors(Blueprint("trademark", __name__))  # every AppError a view leav
 def _work_counts():
     def staff_counts() -> dict:
         """How much waits in each staff queue, for the home page's cards."""
-        q = services.work_queues(clock.today())
-        return {"applications": len(q.applications), "suspensions": len(q.suspensions),
-                "surveillance": len(q.surveillance), "retests": len(q.retests), "fees": len(q.fees)}
+        q = services.work_queues(clock.today(), current_actor())  # the actor's alliances only
+        count = lambda rows: rows.total if hasattr(rows, "total") else len(rows)  # noqa: E731 - pages or lists
+        return {"applications": count(q.applications), "suspensions": count(q.suspensions),
+                "surveillance": count(q.surveillance), "retests": count(q.retests), "fees": count(q.fees)}
 
     # A callable: only the home page asks, and only for staff.
     return {"staff_counts": staff_counts}
