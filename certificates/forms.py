@@ -1,3 +1,4 @@
+"""The form of the re-issue page: a reason and a confirmation."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
