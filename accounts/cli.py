@@ -1,4 +1,6 @@
 """`flask users create|token|tokens|revoke-token|disable|enable`."""
+from contextlib import contextmanager
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -9,6 +11,15 @@ from accounts import services
 from accounts.models import Role
 
 users = AppGroup("users", help="管理用户 / manage users")
+
+
+@contextmanager
+def refused_plainly():
+    """Say a refused account operation in one line (exit 1), never as a traceback."""
+    try:
+        yield
+    except AppError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @users.command("create")
@@ -24,12 +35,10 @@ def create(username, role, station_code, firm_uscc, alliance_codes, password, di
     """Create a user."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+    with refused_plainly():
         user = services.create_user(username, role, password, station_code=station_code,
                                     firm_uscc=firm_uscc, display_name=display_name,
                                     alliance_codes=alliance_codes)
-    except AppError as err:
-        raise click.ClickException(str(err)) from None
     click.echo(f"created {user.username} ({user.role})")
 
 
@@ -40,10 +49,8 @@ def create(username, role, station_code, firm_uscc, alliance_codes, password, di
 @click.option("--keep-others", is_flag=True, help="保留该用户的其他令牌 / do not retire the user's other tokens")
 def token(username, days, keep_others):
     """Print a new API token for USERNAME (alone on the last line); its older tokens retire."""
-    try:
+    with refused_plainly():
         value = services.issue_token(username, days, keep_others=keep_others)
-    except AppError as err:
-        raise click.ClickException(str(err)) from None
     click.echo(value)
 
 
@@ -51,10 +58,8 @@ def token(username, days, keep_others):
 @click.argument("username")
 def tokens(username):
     """List USERNAME's tokens: id, state, created, expires (the secrets themselves are never shown again)."""
-    try:
+    with refused_plainly():
         rows = services.tokens_of(username)
-    except AppError as err:
-        raise click.ClickException(str(err)) from None
     now = utcnow()
     if not rows:
         click.echo("no tokens")
@@ -72,10 +77,8 @@ def revoke_token(username, token_id, all_tokens):
     """Revoke one of USERNAME's tokens (TOKEN_ID) or all of them (--all); they answer 401 at once."""
     if (token_id is None) == (not all_tokens):
         raise click.UsageError("give a TOKEN_ID or --all, not both")
-    try:
+    with refused_plainly():
         count = services.revoke_tokens(username, token_id)
-    except AppError as err:
-        raise click.ClickException(str(err)) from None
     click.echo(f"revoked {count} token(s) of {username}")
 
 
@@ -83,10 +86,8 @@ def revoke_token(username, token_id, all_tokens):
 @click.argument("username")
 def disable(username):
     """Disable USERNAME: its sessions and tokens stop working at once."""
-    try:
+    with refused_plainly():
         services.set_enabled(username, False)
-    except AppError as err:
-        raise click.ClickException(str(err)) from None
     click.echo(f"disabled {username}; its sessions ended and its tokens revoked")
 
 
@@ -94,10 +95,8 @@ def disable(username):
 @click.argument("username")
 def enable(username):
     """Enable USERNAME again (it signs in anew; old tokens stay revoked)."""
-    try:
+    with refused_plainly():
         services.set_enabled(username, True)
-    except AppError as err:
-        raise click.ClickException(str(err)) from None
     click.echo(f"enabled {username}")
 
 

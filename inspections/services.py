@@ -826,7 +826,7 @@ def awaiting_review(actor: User | None) -> int:
 @use_case
 def update_sampling(inspection_id: int, actor: User, sampling: Sampling, today: date) -> Inspection:
     """Correct the sampling record (抽样单) of a draft; the sample size follows the new lot size."""
-    inspection = get_inspection(inspection_id, actor)
+    inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.TECHNICIAN,), "修改抽样单 / edit the sampling record")
     _editable(inspection)
     _check_sampling(sampling, today)
@@ -845,7 +845,7 @@ def update_sampling(inspection_id: int, actor: User, sampling: Sampling, today: 
 @use_case
 def void_inspection(inspection_id: int, actor: User, reason: str, *, now: datetime | None = None) -> Inspection:
     """Void a draft opened by mistake: the row stays, marked void with who, when and why."""
-    inspection = get_inspection(inspection_id, actor)
+    inspection = get_inspection(inspection_id, actor, for_change=True)
     _require_station_member(inspection, actor, (Role.TECHNICIAN, Role.REVIEWER), "作废检验 / void")
     if inspection.status != InspectionStatus.DRAFT:
         raise AppError(409, "只有草稿可以作废；已提交的请先退回，已审核的请修订 / only a draft can be voided")

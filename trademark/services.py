@@ -278,18 +278,10 @@ def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], c
     return licence
 
 
-def _own_application(licence_id: int, actor) -> Licence:
-    licence = get_licence(licence_id)
-    if actor is not None and actor.role == "firm" and actor.firm_id != licence.firm_id:
-        # Another firm's licence is answered as if it did not exist.
-        raise AppError(404, f"许可不存在：{licence_id} / unknown licence", field="id")
-    return licence
-
-
 @use_case
 def record_commitment(licence_id: int, today: date, actor=None) -> Licence:
     """Record the signed commitment (承诺书, E4) on an application that was filed without it."""
-    licence = _own_application(licence_id, actor)
+    licence = get_licence(licence_id, actor, for_change=True)  # another firm's or alliance's: 404
     if licence.status != LicenceStatus.APPLIED:
         raise AppError(409, "只有申请中的许可可以补交承诺书 / only an application takes the commitment later")
     if licence.commitment_signed:
@@ -301,7 +293,7 @@ def record_commitment(licence_id: int, today: date, actor=None) -> Licence:
 @use_case
 def withdraw_application(licence_id: int, reason: str, today: date, actor=None) -> Licence:
     """Let a firm (or staff for it) withdraw an application; the firm may then apply again."""
-    licence = _own_application(licence_id, actor)
+    licence = get_licence(licence_id, actor)
     return act_on_licence(licence.id, "withdraw", reason, today, actor)
 
 
