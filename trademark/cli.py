@@ -40,6 +40,11 @@ def sweep(today, batch_size):
                f"checked, {report.decisions} decisions")
     for key, n in sorted(report.by_rule.items()):
         click.echo(f"  {key}: {n}")
+    for code, (left, why) in sorted(report.skipped.items()):
+        click.echo(f"sweep: mark {code} not judged ({left} licences left as they are): {why}; "
+                   "correct its usage rules on the mark's page and run the sweep again", err=True)
+    if report.skipped:
+        sys.exit(1)  # the rest was judged and committed; a scheduler must still see that this was not all
 
 
 def register(app: Flask) -> None:

@@ -646,6 +646,7 @@ class SweepReport:
     memberships: int = 0
     decisions: int = 0
     by_rule: dict = field(default_factory=dict)  # "X4 suspend" → count
+    skipped: dict = field(default_factory=dict)  # mark code → (licences not judged, why)
 
     def add(self, decision: Decision) -> None:
         self.decisions += 1
@@ -684,6 +685,14 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
             report.memberships += 1
             for d in revoke_for_expulsion(membership, today, None):
                 stored(d)
+    # A mark whose stored rule parameters are out of SPEC §4's bounds (stored before they were
+    # bounded, or behind the app's back) cannot be judged: its licences are left as they are and
+    # named in the report, and every other mark's licences are still judged today.
+    unjudgeable = _marks_with_bad_rules()
+    for mark_id, (code, why) in unjudgeable.items():
+        left = db.session.execute(db.select(db.func.count()).select_from(Licence).where(
+            Licence.mark_id == mark_id, Licence.status.in_(list(LIVE)))).scalar_one()
+        report.skipped[code] = (left, why)
     last_id = 0
     while True:
         with transaction():
@@ -691,7 +700,8 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
             # Listed without a lock: the batch is locked and re-read when its first licence is judged
             # (evaluate_licence), and its facts loaded then in a few IN queries.
             batch = db.session.execute(
-                db.select(Licence).where(Licence.status.in_(list(LIVE)), Licence.id > last_id)
+                db.select(Licence).where(Licence.status.in_(list(LIVE)), Licence.id > last_id,
+                                         Licence.mark_id.not_in(list(unjudgeable)))
                 .order_by(Licence.id).limit(batch_size)).scalars().all()
             if not batch:
                 break
@@ -709,6 +719,18 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
             on_batch(len(batch))
         del batch
     return report
+
+
+def _marks_with_bad_rules() -> dict[int, tuple[str, str]]:
+    """Return the marks whose stored rule parameters SPEC §4 refuses: id → (code, what is wrong)."""
+    bad = {}
+    for mark in db.session.execute(db.select(Mark)).scalars():
+        try:
+            rules.RuleSet.from_overrides(mark.rules or {})
+        except rules.RuleConfigError as err:
+            where = ".".join(x for x in ("rules", err.rule, err.field) if x)
+            bad[mark.id] = (mark.code, f"{where}: {err}")
+    return bad
 
 
 def _actor(actor_id: int | None) -> User | None:

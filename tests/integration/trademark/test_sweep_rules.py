@@ -197,3 +197,23 @@ def test_every_decision_has_a_reason_and_an_actor(world):
     assert all(d.reason.strip() and d.actor_name.strip() and d.rule for d in rows)
     with pytest.raises(AppError):
         services.act_on_licence(licence.id, "warn", "   ", date(2024, 5, 23), None)
+
+
+def test_a_mark_with_out_of_bounds_stored_rules_is_named_and_skipped_while_every_other_mark_is_judged(world):
+    # Parameters stored before SPEC §4 bounded them (or written behind the app's back) must not stop
+    # the daily sweep for every alliance: that mark is left alone and named, the rest is judged.
+    make_mark("ZSSJ-OTHER")
+    judged = make_active_licence(1, GRANTED)
+    left = make_active_licence(2, GRANTED, mark_code="ZSSJ-OTHER")
+    broken = services.find_mark("ZSSJ-OTHER")
+    broken.rules = {"X4": {"months": 100000}}
+    db.session.commit()
+    day = rules.add_months(GRANTED, 12) + timedelta(days=31)  # X4 is due for the first mark's licence
+    result = world.test_cli_runner().invoke(args=["sweep", "--today", day.isoformat()])
+    assert result.exit_code == 1
+    assert "mark ZSSJ-OTHER not judged (1 licences left as they are): rules.X4.months" in result.stderr
+    assert "1 decisions" in result.stdout
+    db.session.expire_all()
+    assert db.session.get(Licence, judged.id).status == "suspended"
+    assert db.session.get(Licence, left.id).status == "active"
+    assert services.licence_decisions(db.session.get(Licence, left.id))[-1].kind == "grant"
