@@ -10,4 +10,4 @@ fi
 export FLASK_APP=app
 .venv/bin/flask --app app db upgrade
 .venv/bin/flask --app app seed-demo
-exec .venv/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:5000 "app:create_app()"
+exec .venv/bin/gunicorn --worker-class gthread --workers 2 --threads 4 --bind 127.0.0.1:5000 "app:create_app()"

@@ -27,6 +27,7 @@ from tests.builders import PASSWORD, make_certified_licence, make_user
 from tests.integration.infra.test_reliability import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
+SNIPPET = ROOT / "docs" / "nginx" / "alliancemark-proxy.conf"  # the file the README tells production to include
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 pytestmark = pytest.mark.skipif(NGINX is None and not os.environ.get("CI"),
@@ -49,9 +50,7 @@ http {{
     listen 127.0.0.1:{port};
     location / {{
       proxy_pass http://127.0.0.1:{upstream};
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
+      include {snippet};
     }}
   }}
 }}
@@ -93,7 +92,7 @@ def behind_nginx(app, database_url, tmp_path):
                             "--threads", "4", "app:create_app()"], cwd=ROOT, env=env, stdout=log,
                            stderr=subprocess.STDOUT)
     conf = tmp_path / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=tmp_path, port=port, upstream=upstream,
+    conf.write_text(NGINX_CONF.format(dir=tmp_path, port=port, upstream=upstream, snippet=SNIPPET,
                                       user="user root;" if os.geteuid() == 0 else ""))
     proxy = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off;"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
