@@ -3,18 +3,22 @@
 # SQLite by default; TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/alliancemark_test for PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
-.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-.venv/bin/pybabel compile -d translations >/dev/null
-# The browser tests drive Debian's chromium (never a downloaded browser).
-if ! [ -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "test.sh: /usr/bin/chromium is missing; install Debian's chromium package (sudo apt-get install chromium)" >&2
-    exit 1
+setup() {
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
   fi
-fi
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  .venv/bin/pybabel compile -d translations >/dev/null
+  # The browser tests drive Debian's chromium (never a downloaded browser).
+  if ! [ -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "test.sh: /usr/bin/chromium is missing; install Debian's chromium package (sudo apt-get install chromium)" >&2
+      exit 1
+    fi
+  fi
+}
+# .ci/run sets up once, then runs two passes side by side with ALLIANCEMARK_TEST_SETUP_DONE=1.
+[ -n "${ALLIANCEMARK_TEST_SETUP_DONE:-}" ] || setup
 exec .venv/bin/python -m pytest "$@"
