@@ -258,7 +258,8 @@ OPENAPI = "alliancemark.openapi"
 
 
 def register_openapi(app, modules) -> None:
-    """Build /api/v1/openapi.json from the `OPENAPI_PATHS` and `OPENAPI_SCHEMAS` of these API modules."""
+    """Build /api/v1/openapi.json from the `OPENAPI_PATHS` and `OPENAPI_SCHEMAS` (a dict, or a function
+    giving one per document) of these API modules."""
     app.extensions[OPENAPI] = tuple(modules)
 
 
@@ -271,7 +272,8 @@ def _openapi_view():
     for module in current_app.extensions.get(OPENAPI, ()):
         for path, item in getattr(module, "OPENAPI_PATHS", {}).items():
             paths.setdefault(path, {}).update(item)
-        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+        extra = getattr(module, "OPENAPI_SCHEMAS", {})
+        schemas.update(extra() if callable(extra) else extra)  # a callable: bounds that move with the clock
     document = build_openapi(paths)
     document["components"]["schemas"].update(schemas)
     _add_common_errors(document)

@@ -145,6 +145,9 @@ def body(model: type[M], *, optional: bool = False) -> M:
     try:
         return model.model_validate_json(request.get_data(cache=True))
     except ValidationError as err:
+        if any(problem["type"] == "json_invalid" for problem in err.errors()):
+            # Read by Python's json but not by pydantic's parser (nesting past its limit, another encoding).
+            raise AppError(400, "请求体不是合法的 JSON / malformed JSON") from None
         raise validation_error(err) from None
 
 

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from infra import clock
 from infra.schemas import CODE, REASON_LENGTH, Body, Money, Text, Whole, integral_values
 from parties.models import Alliance, ProductModel
 from parties.schemas import Uscc
@@ -58,6 +59,8 @@ class LicenceAction(Body):
 
 
 class RecordPayment(Body):
-    year: Whole(minimum=2000, maximum=2100, description="2000 to next year")
+    # The service refuses a year after next year (by the alliance's clock); the document says so per request.
+    year: Whole(minimum=2000, maximum=2100, description="2000 to next year",
+                json_schema_extra=lambda schema: schema.update(maximum=clock.today().year + 1))
     amount: Money("yuan as a decimal string, more than 0", positive=True)
 
