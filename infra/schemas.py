@@ -1,10 +1,11 @@
 """Request bodies of the JSON API: pydantic models whose bounds come from the SQLAlchemy columns.
 
 One source of truth: a text field's longest length and an integer's range are read from the model
-column it is stored in (`Text(Firm.address)`, `Whole(Inspection.lot_size, minimum=2)`; each area keeps its bodies in its `schemas.py`); the same
-pydantic model parses the request (`body(CreateFirm)`) and gives the OpenAPI document its schema
-(`openapi_schemas(CreateFirm, …)`), and the WTForms forms take their `Length(max=…)` from
-`column_length(Firm.name)`. A form, the API, its document and the database cannot disagree.
+column it is stored in (`Text(Firm.address)`, `Whole(Inspection.lot_size, minimum=2)`). Each area
+keeps its body models in its `schemas.py`; the same model parses the request (`body(CreateFirm)`)
+and gives the OpenAPI document its schema (`openapi_schemas(CreateFirm, …)`), and the WTForms forms
+take their `Length(max=…)` from `column_length(Firm.name)`. A form, the API, its document and the
+database cannot disagree.
 
 Why pydantic, used directly: it is the most used validation library for Python, kept by a large
 team, and emits JSON Schema (2020-12, what OpenAPI 3.1 uses) from the very model that validates.
@@ -13,8 +14,10 @@ error bodies; we keep Flask's blueprints, `@allow` access rules and the error bo
 small glue here is all that is needed: `body()` reads and parses, a `ValidationError` becomes one
 `AppError(422)` naming the first field at fault.
 
-Rules JSON Schema cannot say (the USCC's GB 32100 check character, a date not after today) have a
-named `format` in the document, so a client or a fuzzer knows what is meant.
+Rules JSON Schema cannot say have a named `format` in the document, so a client or a fuzzer knows
+what is meant: `uscc` (GB 32100 check character, parties/schemas.py), `past-date` (not after today
+in the alliance's time zone), `standard-file` (SPEC §7, compliance/standard_file.py). Business-state
+refusals (an unknown reference, a duplicate, a wrong state) are the services' 404 and 409.
 """
 from __future__ import annotations
 
