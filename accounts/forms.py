@@ -5,9 +5,12 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from accounts.models import User
+from infra.schemas import column_length
+
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)])
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=column_length(User.username))])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=200)])
 
 
@@ -19,8 +22,8 @@ ROLE_CHOICES = [SelectChoice("admin", _l("系统管理员")), SelectChoice("staf
 class UserForm(FlaskForm):
     """Create or change a user (the admin page); the station or firm the role needs."""
 
-    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)])
-    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=100)])
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=column_length(User.username))])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=column_length(User.display_name))])
     role = SelectField(_l("角色"), choices=ROLE_CHOICES)
     station = SelectField(_l("检测站（检测员、审核员）"), choices=[], validate_choice=False)
     firm = StringField(_l("企业统一社会信用代码（企业用户）"), validators=[Optional(), Length(max=18)])

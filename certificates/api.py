@@ -73,7 +73,7 @@ OPENAPI_PATHS = {
         "summary": "The licence's current certificate as PDF (staff; a firm its own)",
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "A4 PDF", "content": {"application/pdf": {}}},
-                      **error_responses(401, 403, 404)}}},
+                      **error_responses(401, 403, 404, 409)}}},  # 409: a revoked or expired licence has none to print
 }
 
 

@@ -3,10 +3,11 @@ from flask import Blueprint, jsonify, request
 
 from accounts.access import STAFF, allow, current_actor
 from infra.api import error_responses, json_errors
-from infra.errors import AppError, whole_number
+from infra.errors import INT_MAX, AppError, whole_number
+from infra.schemas import NO_NUL, path_parameter
 from compliance import services
 from compliance.engine import requirement_text
-from compliance.sampling import SamplingError, sampling_plan
+from compliance.sampling import LEVELS, Severity, SamplingError, aql_values, sampling_plan
 
 bp = json_errors(Blueprint("compliance_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
 
@@ -72,24 +73,26 @@ def get_sampling_plan():
     return jsonify(plan.to_dict())
 
 
-_STANDARD_BODY = {"content": {
-    "application/json": {"schema": {"type": "object"}},
-    "application/x-yaml": {"schema": {"type": "string"}},
-    "text/plain": {"schema": {"type": "string"}},
-}}
+# A standard file's rules (clause numbers unique, low ≤ high, limits on the rounding grid …) are more
+# than JSON Schema can say: compliance/standard_file.py holds them, the document names them as the
+# format `standard-file`. The same file as a JSON object is accepted too (SPEC §6).
+_STANDARD_BODY = {"content": {"text/plain": {"schema": {
+    "type": "string", "format": "standard-file", "pattern": NO_NUL,
+    "description": "the YAML text of a standard file (SPEC §7); the same as a JSON object is accepted too"}}}}
 
 OPENAPI_PATHS = {
     "/standards": {"post": {
         "summary": "Import a standard version (YAML of SPEC §7, or the same as JSON)",
+        "description": "Every problem of a refused file is listed in details.problems (422); an unknown "
+                       "alliance is a 404, an existing version a 409.",
         "requestBody": {"required": True, **_STANDARD_BODY},
         "responses": {"201": {"description": "the imported version", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/StandardVersion"}}}},
-            **error_responses(400, 401, 403, 409, 413, 422)},
+            **error_responses(400, 401, 403, 404, 409, 413, 422)},
     }},
     "/standards/{code}/versions/{label}": {"get": {
         "summary": "A standard version with its clauses",
-        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-                       {"name": "label", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [path_parameter("code"), path_parameter("label")],
         "responses": {"200": {"description": "the version", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/StandardVersion"}}}},
             **error_responses(401, 403, 404)},
@@ -97,11 +100,13 @@ OPENAPI_PATHS = {
     "/sampling-plan": {"get": {
         "summary": "GB/T 2828.1 single sampling plan",
         "parameters": [
-            {"name": "lot_size", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 2}},
-            {"name": "level", "in": "query", "schema": {"type": "string", "default": "II",
-                                                         "enum": ["S-1", "S-2", "S-3", "S-4", "I", "II", "III"]}},
-            {"name": "aql", "in": "query", "required": True, "schema": {"type": "string"}},
-            {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["normal", "tightened"]}},
+            # The tables' own lists: what the GB/T 2828.1 tables hold is exactly what is accepted.
+            {"name": "lot_size", "in": "query", "required": True,
+             "schema": {"type": "integer", "minimum": 2, "maximum": INT_MAX}},
+            {"name": "level", "in": "query", "schema": {"type": "string", "default": "II", "enum": list(LEVELS)}},
+            {"name": "aql", "in": "query", "required": True, "schema": {"type": "string", "enum": list(aql_values())}},
+            {"name": "severity", "in": "query", "schema": {"type": "string", "default": "normal", "enum": [
+                str(s) for s in Severity if s is not Severity.discontinued]}},
         ],
         "responses": {"200": {"description": "the plan", "content": {"application/json": {"schema": {
             "type": "object", "required": ["code_letter", "sample_size", "ac", "re"],

@@ -131,7 +131,8 @@ def import_standard(source, actor=None) -> StandardVersion:
     alliance = db.session.execute(db.select(Alliance).where(Alliance.code == doc.alliance)).scalar_one_or_none()
     if alliance is None or not serves(actor, alliance.id):  # another alliance's: as if it did not exist
         raise _refused("联盟不存在 / unknown alliance",
-                             [Problem(where="文件", field="alliance", message=f"联盟 {doc.alliance} 不存在，请先创建联盟")])
+                       [Problem(where="文件", field="alliance", message=f"联盟 {doc.alliance} 不存在，请先创建联盟")],
+                       status=404)
     standard = find_standard(doc.code)
     if standard is None:
         standard = Standard(code=doc.code, title=doc.title, alliance=alliance)
@@ -139,7 +140,8 @@ def import_standard(source, actor=None) -> StandardVersion:
     elif standard.alliance_id != alliance.id:
         raise _refused("标准属于其他联盟 / standard belongs to another alliance",
                              [Problem(where="文件", field="alliance", message=f"{doc.code} 已属于联盟 {standard.alliance.code}"
-                                      if serves(actor, standard.alliance_id) else f"{doc.code} 已属于其他联盟")])
+                                      if serves(actor, standard.alliance_id) else f"{doc.code} 已属于其他联盟")],
+                       status=409)
     if any(v.label == doc.version for v in standard.versions):
         raise _refused(f"版本 {doc.version} 已存在 / version exists",
                              [Problem(where="文件", field="version", message=f"{doc.code} 的 {doc.version} 版已导入，不能覆盖")],

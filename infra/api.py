@@ -30,36 +30,6 @@ def is_api_request() -> bool:
     return request.path.startswith(PREFIX + "/") or request.path == PREFIX
 
 
-def json_body() -> dict:
-    """Return the request's JSON object or raise a 400/422 naming what is wrong."""
-    if not request.data:
-        raise AppError(400, "请求体为空，需要 JSON 对象 / request body must be a JSON object")
-    try:
-        data = request.get_json(force=True, silent=False)
-    except Exception:
-        raise AppError(400, "请求体不是合法的 JSON / malformed JSON") from None
-    if not isinstance(data, dict):
-        raise AppError(422, "请求体必须是 JSON 对象 / body must be a JSON object")
-    return data
-
-
-def field(data: dict, name: str, kind: type | tuple = str, required: bool = True, default: Any = None):
-    """Read one field of a JSON body, with a 422 naming it when absent or of the wrong type."""
-    if name not in data or data[name] is None:
-        if required:
-            raise AppError(422, f"缺少字段 {name} / missing field {name}", details={name: "required"})
-        return default
-    value = data[name]
-    if kind is int and isinstance(value, bool):
-        raise AppError(422, f"字段 {name} 类型错误 / field {name} has the wrong type", details={name: "integer expected"})
-    if not isinstance(value, kind):
-        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise AppError(422, f"字段 {name} 类型错误 / field {name} has the wrong type", details={name: f"{expected} expected"})
-    if isinstance(value, str) and required and not value.strip():
-        raise AppError(422, f"字段 {name} 不能为空 / field {name} is empty", details={name: "required"})
-    return value
-
-
 def _discard_unfinished_work() -> None:
     # A refused or failed request must leave nothing half-written behind in the session.
     try:
@@ -262,15 +232,6 @@ def json_response(description: str, schema: dict | None = None) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema or {"type": "object"}}}}
 
 
-def json_request(schema: dict) -> dict:
-    """An OpenAPI required JSON request body."""
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def object_schema(required: list[str], properties: dict) -> dict:
-    return {"type": "object", "required": required, "properties": properties}
-
-
 def error_responses(*codes: int) -> dict:
     return {str(c): {"description": ERROR_CODES.get(c, "error"),
                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -278,8 +239,9 @@ def error_responses(*codes: int) -> dict:
 
 
 def build_openapi(paths: dict) -> dict:
+    # 3.1: its schemas are JSON Schema 2020-12, which is what pydantic emits for the request bodies.
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "AllianceMark API", "version": "1.0.0",
                  "description": "联盟标志授权系统 JSON API. Decimals travel as strings."},
         "servers": [{"url": PREFIX}],
@@ -296,7 +258,8 @@ OPENAPI = "alliancemark.openapi"
 
 
 def register_openapi(app, modules) -> None:
-    """Build /api/v1/openapi.json from the `OPENAPI_PATHS` and `OPENAPI_SCHEMAS` of these API modules."""
+    """Build /api/v1/openapi.json from the `OPENAPI_PATHS` and `OPENAPI_SCHEMAS` (a dict, or a function
+    giving one per document) of these API modules."""
     app.extensions[OPENAPI] = tuple(modules)
 
 
@@ -309,10 +272,12 @@ def _openapi_view():
     for module in current_app.extensions.get(OPENAPI, ()):
         for path, item in getattr(module, "OPENAPI_PATHS", {}).items():
             paths.setdefault(path, {}).update(item)
-        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+        extra = getattr(module, "OPENAPI_SCHEMAS", {})
+        schemas.update(extra() if callable(extra) else extra)  # a callable: bounds that move with the clock
     document = build_openapi(paths)
     document["components"]["schemas"].update(schemas)
     _add_common_errors(document)
+    document = _without_nullable(document)
     return jsonify(document)
 
 
@@ -320,6 +285,19 @@ def _openapi_view():
 # malformed or oversized body, a wrong method on an existing path, a rate limit.
 COMMON_ERRORS = (400, 401, 403, 404, 405, 413, 415, 422, 429)
 _METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def _without_nullable(node):
+    """OpenAPI 3.0's `nullable: true` written as 3.1 says it: `null` among the types."""
+    if isinstance(node, list):
+        return [_without_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _without_nullable(value) for key, value in node.items()}
+    if node.pop("nullable", False) and "type" in node:
+        kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
+        node["type"] = kinds + ["null"]
+    return node
 
 
 def _add_common_errors(document: dict) -> None:
@@ -335,21 +313,3 @@ def _add_common_errors(document: dict) -> None:
 
 _openapi_view.access = "public"
 bp.add_url_rule("/openapi.json", "openapi", _openapi_view, methods=["GET"])
-
-
-def column_schema(attribute, **extra) -> dict:
-    """The OpenAPI schema of a field stored in this column: its type and its bounds, from the model itself."""
-    from sqlalchemy import BigInteger, Integer, String
-
-    kind = attribute.property.columns[0].type
-    if isinstance(kind, String):
-        schema = {"type": "string"}
-        if kind.length:
-            schema["maxLength"] = kind.length
-    elif isinstance(kind, Integer):
-        bits = 63 if isinstance(kind, BigInteger) else 31
-        schema = {"type": "integer", "minimum": 0, "maximum": 2**bits - 1}
-    else:
-        schema = {"type": "string"}
-    schema.update(extra)
-    return schema

@@ -1,19 +1,20 @@
 """JSON API for stations and inspections (SPEC §6)."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, jsonify, request
 
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from infra import clock
-from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response
+from infra.api import error_responses, json_errors, json_response
 from infra.downloads import download
 from infra.errors import AppError, whole_number
 from infra.pagination import ListArgs
+from infra.schemas import NO_NUL, body, openapi_schemas, path_parameter, request_body
 from inspections import services
-from inspections.models import Inspection, Station
+from inspections.models import Inspection, InspectionStatus
+from inspections.schemas import CreateInspection, CreateStation, Reason, SamplingRecord, SaveResults
 from inspections.services import Entry, Sampling
 
 bp = json_errors(Blueprint("inspections_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
@@ -27,12 +28,8 @@ def station_json(station) -> dict:
 @bp.post("/stations")
 @allow(*STAFF)
 def create_station():
-    data = json_body()
-    scope = field(data, "scope", list, required=False, default=[])
-    if not all(isinstance(s, str) for s in scope):
-        raise AppError(422, "scope 必须是标准号列表 / scope must be a list of standard codes", details={"scope": "list of strings"})
-    row = services.create_station(field(data, "code"), field(data, "name"),
-                                  field(data, "accreditation", required=False), scope, current_actor())
+    data = body(CreateStation)
+    row = services.create_station(data.code, data.name, data.accreditation, data.scope, current_actor())
     return jsonify(station_json(row)), 201
 
 
@@ -80,41 +77,9 @@ def inspection_json(row: Inspection, *, full: bool = True) -> dict:
     return body
 
 
-def _parse_date(value, name: str) -> date:
-    if not isinstance(value, str):
-        raise AppError(422, f"字段 {name} 应为日期 YYYY-MM-DD / {name} must be a date", details={name: "date expected"})
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise AppError(422, f"字段 {name} 不是有效日期 YYYY-MM-DD / {name} is not a valid date", details={name: "YYYY-MM-DD"}) from None
-
-
-def _optional_text(data: dict, name: str, prefix: str) -> str | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise AppError(422, f"字段 {prefix}{name} 应为文本 / {prefix}{name} must be a string", details={prefix + name: "string"})
-    return value
-
-
-def parse_sampling(data) -> Sampling:
-    if not isinstance(data, dict):
-        raise AppError(422, "缺少抽样记录 sampling / missing field sampling", details={"sampling": "required"})
-    if "date" not in data:
-        raise AppError(422, "缺少抽样日期 sampling.date / missing field sampling.date", details={"sampling.date": "required"})
-    lot_size = data.get("lot_size")
-    if lot_size is not None:
-        lot_size = whole_number("sampling.lot_size", lot_size)  # ASCII digits only: "10²" is not 102
-    samplers = data.get("samplers")
-    if isinstance(samplers, list):
-        samplers = "、".join(str(s) for s in samplers)
-    return Sampling(sampled_on=_parse_date(data["date"], "sampling.date"), place=data.get("place") or "factory",
-                    lot_no=_optional_text(data, "lot_no", "sampling."), lot_size=lot_size,
-                    seal_no=_optional_text(data, "seal_no", "sampling."),
-                    samplers=samplers if samplers is None or isinstance(samplers, str) else str(samplers))
+def parse_sampling(record: SamplingRecord) -> Sampling:
+    return Sampling(sampled_on=record.date, place=record.place, lot_no=record.lot_no, lot_size=record.lot_size,
+                    seal_no=record.seal_no, samplers=record.samplers)
 
 
 @bp.get("/inspections")
@@ -127,19 +92,11 @@ def list_inspections():
 @bp.post("/inspections")
 @allow(Role.TECHNICIAN, *STAFF)
 def create_inspection():
-    data = json_body()
-    retest_of = data.get("retest_of")
-    if retest_of is not None and (isinstance(retest_of, bool) or not isinstance(retest_of, int)):
-        raise AppError(422, "retest_of 应为原检验编号（整数）/ retest_of must be an inspection id", details={"retest_of": "integer"})
-    if retest_of is not None:
-        retest_of = whole_number("retest_of", retest_of, low=1)
+    data = body(CreateInspection)
     row = services.create_inspection(
-        type=field(data, "type") if retest_of is None else (data.get("type") or "retest"),
-        firm_uscc=field(data, "firm_uscc"), product_model=field(data, "product_model"),
-        standard_code=field(data, "standard_code", required=retest_of is None),
-        standard_version=None if data.get("standard_version") is None else str(data["standard_version"]),
-        station_code=field(data, "station_code"), retest_of=retest_of,
-        sampling=parse_sampling(data.get("sampling")), actor=current_actor(), today=clock.today())
+        type=data.type or "retest", firm_uscc=data.firm_uscc, product_model=data.product_model,
+        standard_code=data.standard_code, standard_version=data.standard_version, station_code=data.station_code,
+        retest_of=data.retest_of, sampling=parse_sampling(data.sampling), actor=current_actor(), today=clock.today())
     return jsonify({"id": row.id, "status": row.status, "sample_plan": services.sample_plan(row),
                     "lock_version": row.lock_version}), 201
 
@@ -150,23 +107,15 @@ def get_inspection(inspection_id):
     return jsonify(inspection_json(services.get_inspection(inspection_id, current_actor())))
 
 
-def parse_entries(items) -> list[Entry]:
-    if not isinstance(items, list):
-        raise AppError(422, "results 应为列表 / results must be a list", details={"results": "list expected"})
-    entries = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("clause"), str):
-            raise AppError(422, f"results[{i}] 应为含 clause 的对象 / results[{i}] needs a clause", details={f"results[{i}].clause": "required"})
-        unit = item.get("unit")
-        if unit is not None and (isinstance(unit, bool) or not isinstance(unit, int)):
-            raise AppError(422, f"results[{i}].unit 应为整数（从 1 起）/ unit must be an integer", details={f"results[{i}].unit": "integer"})
-        entries.append(Entry(clause=item["clause"], unit=unit, value=item.get("value"),
-                             nonconforming=item.get("nonconforming")))
-    return entries
+def parse_entries(data: SaveResults) -> list[Entry]:
+    return [Entry(clause=item.clause, unit=item.unit, value=item.value, nonconforming=item.nonconforming)
+            for item in data.results]
 
 
-def _lock_version(data: dict | None = None) -> int | None:
-    value = (data or {}).get("lock_version", request.headers.get("If-Match"))
+def _lock_version(given: int | None = None) -> int | None:
+    if given is not None:
+        return given
+    value = request.headers.get("If-Match")
     if value is None:
         return None
     if isinstance(value, str):
@@ -177,9 +126,9 @@ def _lock_version(data: dict | None = None) -> int | None:
 @bp.put("/inspections/<int:inspection_id>/results")
 @allow(Role.TECHNICIAN)
 def put_results(inspection_id):
-    data = json_body()
-    entries = parse_entries(data.get("results"))
-    verdict = services.save_results(inspection_id, entries, current_actor(), lock_version=_lock_version(data))
+    data = body(SaveResults)
+    verdict = services.save_results(inspection_id, parse_entries(data), current_actor(),
+                                    lock_version=_lock_version(data.lock_version))
     row = services.get_inspection(inspection_id, current_actor())
     return jsonify({"id": row.id, "status": row.status, "lock_version": row.lock_version, "verdict": verdict.to_dict()})
 
@@ -203,8 +152,7 @@ def results_template(inspection_id):
 
 
 def _reason() -> str:
-    data = json_body() if request.data else {}
-    return data.get("reason") if isinstance(data.get("reason"), str) else ""
+    return body(Reason).reason
 
 
 @bp.post("/inspections/<int:inspection_id>/submit")
@@ -245,7 +193,7 @@ def report(inspection_id):
 # --- OpenAPI -----------------------------------------------------------------------------------
 
 _OBJ = {"type": "object"}
-_ID = [{"name": "inspection_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_ID = [path_parameter("inspection_id", {"type": "integer", "minimum": 1})]
 
 
 VERDICT_SCHEMA = {"type": "object", "required": ["outcome", "failed", "clauses"], "properties": {
@@ -259,66 +207,44 @@ VERDICT_SCHEMA = {"type": "object", "required": ["outcome", "failed", "clauses"]
         "rounded": {"type": "array", "items": {"type": "string"}},
         "requirement": {"type": "string"}, "reason": {"type": "string"}}}}}}
 
-RESULTS_BODY = {"type": "object", "required": ["results"], "properties": {
-    "lock_version": {"type": "integer", "description": "the version the client loaded; a stale one gets 409"},
-    "results": {"type": "array", "items": {"type": "object", "required": ["clause"], "properties": {
-        "clause": {"type": "string"}, "unit": {"type": "integer", "minimum": 1},
-        "value": {"oneOf": [{"type": "string"}, {"type": "boolean"}, {"type": "null"}],
-                  "description": "decimal as a string, a boolean, or null to clear"},
-        "nonconforming": {"type": "integer", "minimum": 0}}}}}}
-
-CREATE_BODY = {"type": "object", "required": ["type", "firm_uscc", "product_model", "station_code", "sampling"],
-               "properties": {
-                   "type": {"type": "string", "enum": ["type", "surveillance", "market", "factory", "retest"]},
-                   "firm_uscc": {"type": "string"}, "product_model": {"type": "string"},
-                   "standard_code": {"type": "string"}, "standard_version": {"type": "string"},
-                   "station_code": {"type": "string"}, "retest_of": column_schema(Inspection.id, minimum=1),
-                   "sampling": {"type": "object", "required": ["date"], "properties": {
-                       "date": {"type": "string", "format": "date"},
-                       "place": {"type": "string", "enum": ["factory", "market"]},
-                       "lot_no": column_schema(Inspection.lot_no), "lot_size": column_schema(Inspection.lot_size),
-                       "seal_no": column_schema(Inspection.seal_no), "samplers": column_schema(Inspection.samplers)}}}}
-
 INSPECTION_SCHEMA = {"type": "object", "required": ["id", "status", "verdict"], "properties": {
     "id": {"type": "integer"}, "status": {"type": "string"}, "verdict": VERDICT_SCHEMA,
     "lock_version": {"type": "integer"}, "sample_plan": _OBJ}}
 
-_REASON = {"required": False, "content": {"application/json": {"schema": {
-    "type": "object", "properties": {"reason": {"type": "string"}}}}}}
+_REASON = request_body(Reason)
+OPENAPI_SCHEMAS = openapi_schemas(CreateStation, CreateInspection, SaveResults, Reason)
 
 OPENAPI_PATHS = {
     "/stations": {"post": {
         "summary": "Create a test station",
-        "requestBody": json_request({"type": "object", "required": ["code", "name"], "properties": {
-            "code": column_schema(Station.code), "name": column_schema(Station.name),
-            "accreditation": column_schema(Station.accreditation),
-            "scope": {"type": "array", "items": {"type": "string"}}}}),
-        "responses": {"201": json_response("the station"), **error_responses(400, 401, 403, 409, 422)},
+        "requestBody": request_body(CreateStation),
+        "responses": {"201": json_response("the station"), **error_responses(400, 401, 403, 404, 409, 422)},
     }},
     "/inspections": {
         "get": {"summary": "List the inspections the caller may see",
-                "parameters": [{"name": "status", "in": "query", "schema": {"type": "string"}}],
+                "parameters": [{"name": "status", "in": "query", "schema": {
+                    "type": "string", "enum": [str(s) for s in InspectionStatus]}}],
                 "responses": {"200": json_response("inspections", {"type": "object", "properties": {
                     "inspections": {"type": "array", "items": _OBJ}}}), **error_responses(401)}},
-        "post": {"summary": "Open an inspection (a retest with retest_of)", "requestBody": json_request(CREATE_BODY),
+        "post": {"summary": "Open an inspection (a retest with retest_of)", "requestBody": request_body(CreateInspection),
                  "responses": {"201": json_response("the draft", {"type": "object", "required": ["id", "status", "sample_plan"],
                                                           "properties": {"id": {"type": "integer"},
                                                                          "status": {"type": "string"},
                                                                          "sample_plan": _OBJ}}),
-                               **error_responses(400, 401, 403, 409, 422)}},
+                               **error_responses(400, 401, 403, 404, 409, 422)}},
     },
     "/inspections/{inspection_id}": {"get": {
         "summary": "An inspection with its live verdict", "parameters": _ID,
         "responses": {"200": json_response("the inspection", INSPECTION_SCHEMA), **error_responses(401, 403, 404)}}},
     "/inspections/{inspection_id}/results": {"put": {
         "summary": "Save draft results (merged; null clears) and get the verdict preview", "parameters": _ID,
-        "requestBody": json_request(RESULTS_BODY),
+        "requestBody": request_body(SaveResults),
         "responses": {"200": json_response("verdict preview", {"type": "object", "properties": {
             "verdict": VERDICT_SCHEMA, "lock_version": {"type": "integer"}}}),
             **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/inspections/{inspection_id}/results.csv": {"post": {
         "summary": "Import results from CSV (clause,unit,value), all or nothing", "parameters": _ID,
-        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string", "pattern": NO_NUL}}}},
         "responses": {"200": json_response("imported", {"type": "object", "properties": {
             "imported": {"type": "integer"}, "verdict": VERDICT_SCHEMA}}),
             **error_responses(400, 401, 403, 404, 409, 422)}}},

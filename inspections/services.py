@@ -68,7 +68,7 @@ def create_station(code: str, name: str, accreditation: str | None, scope: list[
     for item in scope or []:
         standard = standard_for(item.strip(), actor)  # another alliance's standard: as if unknown
         if standard is None:
-            raise AppError(422, f"标准不存在：{item} / unknown standard in scope", field="scope")
+            raise AppError(404, f"标准不存在：{item} / unknown standard in scope", field="scope")
         standards.append(standard)
     station = Station(code=code, name=name, accreditation=(accreditation or "").strip() or None, scope=standards)
     db.session.add(station)
@@ -334,17 +334,17 @@ class Sampling:
 def _version_for(standard_code: str, label: str | None, actor=None) -> StandardVersion:
     standard = standard_for((standard_code or "").strip(), actor)  # another alliance's: as if unknown
     if standard is None:
-        raise AppError(422, f"标准不存在：{standard_code} / unknown standard", field="standard_code")
+        raise AppError(404, f"标准不存在：{standard_code} / unknown standard", field="standard_code")
     if label:
         version = next((v for v in standard.versions if v.label == str(label).strip()), None)
         if version is None:
-            raise AppError(422, f"{standard.code} 没有 {label} 版 / unknown standard version", field="standard_version")
+            raise AppError(404, f"{standard.code} 没有 {label} 版 / unknown standard version", field="standard_version")
         if version.status == VersionStatus.DRAFT:
-            raise AppError(422, f"{standard.code} {label} 版尚未发布，不能用于检验 / version is a draft", field="standard_version")
+            raise AppError(409, f"{standard.code} {label} 版尚未发布，不能用于检验 / version is a draft", field="standard_version")
         return version
     version = standard.current_version
     if version is None:
-        raise AppError(422, f"{standard.code} 没有现行版本 / no published version", field="standard_code")
+        raise AppError(409, f"{standard.code} 没有现行版本 / no published version", field="standard_code")
     return version
 
 
@@ -390,13 +390,13 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
         raise AppError(422, message, field="retest_of" if type == "retest" else "type")
     firm = db.session.execute(db.select(Firm).where(Firm.uscc == (firm_uscc or "").strip().upper())).scalar_one_or_none()
     if firm is None:
-        raise AppError(422, f"企业不存在：{firm_uscc} / unknown firm", field="firm_uscc")
+        raise AppError(404, f"企业不存在：{firm_uscc} / unknown firm", field="firm_uscc")
     model = next((m for m in firm.models if m.model == (product_model or "").strip()), None)
     if model is None:
-        raise AppError(422, f"{firm.name} 没有型号 {product_model} / unknown product model", field="product_model")
+        raise AppError(404, f"{firm.name} 没有型号 {product_model} / unknown product model", field="product_model")
     station = find_station(station_code)
     if station is None:
-        raise AppError(422, f"检测站不存在：{station_code} / unknown station", field="station_code")
+        raise AppError(404, f"检测站不存在：{station_code} / unknown station", field="station_code")
     if actor is not None and actor.role in STATION_ROLES and actor.station_id != station.id:
         raise AppError(403, "只能为本检测站开立检验 / you may open inspections only for your own station", field="station_code")
     if original is not None:
@@ -436,7 +436,7 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
 def _retest_original(inspection_id: int, actor: User | None, today: date) -> Inspection:
     original = db.session.get(Inspection, inspection_id) if 0 < inspection_id < 2**31 else None
     if original is None or (actor is not None and not can_see(actor, original)):
-        raise AppError(422, f"原检验不存在：{inspection_id} / retest_of: unknown inspection", field="retest_of")
+        raise AppError(404, f"原检验不存在：{inspection_id} / retest_of: unknown inspection", field="retest_of")
     allowed, reason = retest_status(original, today)
     if not allowed:
         raise AppError(409, reason, field="retest_of")

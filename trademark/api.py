@@ -4,10 +4,12 @@ from flask import Blueprint, jsonify
 from accounts.access import STAFF, allow, current_actor
 from accounts.models import Role
 from infra import clock
-from infra.api import column_schema, error_responses, field, json_body, json_errors, json_request, json_response, object_schema
+from infra.api import error_responses, json_errors, json_response
 from infra.errors import AppError
+from infra.schemas import body, openapi_schemas, path_parameter, request_body
 from trademark import services
-from trademark.models import Licence, Mark
+from trademark.models import Licence
+from trademark.schemas import ApplyForLicence, CreateMark, LicenceAction, RecordPayment
 
 bp = json_errors(Blueprint("trademark_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
 
@@ -24,15 +26,11 @@ def mark_json(mark) -> dict:
 @bp.post("/marks")
 @allow(*STAFF)
 def create_mark():
-    data = json_body()
-    fee = data.get("fee_per_year")
-    validity = field(data, "validity_years", int, required=False, default=3)
-    overrides = field(data, "rules", dict, required=False, default={})
-    row = services.create_mark(code=field(data, "code"), alliance_code=field(data, "alliance"),
-                               name=field(data, "name"), type=field(data, "type"),
-                               registration_no=field(data, "registration_no", required=False),
-                               standard_code=field(data, "standard", required=False), fee_per_year=fee,
-                               validity_years=validity, rules_overrides=overrides, actor=current_actor())
+    data = body(CreateMark)
+    row = services.create_mark(code=data.code, alliance_code=data.alliance, name=data.name, type=data.type,
+                               registration_no=data.registration_no, standard_code=data.standard,
+                               fee_per_year=data.fee_per_year, validity_years=data.validity_years,
+                               rules_overrides=data.rules, actor=current_actor())
     return jsonify(mark_json(row)), 201
 
 
@@ -73,15 +71,10 @@ def licence_json(licence) -> dict:
 @bp.post("/licences")
 @allow(*STAFF, Role.FIRM)
 def apply_for_licence():
-    data = json_body()
-    models = field(data, "product_models", list)
-    if not all(isinstance(m, str) for m in models):
-        raise AppError(422, "product_models 必须是型号列表 / product_models must be a list of strings", details={"product_models": "list of strings"})
-    row = services.apply_for_licence(uscc=field(data, "firm_uscc"), mark_code=field(data, "mark_code"),
-                                     product_models=models,
-                                     commitment_signed=field(data, "commitment_signed", bool, required=False,
-                                                             default=False),
-                                     today=clock.today(), actor=current_actor())
+    data = body(ApplyForLicence)
+    row = services.apply_for_licence(uscc=data.firm_uscc, mark_code=data.mark_code, product_models=data.product_models,
+                                     commitment_signed=data.commitment_signed, today=clock.today(),
+                                     actor=current_actor())
     return jsonify({"id": row.id, "status": row.status}), 201
 
 
@@ -101,52 +94,38 @@ def grant_licence(licence_id):
 @bp.post("/licences/<int:licence_id>/actions")
 @allow(*STAFF)
 def act_on_licence(licence_id):
-    data = json_body()
-    services.get_licence(licence_id, current_actor())
-    row = services.act_on_licence(licence_id, field(data, "action"), field(data, "reason"), clock.today(),
-                                  current_actor())
+    services.get_licence(licence_id, current_actor())  # an unknown licence is a 404 before a bad body's 422
+    data = body(LicenceAction)
+    row = services.act_on_licence(licence_id, data.action, data.reason, clock.today(), current_actor())
     return jsonify(licence_json(row))
 
 
 @bp.post("/licences/<int:licence_id>/payments")
 @allow(*STAFF)
 def record_payment(licence_id):
-    data = json_body()
     services.get_licence(licence_id, current_actor())
-    row = services.record_payment(licence_id, field(data, "year", int), field(data, "amount", (str, int)),
-                                  clock.today(), current_actor())
+    data = body(RecordPayment)
+    row = services.record_payment(licence_id, data.year, data.amount, clock.today(), current_actor())
     return jsonify({"id": row.id, "licence_id": row.licence_id, "year": row.year, "amount": row.amount,
                     "paid_on": row.paid_on.isoformat(), "licence_status": row.licence.status}), 201
 
 
-def _body(required: list[str], props: dict) -> dict:
-    return json_request(object_schema(required, props))
+def OPENAPI_SCHEMAS() -> dict:  # noqa: N802 (the name every API module gives its schemas)
+    """Built per document: a payment's latest year is next year by today's clock."""
+    return openapi_schemas(CreateMark, ApplyForLicence, LicenceAction, RecordPayment)
 
-
-_S = {"type": "string"}
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = path_parameter("id", {"type": "integer", "minimum": 1})
 OPENAPI_PATHS = {
     "/marks": {"post": {"summary": "Create a mark; `rules` overrides the usage-rule defaults by rule id",
-                        "requestBody": _body(["code", "alliance", "name", "type"], {
-                            "code": column_schema(Mark.code), "alliance": _S, "name": column_schema(Mark.name),
-                            "type": {"type": "string", "enum": ["collective", "certification"]},
-                            "registration_no": column_schema(Mark.registration_no), "standard": _S,
-                            "fee_per_year": {"type": "string", "description": "Decimal; omitted or null = free"},
-                            "validity_years": {"type": "integer"},
-                            "rules": {"type": "object", "example": {"X1": {"deadline_days": 60},
-                                                                   "E3": {"enabled": False}}}}),
+                        "requestBody": request_body(CreateMark),
                         "responses": {"201": json_response("the mark with every rule and its sentence"),
-                                      **error_responses(400, 401, 403, 409, 422)}}},
-    "/marks/{code}": {"get": {"summary": "A mark", "parameters": [
-        {"name": "code", "in": "path", "required": True, "schema": _S}],
-        "responses": {"200": json_response("the mark"), **error_responses(401, 403, 404)}}},
+                                      **error_responses(400, 401, 403, 404, 409, 422)}}},
+    "/marks/{code}": {"get": {"summary": "A mark", "parameters": [path_parameter("code")],
+                              "responses": {"200": json_response("the mark"), **error_responses(401, 403, 404)}}},
     "/licences": {"post": {"summary": "Apply for a licence (staff for a firm, or a firm user for itself)",
-                           "requestBody": _body(["firm_uscc", "mark_code", "product_models"], {
-                               "firm_uscc": _S, "mark_code": _S,
-                               "product_models": {"type": "array", "items": _S},
-                               "commitment_signed": {"type": "boolean"}}),
+                           "requestBody": request_body(ApplyForLicence),
                            "responses": {"201": json_response("{id, status: applied}"),
-                                         **error_responses(400, 401, 403, 409, 422)}}},
+                                         **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/licences/{id}": {"get": {"summary": "A licence with its decisions, certificate number and verify URL",
                                "parameters": [_ID],
                                "responses": {"200": json_response("{status, decisions: [{from, to, rule, reason, at}], "
@@ -157,17 +136,11 @@ OPENAPI_PATHS = {
                                       "responses": {"200": json_response("the licence"),
                                                     **error_responses(401, 403, 404, 409)}}},
     "/licences/{id}/actions": {"post": {"summary": "A staff action with a reason", "parameters": [_ID],
-                                        "requestBody": _body(["action", "reason"], {
-                                            "action": {"type": "string", "enum": [
-                                                "warn", "suspend", "reinstate", "revoke", "refused_sampling",
-                                                "misuse", "surrender", "refuse"]},
-                                            "reason": _S}),
+                                        "requestBody": request_body(LicenceAction),
                                         "responses": {"200": json_response("the licence"),
                                                       **error_responses(400, 401, 403, 404, 409, 422)}}},
     "/licences/{id}/payments": {"post": {"summary": "Record a fee payment (amount as a decimal string)",
-                                         "parameters": [_ID],
-                                         "requestBody": _body(["year", "amount"], {
-                                             "year": {"type": "integer"}, "amount": _S}),
+                                         "parameters": [_ID], "requestBody": request_body(RecordPayment),
                                          "responses": {"201": json_response("the payment"),
                                                        **error_responses(400, 401, 403, 404, 409, 422)}}},
 }

@@ -145,7 +145,7 @@ def _mark_standard(alliance: Alliance, standard_code: str | None):
         standard = db.session.execute(db.select(Standard).where(Standard.code == standard_code.strip())).scalar_one_or_none()
         # SPEC §2: a mark certifies one standard of its own alliance; another's is as if unknown.
         if standard is None or standard.alliance_id != alliance.id:
-            raise AppError(422, f"本联盟没有标准：{standard_code} / unknown standard of the alliance", field="standard")
+            raise AppError(404, f"本联盟没有标准：{standard_code} / unknown standard of the alliance", field="standard")
         return standard
     # Without a named standard, the alliance's own (first by code) applies.
     return db.session.execute(db.select(Standard).where(Standard.alliance_id == alliance.id)
@@ -244,19 +244,19 @@ def apply_for_licence(*, uscc: str, mark_code: str, product_models: list[str], c
     """File a licence application (by staff for a firm, or by the firm itself); status `applied`."""
     firm = find_firm(uscc)
     if firm is None:
-        raise AppError(422, f"企业不存在：{uscc} / unknown firm", field="firm_uscc")
+        raise AppError(404, f"企业不存在：{uscc} / unknown firm", field="firm_uscc")
     if actor is not None and actor.role == "firm" and actor.firm_id != firm.id:
         raise AppError(403, "企业用户只能为本企业申请 / a firm may apply only for itself", field="firm_uscc")
     mark = mark_for(mark_code, actor)  # another alliance's mark: as if it did not exist
     if mark is None:
-        raise AppError(422, f"标志不存在：{mark_code} / unknown mark", field="mark_code")
+        raise AppError(404, f"标志不存在：{mark_code} / unknown mark", field="mark_code")
     wanted = [str(m).strip() for m in product_models or [] if str(m).strip()]
     if not wanted:
         raise AppError(422, "许可范围至少包含一个产品型号 / product_models is empty", field="product_models")
     by_name = {m.model: m for m in firm.models}
     unknown = [m for m in wanted if m not in by_name]
     if unknown:
-        raise AppError(422, f"{firm.name} 没有型号：{'、'.join(unknown)} / unknown product models", field="product_models")
+        raise AppError(404, f"{firm.name} 没有型号：{'、'.join(unknown)} / unknown product models", field="product_models")
     existing = db.session.execute(db.select(Licence).where(
         Licence.firm_id == firm.id, Licence.mark_id == mark.id, Licence.status.in_(list(OPEN)))).scalars().first()
     if existing is not None:

@@ -144,17 +144,67 @@ def test_a_wrong_method_or_unknown_path_gets_json(app, client, world):
 
 # --- schemathesis ------------------------------------------------------------------------------
 
+def register_formats() -> None:
+    """Strategies for the named formats of the document: what JSON Schema cannot say, really valid."""
+    from datetime import date
+
+    import schemathesis
+    from hypothesis import strategies as st
+
+    from infra import clock
+    from parties.uscc import ALPHABET, check_character
+
+    schemathesis.openapi.format("uscc", st.text(ALPHABET, min_size=17, max_size=17).map(
+        lambda first17: first17 + check_character(first17)))
+    schemathesis.openapi.format("past-date", st.dates(min_value=date(2000, 1, 1), max_value=clock.today()).map(
+        date.isoformat))
+    schemathesis.openapi.format("standard-file", standard_files())
+
+
+def standard_files():
+    """YAML standard files (SPEC §7) that compliance/standard_file.py accepts: of the world's alliance or another."""
+    import yaml
+    from hypothesis import strategies as st
+
+    words = st.text(st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=30)
+    numeric = st.fixed_dictionaries({
+        "title": words, "category": st.sampled_from("ABC"), "kind": st.just("numeric"),
+        "comparator": st.sampled_from([">=", ">", "<=", "<", "=="]), "limit": st.integers(-10**6, 10**6).map(str),
+        "digits": st.integers(0, 3), "units": st.integers(1, 5),
+        "inspections": st.lists(st.sampled_from(["type", "surveillance", "factory"]), min_size=1, unique=True)})
+    boolean = st.fixed_dictionaries({"title": words, "category": st.sampled_from("ABC"), "kind": st.just("boolean"),
+                                     "expected": st.booleans()})
+    attribute = st.fixed_dictionaries({"title": words, "category": st.sampled_from("ABC"), "kind": st.just("attribute"),
+                                       "aql": st.sampled_from(["0.65", "1.0", "2.5", "4.0"]),
+                                       "level": st.sampled_from(["I", "II", "S-2"])})
+
+    def numbered(clauses):
+        return [{"number": f"5.{i}", **clause} for i, clause in enumerate(clauses, start=1)]
+
+    files = st.fixed_dictionaries({
+        "code": words.map(lambda w: f"Q/{w[:20]} 001"), "title": words,
+        "alliance": st.sampled_from(["ZSSJ", "NO-SUCH-ALLIANCE"]), "version": st.integers(1990, 2099).map(str),
+        "effective": st.dates().map(lambda d: d.isoformat()),
+        "verdict_rule": st.just({"pass_if_any": [{"A": 0, "B": 0, "C": 0}, {"A": 0, "B": 1, "C": 2}]}),
+        "clauses": st.lists(st.one_of(numeric, boolean, attribute), min_size=1, max_size=5).map(numbered)})
+    return files.map(lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
 def test_every_operation_of_the_openapi_document_survives_fuzzing(app, world):
+    """No 5xx, answers as documented, and no schema-valid request refused with 400/422 (positive_data_acceptance)."""
     import schemathesis
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                                   status_code_conformance)
+    from schemathesis.specs.openapi.checks import (content_type_conformance, positive_data_acceptance,
+                                                   response_schema_conformance, status_code_conformance)
+
+    register_formats()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # schemathesis' own imports, not ours
         schema = schemathesis.openapi.from_wsgi(PREFIX + "/openapi.json", app)
     headers = world["headers"]
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+              positive_data_acceptance]
     failures = []
     operations = 0
     for result in schema.get_all_operations():
@@ -169,7 +219,7 @@ def test_every_operation_of_the_openapi_document_survives_fuzzing(app, world):
             try:
                 case.validate_response(response, checks=checks, headers=headers)
             except (Exception, BaseExceptionGroup) as failure:  # collect them all, so one run names every broken operation
-                failures.append(f"{operation.method.upper()} {operation.path}: {failure!s:.400}")
+                failures.append(f"{operation.method.upper()} {operation.path}: {failure!s:.1500}")
             finally:
                 db.session.rollback()
 
