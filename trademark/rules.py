@@ -683,6 +683,32 @@ def last_surveillance(licence: LicenceFact, inspections: Iterable[InspectionFact
     return _latest_surveillance(_verdicts(_visible(licence, inspections, today, standard)))
 
 
+def surveillance_base(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date,
+                      standard: StandardFact | None = None) -> date | None:
+    """X4: the day the next surveillance is counted from, the later of the grant and the last surveillance.
+
+    What `surveillance_due` adds the months to; None before the grant.
+    """
+    if licence.granted_on is None:
+        return None
+    last = last_surveillance(licence, inspections, today, standard)
+    return last.sampled_on if last is not None and last.sampled_on >= licence.granted_on else licence.granted_on
+
+
+def first_unpaid_fee_due(licence: LicenceFact, payments: Iterable[PaymentFact]) -> date | None:
+    """E5/X6: the due day of the earliest year whose fee is not fully paid (every payment recorded counts).
+
+    None for a free mark or before the grant. Due days grow with the year, so no unpaid fee is due earlier.
+    """
+    if not licence.fee_per_year or licence.granted_on is None:  # no fee (a zero fee is none)
+        return None
+    payments = tuple(payments)
+    year = licence.granted_on.year
+    while paid_amount(payments, year, date.max) >= licence.fee_per_year:
+        year += 1
+    return fee_due_on(licence.granted_on, year)
+
+
 def _describe_inspection(i: InspectionFact) -> str:
     return (f"检验#{i.id}（型号{i.product_model}，{_d(i.sampled_on)}抽样，"
             f"依据{i.standard_version_label}版）")
