@@ -1057,9 +1057,9 @@ def _count(query) -> int:
     return db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar_one()
 
 
-def _surveillance_page(actor, marks: list[Mark], horizon: date) -> tuple[list[int], int]:
+def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = True) -> tuple[list[int], int]:
     """X4: the live licences whose next surveillance falls by `horizon` (by the stored base day): the
-    first QUEUE_ROWS ids of each mark and the number of them all."""
+    first QUEUE_ROWS ids of each mark (none unless `rows`) and the number of them all."""
     def due_by_horizon(mark):
         cut = _latest_base(ruleset_of(mark)["X4"]["months"], horizon)
         return db.and_(Licence.mark_id == mark.id, Licence.surveillance_base <= cut)
@@ -1068,6 +1068,8 @@ def _surveillance_page(actor, marks: list[Mark], horizon: date) -> tuple[list[in
         return [], 0
     live = licences_query(actor).where(Licence.status.in_(list(LIVE))).with_only_columns(Licence.id)
     total = _count(live.where(db.or_(*(due_by_horizon(m) for m in marks))))
+    if not rows:
+        return [], total
     # Within a mark the due day grows with the base day: the first rows of each mark, merged, are the soonest.
     ids: list[int] = []
     for mark in marks:
@@ -1076,15 +1078,29 @@ def _surveillance_page(actor, marks: list[Mark], horizon: date) -> tuple[list[in
     return ids, total
 
 
-def _fees_page(actor, horizon: date) -> tuple[list[int], int]:
+def _fees_page(actor, horizon: date, rows: bool = True) -> tuple[list[int], int]:
     """X6/E5: the live licences with a fee not fully paid that falls due by `horizon`, the longest owed first."""
     owing = (licences_query(actor).where(Licence.status.in_(list(LIVE)), Licence.fee_due_on <= horizon)
              .with_only_columns(Licence.id))
-    ids = db.session.execute(owing.order_by(Licence.fee_due_on, Licence.id).limit(QUEUE_ROWS)).scalars().all()
+    ids = db.session.execute(owing.order_by(Licence.fee_due_on, Licence.id).limit(QUEUE_ROWS)).scalars().all() \
+        if rows else []
     return ids, _count(owing)
 
 
-def _retests_page(actor, today: date) -> tuple[list, int]:
+def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, int]:
+    """How much waits in each staff queue (the totals of work_queues), counted without loading a row."""
+    horizon = today + timedelta(days=horizon_days)
+    marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
+    return {
+        "applications": _count(licences_query(actor, LicenceStatus.APPLIED).with_only_columns(Licence.id)),
+        "suspensions": _count(licences_query(actor, LicenceStatus.SUSPENDED).with_only_columns(Licence.id)),
+        "surveillance": _surveillance_page(actor, marks, horizon, rows=False)[1],
+        "retests": _retests_page(actor, today, rows=False)[1],
+        "fees": _fees_page(actor, horizon, rows=False)[1],
+    }
+
+
+def _retests_page(actor, today: date, rows: bool = True) -> tuple[list, int]:
     """X2: the warnings of the last weeks (older ones the daily sweep has judged) whose failed inspection
     has not led to an X2 suspension, on live licences; the first by deadline and the number of them all."""
     suspension = db.aliased(Decision)
@@ -1096,8 +1112,8 @@ def _retests_page(actor, today: date) -> tuple[list, int]:
                      ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == "X2",
                                         suspension.kind == "suspend", suspension.effective_on >= Decision.effective_on,
                                         db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text))))
-    rows = db.session.execute(warned.order_by(Decision.deadline, Decision.id).limit(QUEUE_ROWS)).all()
-    return rows, _count(warned)
+    shown = db.session.execute(warned.order_by(Decision.deadline, Decision.id).limit(QUEUE_ROWS)).all() if rows else []
+    return shown, _count(warned)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory

@@ -76,3 +76,16 @@ def test_the_retest_queue_holds_the_pending_warnings_of_live_licences_and_counts
     assert queues.retests.total == len(pending)
     assert len(queues.retests.items) == 4
     assert {(d.licence.id, d.evidence[0]) for d in queues.retests.items} <= set(pending)
+
+
+def test_the_home_pages_counts_are_the_queues_totals(app):
+    make_lock_world()
+    make_mark(fee="1000.00")
+    today = date.today()
+    bulk_licences(30, today=today - timedelta(days=290))
+    bulk_licences(30, today=today)
+    q = services.work_queues(today)
+    counts = services.queue_counts(today)
+    assert counts == {"applications": q.applications.total, "suspensions": q.suspensions.total,
+                      "surveillance": q.surveillance.total, "retests": q.retests.total, "fees": q.fees.total}
+    assert all(counts.values())
