@@ -540,11 +540,13 @@ def keep_due_dates(licence: Licence, values: tuple[date | None, date | None]) ->
 
 
 def refresh_due_dates(query, batch_size: int = 1000) -> int:
-    """Recompute the stored due dates of the licences of `query` in batches (facts for many); return how many changed."""
+    """Recompute the stored due dates of the licences of `query` in batches (facts for many); return how many changed.
+
+    Each batch is locked and read fresh first, as every writer of these rows does (in id order, as the sweep).
+    """
     last_id, changed = 0, 0
     while True:
-        rows = db.session.execute(licences_with_facts(query.where(Licence.id > last_id).order_by(Licence.id)
-                                                      .limit(batch_size), models=False)).unique().scalars().all()
+        rows = lock_rows(query.where(Licence.id > last_id).order_by(Licence.id).limit(batch_size))
         if not rows:
             return changed
         last_id = rows[-1].id
