@@ -89,6 +89,9 @@ class Licence(db.Model):
         # In the queues' order, with what they filter by after it (an index-only count once vacuumed).
         Index("ix_licences_surveillance_base", "mark_id", "surveillance_base", "id", "status"),
         Index("ix_licences_fee_due_on", "fee_due_on", "id", "mark_id", "status"),
+        # The applications and suspensions queues: one status, oldest first.
+        Index("ix_licences_status_applied_on", "status", "applied_on", "id"),
+        Index("ix_licences_status_suspended_on", "status", "suspended_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -228,6 +228,14 @@ class RuleSet:
     """The usage-rule parameters of one mark: ``(rule, field, value)`` for every rule."""
 
     values: tuple[tuple[str, str, bool | int], ...]
+    # Each rule's parameters, read-only, built once (the sweep asks for them a few times per licence).
+    _by_rule: Mapping[str, Mapping[str, bool | int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        table: dict[str, dict[str, bool | int]] = {}
+        for rule, name, value in self.values:
+            table.setdefault(rule, {})[name] = value
+        object.__setattr__(self, "_by_rule", {rule: MappingProxyType(params) for rule, params in table.items()})
 
     @classmethod
     def default(cls) -> RuleSet:
@@ -272,10 +280,7 @@ class RuleSet:
                          for rule in RULE_IDS for name, value in table[rule].items()))
 
     def __getitem__(self, rule: str) -> Mapping[str, bool | int]:
-        params = {name: value for r, name, value in self.values if r == rule}
-        if not params:
-            raise KeyError(rule)
-        return MappingProxyType(params)
+        return self._by_rule[rule]  # KeyError for an unknown rule
 
     def enabled(self, rule: str) -> bool:
         """Tell whether a rule is switched on."""

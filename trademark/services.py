@@ -671,8 +671,8 @@ def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision
     actions = rules.evaluate(f.licence, f.membership, f.inspections, f.payments, f.events, f.standard,
                              f.ruleset, today)
     stored = [_store(licence, a, today, actor) for a in actions]
-    if stored:
-        db.session.flush()
+    if stored and prefetched is None:
+        db.session.flush()  # the sweep flushes its batch at once: one audit append, not one per licence
     return stored
 
 
@@ -945,10 +945,7 @@ def deadlines(licence: Licence, today: date, f: Facts | None = None) -> list[Dea
             since = min(c.since for c in causes)
             out.append(Deadline(licence, f"暂停满{f.ruleset['X7']['months']}个月仍未恢复将撤销",
                                 rules.add_months(since, f.ruleset["X7"]["months"]), "X7"))
-    for w in rules.pending_warnings(f.licence, today):
-        if w.deadline:
-            out.append(Deadline(licence, f"检验#{w.inspection_id}不合格：复检期限", w.deadline, "X2",
-                                (w.inspection_id,)))
+    out += _retest_deadlines(licence, today, f)
     due = surveillance_due(licence, today, f)
     if due and f.ruleset.enabled("X4"):
         out.append(Deadline(licence, "监督抽查到期（含宽限期截止）", due[1], "X4", (due[2],) if due[2] else ()))
@@ -959,6 +956,12 @@ def deadlines(licence: Licence, today: date, f: Facts | None = None) -> list[Dea
     if licence.expires_on:
         out.append(Deadline(licence, "许可有效期届满", licence.expires_on, "X9"))
     return sorted(out, key=lambda d: d.on)
+
+
+def _retest_deadlines(licence: Licence, today: date, f: Facts) -> list[Deadline]:
+    """X2: each failed inspection's retest deadline not yet followed by a suspension."""
+    return [Deadline(licence, f"检验#{w.inspection_id}不合格：复检期限", w.deadline, "X2", (w.inspection_id,))
+            for w in rules.pending_warnings(f.licence, today) if w.deadline]
 
 
 @dataclass
@@ -1032,8 +1035,8 @@ def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
     for w in warnings:
         licence = shown.get(w.licence_id)
         if licence is not None:
-            retests += [d for d in deadlines(licence, today, facts[licence.id])
-                        if d.rule == "X2" and d.evidence[:1] == tuple(w.evidence or ())[:1]]
+            retests += [d for d in _retest_deadlines(licence, today, facts[licence.id])
+                        if d.evidence[:1] == tuple(w.evidence or ())[:1]]
     fees = _fees_for([shown[i] for i in fee_ids if i in shown], today, horizon_days,
                      {i: facts[i].payments for i in fee_ids if i in facts})
     open_retests = paginate(visible_inspections(db.select(Inspection).options(selectinload(Inspection.firm)).where(

@@ -1,5 +1,5 @@
 """licences: what the work queues sort and filter by (X4's base day, the first unpaid fee's due day),
-indexed; decisions and inspections: indexes for the retest queues
+indexed, and the queues' orders; decisions and inspections: indexes for the retest queues
 
 Revision ID: 0007_licence_due_dates
 Revises: 0006_inspection_void
@@ -62,6 +62,8 @@ def upgrade():
         batch.add_column(sa.Column("fee_due_on", sa.Date(), nullable=True))
         batch.create_index("ix_licences_surveillance_base", ["mark_id", "surveillance_base", "id", "status"])
         batch.create_index("ix_licences_fee_due_on", ["fee_due_on", "id", "mark_id", "status"])
+        batch.create_index("ix_licences_status_applied_on", ["status", "applied_on", "id"])
+        batch.create_index("ix_licences_status_suspended_on", ["status", "suspended_on", "id"])
     op.create_index("ix_decisions_rule_deadline", "decisions", ["rule", "deadline"])
     op.create_index("ix_inspections_type_status", "inspections", ["type", "status"])
     bind = op.get_bind()
@@ -79,6 +81,8 @@ def downgrade():
     op.drop_index("ix_inspections_type_status", table_name="inspections")
     op.drop_index("ix_decisions_rule_deadline", table_name="decisions")
     with op.batch_alter_table("licences") as batch:
+        batch.drop_index("ix_licences_status_suspended_on")
+        batch.drop_index("ix_licences_status_applied_on")
         batch.drop_index("ix_licences_fee_due_on")
         batch.drop_index("ix_licences_surveillance_base")
         batch.drop_column("fee_due_on")
