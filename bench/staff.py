@@ -10,8 +10,9 @@ licence, surveillance inspections for most — one in seven failed with its X2 w
 payments for most years); then
 - the pure rules alone: `rules.evaluate` over every live licence's facts, already in memory;
 - the sweep: `services.sweep` (what `flask sweep` runs) in a fresh child process: its wall time
-  without the app's start-up, and the process's RSS before and at its peak; then a second run
-  that must store nothing (idempotent);
+  without the app's start-up, and the process's RSS before and at its peak, with how many
+  licences' stored queue days it had to repair (the seeded ones are what the rules derive, so 0);
+  then a second run that must store nothing (idempotent);
 - /queues, /licences, /inspections and the firm portal through the app in this process (the
   Flask test client, no network): median and p95 of --requests requests each.
 """
