@@ -88,6 +88,7 @@ def seed(licences: int, today: date) -> dict:
         lics.append({"id": lid, "number": number, "firm_id": fid, "mark_id": mark.id, "status":
                      "suspended" if suspended else "active", "commitment_signed": True, "applied_on": today,
                      "granted_on": today, "expires_on": expires, "suspended_on": today if suspended else None,
+                     "surveillance_base": today, "fee_due_on": today if mark.fee_per_year else None,
                      "created_at": now})
         links.append({"licence_id": lid, "product_model_id": mid})
         token = sign_token(Claims(1, kid, number, uscc, today, expires), key)

@@ -2,7 +2,7 @@
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, false as sa_false, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, false as sa_false, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
@@ -65,6 +65,8 @@ class Inspection(db.Model):
     """One sampling inspection; verified rows never change, a correction is a new revision."""
 
     __tablename__ = "inspections"
+    # The staff queue of open retests reads them by type and status (trademark.services.work_queues).
+    __table_args__ = (Index("ix_inspections_type_status", "type", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(16))  # type | surveillance | retest | market | factory

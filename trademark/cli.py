@@ -38,6 +38,8 @@ def sweep(today, batch_size):
     audit.write_checkpoint()  # after the sweep's commits: the signed head covers what it decided
     click.echo(f"sweep {day.isoformat()}: {report.licences} licences, {report.memberships} expelled memberships "
                f"checked, {report.decisions} decisions")
+    if report.repaired:  # a write that missed them: the queues read these stored days
+        click.echo(f"  stored due dates repaired: {report.repaired} licences")
     for key, n in sorted(report.by_rule.items()):
         click.echo(f"  {key}: {n}")
     for code, (left, why) in sorted(report.skipped.items()):

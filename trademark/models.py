@@ -25,6 +25,8 @@ class Decision(db.Model):
     """An append-only record of a status change (or a warning) of a licence or a membership."""
 
     __tablename__ = "decisions"
+    # The retest queue reads the recent X2 warnings by deadline (services.work_queues).
+    __table_args__ = (Index("ix_decisions_rule_deadline", "rule", "deadline"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     licence_id: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), index=True)
@@ -83,6 +85,13 @@ class Licence(db.Model):
     __table_args__ = (
         Index("uq_licences_open_firm_mark", "firm_id", "mark_id", unique=True,
               postgresql_where=text(OPEN_STATUS_SQL), sqlite_where=text(OPEN_STATUS_SQL)),
+        # The work queues read a page of these in order (services.work_queues), never every licence.
+        # In the queues' order, with what they filter by after it (an index-only count once vacuumed).
+        Index("ix_licences_surveillance_base", "mark_id", "surveillance_base", "id", "status"),
+        Index("ix_licences_fee_due_on", "fee_due_on", "id", "mark_id", "status"),
+        # The applications and suspensions queues: one status, oldest first.
+        Index("ix_licences_status_applied_on", "status", "applied_on", "id"),
+        Index("ix_licences_status_suspended_on", "status", "suspended_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +106,12 @@ class Licence(db.Model):
     expires_on: Mapped[date | None]
     suspended_on: Mapped[date | None]
     ended_on: Mapped[date | None]
+    # What the queues sort and filter by, as the rules derive it from the facts (services.due_dates):
+    # X4's base day (the later of the grant and the last counted surveillance) and the due day of the
+    # first fee not fully paid. Kept by every write that changes them, repaired by the daily sweep;
+    # None while the licence is not live.
+    surveillance_base: Mapped[date | None]
+    fee_due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     firm = relationship(Firm)

@@ -228,6 +228,14 @@ class RuleSet:
     """The usage-rule parameters of one mark: ``(rule, field, value)`` for every rule."""
 
     values: tuple[tuple[str, str, bool | int], ...]
+    # Each rule's parameters, read-only, built once (the sweep asks for them a few times per licence).
+    _by_rule: Mapping[str, Mapping[str, bool | int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        table: dict[str, dict[str, bool | int]] = {}
+        for rule, name, value in self.values:
+            table.setdefault(rule, {})[name] = value
+        object.__setattr__(self, "_by_rule", {rule: MappingProxyType(params) for rule, params in table.items()})
 
     @classmethod
     def default(cls) -> RuleSet:
@@ -272,10 +280,7 @@ class RuleSet:
                          for rule in RULE_IDS for name, value in table[rule].items()))
 
     def __getitem__(self, rule: str) -> Mapping[str, bool | int]:
-        params = {name: value for r, name, value in self.values if r == rule}
-        if not params:
-            raise KeyError(rule)
-        return MappingProxyType(params)
+        return self._by_rule[rule]  # KeyError for an unknown rule
 
     def enabled(self, rule: str) -> bool:
         """Tell whether a rule is switched on."""
@@ -681,6 +686,32 @@ def last_surveillance(licence: LicenceFact, inspections: Iterable[InspectionFact
     Give the mark's ``standard`` so that inspections against another standard are left out.
     """
     return _latest_surveillance(_verdicts(_visible(licence, inspections, today, standard)))
+
+
+def surveillance_base(licence: LicenceFact, inspections: Iterable[InspectionFact], today: date,
+                      standard: StandardFact | None = None) -> date | None:
+    """X4: the day the next surveillance is counted from, the later of the grant and the last surveillance.
+
+    What `surveillance_due` adds the months to; None before the grant.
+    """
+    if licence.granted_on is None:
+        return None
+    last = last_surveillance(licence, inspections, today, standard)
+    return last.sampled_on if last is not None and last.sampled_on >= licence.granted_on else licence.granted_on
+
+
+def first_unpaid_fee_due(licence: LicenceFact, payments: Iterable[PaymentFact]) -> date | None:
+    """E5/X6: the due day of the earliest year whose fee is not fully paid (every payment recorded counts).
+
+    None for a free mark or before the grant. Due days grow with the year, so no unpaid fee is due earlier.
+    """
+    if not licence.fee_per_year or licence.granted_on is None:  # no fee (a zero fee is none)
+        return None
+    payments = tuple(payments)
+    year = licence.granted_on.year
+    while paid_amount(payments, year, date.max) >= licence.fee_per_year:
+        year += 1
+    return fee_due_on(licence.granted_on, year)
 
 
 def _describe_inspection(i: InspectionFact) -> str:

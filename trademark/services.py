@@ -1,7 +1,7 @@
 """Marks and licences: application, entry (E1–E5), grant, staff actions, the exit rules, fees and queues."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -184,6 +184,7 @@ def update_mark(mark_id: int, *, name: str, type: str, registration_no: str | No
                 actor=None) -> Mark:
     """Change a mark's particulars, fee, validity, rules and (optionally) image; commit once."""
     mark = get_mark(mark_id, actor)
+    before = (mark.fee_per_year, mark.standard_id)
     mark.name = required_text("name", name, "标志名称", 100)
     if type not in set(MarkType):
         raise AppError(422, "标志类型无效 / type is invalid", field="type")
@@ -196,6 +197,10 @@ def update_mark(mark_id: int, *, name: str, type: str, registration_no: str | No
         mark.rules = check_rules(rules_overrides)
     if image:
         mark.image, mark.image_type = check_mark_image(image)
+    db.session.flush()
+    if (mark.fee_per_year, mark.standard_id) != before:
+        # The fee decides which years are paid, the standard which surveillance counts: every live licence's due dates.
+        refresh_due_dates(db.select(Licence).where(Licence.mark_id == mark.id, Licence.status.in_(list(LIVE))))
     return mark
 
 
@@ -514,6 +519,42 @@ def entry_check(licence: Licence, today: date, f: Facts | None = None) -> list[r
     return rules.check_entry(f.licence, f.membership, f.inspections, f.payments, f.standard, f.ruleset, today)
 
 
+# --- what the queues sort by, stored on the licence ---------------------------------------------
+
+
+def due_dates(f: Facts) -> tuple[date | None, date | None]:
+    """Return (X4's base day, the first unpaid fee's due day) as the rules derive them; None unless live."""
+    if f.licence.status not in LIVE:
+        return None, None
+    # Every verified inspection counts (date.max): the stored day does not depend on when it was computed.
+    return (rules.surveillance_base(f.licence, f.inspections, date.max, f.standard),
+            rules.first_unpaid_fee_due(f.licence, f.payments))
+
+
+def keep_due_dates(licence: Licence, values: tuple[date | None, date | None]) -> bool:
+    """Store the licence's due dates (Licence.surveillance_base, fee_due_on); tell whether they changed."""
+    if (licence.surveillance_base, licence.fee_due_on) == values:
+        return False
+    licence.surveillance_base, licence.fee_due_on = values
+    return True
+
+
+def refresh_due_dates(query, batch_size: int = 1000) -> int:
+    """Recompute the stored due dates of the licences of `query` in batches (facts for many); return how many changed.
+
+    Each batch is locked and read fresh first, as every writer of these rows does (in id order, as the sweep).
+    """
+    last_id, changed = 0, 0
+    while True:
+        rows = lock_rows(query.where(Licence.id > last_id).order_by(Licence.id).limit(batch_size))
+        if not rows:
+            return changed
+        last_id = rows[-1].id
+        facts = facts_for_many(load_scope_models(rows))
+        changed += sum(keep_due_dates(lic, due_dates(facts[lic.id])) for lic in rows)
+        db.session.flush()
+
+
 def _store(licence: Licence, action: rules.Action, today: date, actor=None) -> Decision:
     """Store one engine action as a Decision and move the licence to its new status."""
     previous = licence.status
@@ -527,6 +568,8 @@ def _store(licence: Licence, action: rules.Action, today: date, actor=None) -> D
         licence.suspended_on = None
     elif action.to_status in rules.FINAL_STATUSES:
         licence.ended_on = today
+    if action.to_status not in LIVE:
+        keep_due_dates(licence, (None, None))  # off the queues: nothing more is due
     return decision
 
 
@@ -548,6 +591,7 @@ def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     current = f.standard.current(today) if f.standard else None
     licence.version_id = current.id if current else None
     licence.number = f"{licence.mark.code}-{today.year}-{licence.id:05d}"
+    keep_due_dates(licence, due_dates(replace(f, licence=replace(f.licence, status=licence.status, granted_on=today))))
     db.session.flush()
     publish(LicenceGranted(licence.id, today))
     return licence
@@ -621,11 +665,14 @@ def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision
     if licence is None or licence.status not in LIVE:
         return []
     f = f or facts_for(licence)
+    # The stored due dates follow the facts (a verified inspection, a payment); the sweep repairs any drift.
+    if keep_due_dates(licence, due_dates(f)) and prefetched is not None:
+        db.session.info[_BATCH]["repaired"] += 1
     actions = rules.evaluate(f.licence, f.membership, f.inspections, f.payments, f.events, f.standard,
                              f.ruleset, today)
     stored = [_store(licence, a, today, actor) for a in actions]
-    if stored:
-        db.session.flush()
+    if stored and prefetched is None:
+        db.session.flush()  # the sweep flushes its batch at once: one audit append, not one per licence
     return stored
 
 
@@ -645,6 +692,7 @@ class SweepReport:
     licences: int = 0
     memberships: int = 0
     decisions: int = 0
+    repaired: int = 0  # licences whose stored due dates differed from the facts
     by_rule: dict = field(default_factory=dict)  # "X4 suspend" → count
     skipped: dict = field(default_factory=dict)  # mark code → (licences not judged, why)
 
@@ -706,11 +754,13 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
             if not batch:
                 break
             last_id = batch[-1].id
-            db.session.info[_BATCH] = {"ids": [licence.id for licence in batch], "licences": None, "facts": None}
+            db.session.info[_BATCH] = {"ids": [licence.id for licence in batch], "licences": None, "facts": None,
+                                       "repaired": 0}
             try:
                 for licence in batch:
                     for decision in evaluate_licence(licence, today):  # locks and re-reads it first
                         stored(decision)
+                report.repaired += db.session.info[_BATCH]["repaired"]
             finally:
                 db.session.info.pop(_BATCH, None)
             report.licences += len(batch)
@@ -851,8 +901,8 @@ def _owing(today: date, horizon_days: int, firm_id: int | None = None):
     return query.where(fully_paid < last_year - granted_year + 1)
 
 
-def _fees_for(rows: list[Licence], today: date, horizon_days: int) -> list[FeeDue]:
-    payments = _payments_of([r.id for r in rows])
+def _fees_for(rows: list[Licence], today: date, horizon_days: int, payments=None) -> list[FeeDue]:
+    payments = _payments_of([r.id for r in rows]) if payments is None else payments
     rulesets = {lic.mark_id: ruleset_of(lic.mark) for lic in rows}
     out = [fee for licence in rows
            for fee in _fees_of(licence, today, horizon_days, payments[licence.id], rulesets[licence.mark_id])]
@@ -864,17 +914,6 @@ def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) ->
     rows = db.session.execute(licences_with_facts(_owing(today, horizon_days, firm_id).order_by(Licence.id),
                                                   models=False)).unique().scalars().all()
     return _fees_for(rows, today, horizon_days)
-
-
-def fees_queue(today: date, horizon_days: int, per_page: int, actor=None):
-    """Return the first fees owed (oldest grants first) with the number of licences that owe."""
-    from infra.pagination import Page
-
-    owing = visible_licences(_owing(today, horizon_days), actor)
-    total = db.session.execute(db.select(db.func.count()).select_from(owing.subquery())).scalar_one()
-    rows = db.session.execute(licences_with_facts(owing.order_by(Licence.granted_on, Licence.id).limit(per_page),
-                                                  models=False)).unique().scalars().all()
-    return Page(_fees_for(rows, today, horizon_days), total, 1, per_page)
 
 
 def _payments_of(licence_ids: list[int]) -> dict[int, list[rules.PaymentFact]]:
@@ -905,7 +944,7 @@ def surveillance_due(licence: Licence, today: date, f: Facts | None = None) -> t
     if licence.granted_on is None or licence.status not in LIVE:
         return None
     f = f or facts_for(licence)
-    last = rules.last_surveillance(f.licence, f.inspections, today)
+    last = rules.last_surveillance(f.licence, f.inspections, today, f.standard)  # as X4 counts it
     params = f.ruleset["X4"]
     due, grace_end = rules.surveillance_due(licence.granted_on, last, params["months"], params["grace_days"])
     counted = last is not None and last.sampled_on >= licence.granted_on  # else it counts from the grant
@@ -928,10 +967,7 @@ def deadlines(licence: Licence, today: date, f: Facts | None = None) -> list[Dea
             since = min(c.since for c in causes)
             out.append(Deadline(licence, f"暂停满{f.ruleset['X7']['months']}个月仍未恢复将撤销",
                                 rules.add_months(since, f.ruleset["X7"]["months"]), "X7"))
-    for w in rules.pending_warnings(f.licence, today):
-        if w.deadline:
-            out.append(Deadline(licence, f"检验#{w.inspection_id}不合格：复检期限", w.deadline, "X2",
-                                (w.inspection_id,)))
+    out += _retest_deadlines(licence, today, f)
     due = surveillance_due(licence, today, f)
     if due and f.ruleset.enabled("X4"):
         out.append(Deadline(licence, "监督抽查到期（含宽限期截止）", due[1], "X4", (due[2],) if due[2] else ()))
@@ -942,6 +978,12 @@ def deadlines(licence: Licence, today: date, f: Facts | None = None) -> list[Dea
     if licence.expires_on:
         out.append(Deadline(licence, "许可有效期届满", licence.expires_on, "X9"))
     return sorted(out, key=lambda d: d.on)
+
+
+def _retest_deadlines(licence: Licence, today: date, f: Facts) -> list[Deadline]:
+    """X2: each failed inspection's retest deadline not yet followed by a suspension."""
+    return [Deadline(licence, f"检验#{w.inspection_id}不合格：复检期限", w.deadline, "X2", (w.inspection_id,))
+            for w in rules.pending_warnings(f.licence, today) if w.deadline]
 
 
 @dataclass
@@ -975,10 +1017,11 @@ QUEUE_ROWS = 50  # each queue shows its first rows and its total; the full lists
 def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
     """Return the staff work queues: applications, suspensions, surveillance, retests, fees.
 
-    A constant number of queries whatever the number of licences: the applications and
-    suspensions are pages of SQL; the other queues are judged from facts loaded in a few IN queries.
+    A constant number of queries whatever the number of licences: each queue is a count and a page
+    of rows read by index (the surveillance and fee queues by the due dates stored on the licence),
+    and the exact facts are loaded only for the rows shown.
     """
-    from infra.pagination import ListArgs, paginate
+    from infra.pagination import ListArgs, Page, paginate
 
     first = ListArgs(per_page=QUEUE_ROWS)
     by_applied = {"applied": (Licence.applied_on, Licence.id)}
@@ -986,50 +1029,47 @@ def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
                        "applied", unique=True)
     suspended = paginate(licences_with_facts(licences_query(actor, LicenceStatus.SUSPENDED)), first,
                          {"suspended": (Licence.suspended_on, Licence.id)}, "suspended", unique=True)
-    page_facts = facts_for_many(applied.items + suspended.items)
-    applied.items = [(lic, entry_check(lic, today, page_facts[lic.id])) for lic in applied.items]
+    horizon = today + timedelta(days=horizon_days)
+    marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
+    surveillance_ids, surveillance_total = _surveillance_page(actor, marks, horizon)
+    fee_ids, fees_total = _fees_page(actor, horizon)
+    warnings, retests_total = _retests_page(actor, today)
+    # One load of rows and facts for every licence any queue shows.
+    ids = set(surveillance_ids) | set(fee_ids) | {w.licence_id for w in warnings}
+    shown = {lic.id: lic for lic in load_scope_models(db.session.execute(licences_with_facts(
+        db.select(Licence).where(Licence.id.in_(sorted(ids))), models=False)).unique().scalars().all())} if ids else {}
+    facts = facts_for_many(applied.items + suspended.items + list(shown.values()))
+    applied.items = [(lic, entry_check(lic, today, facts[lic.id])) for lic in applied.items]
     rows = []
     for licence in suspended.items:
-        f = page_facts[licence.id]
+        f = facts[licence.id]
         causes = [d for d in f.decisions if d.kind == "suspend"]
         rows.append((licence, causes[-1] if causes else None,
                      [d for d in deadlines(licence, today, f) if d.rule in ("X1", "X7")]))
     suspended.items = rows
-    horizon = today + timedelta(days=horizon_days)
-    surveillance = _surveillance_queue(actor, today, horizon)
-    # X2: the retest deadlines come from warnings of the last weeks (older ones the daily sweep has judged).
-    warned = db.select(Decision.licence_id).where(Decision.rule == "X2", Decision.kind == "warn",
-                                                  Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS))
-    candidates = load_scope_models(db.session.execute(licences_with_facts(
-        licences_query(actor).where(Licence.status.in_(list(LIVE)), Licence.id.in_(warned)), models=False)
-        .order_by(Licence.id)).unique().scalars().all())
-    facts = facts_for_many(candidates)
-    retests = [d for licence in candidates for d in deadlines(licence, today, facts[licence.id]) if d.rule == "X2"]
-    open_retests = list(db.session.execute(visible_inspections(db.select(Inspection).options(
-        selectinload(Inspection.firm)).where(
-        Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED]))
-        .order_by(Inspection.id), actor)).scalars())
-    return Queues(applied, suspended, surveillance, sorted(retests, key=lambda d: d.on),
-                  fees_queue(today, horizon_days, QUEUE_ROWS, actor=actor), open_retests)
+    surveillance = []
+    for licence in (shown[i] for i in surveillance_ids if i in shown):
+        due = surveillance_due(licence, today, facts[licence.id])
+        if due and due[0] <= horizon:  # the exact day; a stored day out of date is left out until repaired
+            surveillance.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
+    surveillance.sort(key=lambda r: (r.due, r.firm.name))
+    retests = []
+    for w in warnings:
+        licence = shown.get(w.licence_id)
+        if licence is not None:
+            retests += [d for d in _retest_deadlines(licence, today, facts[licence.id])
+                        if d.evidence[:1] == tuple(w.evidence or ())[:1]]
+    fees = _fees_for([shown[i] for i in fee_ids if i in shown], today, horizon_days,
+                     {i: facts[i].payments for i in fee_ids if i in facts})
+    open_retests = paginate(visible_inspections(db.select(Inspection).options(selectinload(Inspection.firm)).where(
+        Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED])),
+        actor), first, {"id": (Inspection.id,)}, "id")
+    return Queues(applied, suspended, Page(surveillance[:QUEUE_ROWS], surveillance_total, 1, QUEUE_ROWS),
+                  Page(sorted(retests, key=lambda d: d.on), retests_total, 1, QUEUE_ROWS),
+                  Page(fees, fees_total, 1, QUEUE_ROWS), open_retests)
 
 
 RETEST_WINDOW_DAYS = 30
-
-
-def _last_surveillance_sampled(today: date):
-    """SQL for X4's last surveillance of a licence, as rules.last_surveillance counts it (correlated)."""
-    from compliance.models import StandardVersion
-    from trademark.models import licence_models as lm
-
-    return (db.select(db.func.max(Inspection.sampled_on))
-            .join(lm, lm.c.product_model_id == Inspection.product_model_id)
-            .join(StandardVersion, StandardVersion.id == Inspection.version_id)
-            .where(lm.c.licence_id == Licence.id, Inspection.firm_id == Licence.firm_id,
-                   Inspection.status == InspectionStatus.VERIFIED, Inspection.outcome.in_(["pass", "fail"]),
-                   Inspection.type.in_(["surveillance", "market"]), Inspection.verified_on <= today,
-                   StandardVersion.status != VersionStatus.DRAFT,
-                   db.or_(Mark.standard_id.is_(None), StandardVersion.standard_id == Mark.standard_id))
-            .correlate(Licence, Mark).scalar_subquery())
 
 
 def _latest_base(months: int, horizon: date) -> date:
@@ -1040,41 +1080,67 @@ def _latest_base(months: int, horizon: date) -> date:
     return day
 
 
-def _surveillance_queue(actor, today: date, horizon: date):
-    """X4: live licences whose next surveillance falls by `horizon`, soonest first; counted and cut in SQL."""
-    from infra.pagination import Page
+def _count(query) -> int:
+    return db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar_one()
 
-    marks = db.session.execute(db.select(Mark)).scalars().all()
-    if not marks:
-        return Page([], 0, 1, QUEUE_ROWS)
-    # The last surveillance once per licence (a materialized CTE), then the base day beside it.
-    live = (licences_query(actor).join(Mark, Licence.mark_id == Mark.id)
-            .where(Licence.status.in_(list(LIVE)), Licence.granted_on.is_not(None))
-            .with_only_columns(Licence.id, Licence.mark_id, Licence.granted_on,
-                               _last_surveillance_sampled(today).label("last"))
-            .cte("live_surveillance").prefix_with("MATERIALIZED"))
-    base = db.case((live.c.last > live.c.granted_on, live.c.last), else_=live.c.granted_on)
 
+def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = True) -> tuple[list[int], int]:
+    """X4: the live licences whose next surveillance falls by `horizon` (by the stored base day): the
+    first QUEUE_ROWS ids of each mark (none unless `rows`) and the number of them all."""
     def due_by_horizon(mark):
-        return db.and_(live.c.mark_id == mark.id, base <= _latest_base(ruleset_of(mark)["X4"]["months"], horizon))
+        cut = _latest_base(ruleset_of(mark)["X4"]["months"], horizon)
+        return db.and_(Licence.mark_id == mark.id, Licence.surveillance_base <= cut)
 
-    due = db.or_(*(due_by_horizon(m) for m in marks))
-    total = db.session.execute(db.select(db.func.count()).select_from(live).where(due)).scalar_one()
+    if not marks:
+        return [], 0
+    live = licences_query(actor).where(Licence.status.in_(list(LIVE))).with_only_columns(Licence.id)
+    total = _count(live.where(db.or_(*(due_by_horizon(m) for m in marks))))
+    if not rows:
+        return [], total
     # Within a mark the due day grows with the base day: the first rows of each mark, merged, are the soonest.
     ids: list[int] = []
     for mark in marks:
-        ids += db.session.execute(db.select(live.c.id).where(due_by_horizon(mark))
-                                  .order_by(base, live.c.id).limit(QUEUE_ROWS)).scalars().all()
-    shown = db.session.execute(licences_with_facts(db.select(Licence).where(Licence.id.in_(ids)), models=False)
-                               ).unique().scalars().all() if ids else []
-    facts = facts_for_many(load_scope_models(shown))
-    rows = []
-    for licence in shown:
-        due = surveillance_due(licence, today, facts[licence.id])
-        if due and due[0] <= horizon:
-            rows.append(SurveillanceRow(licence.firm, licence, list(licence.models), due[0], due[1], due[2]))
-    rows.sort(key=lambda r: (r.due, r.firm.name))
-    return Page(rows[:QUEUE_ROWS], total, 1, QUEUE_ROWS)
+        ids += db.session.execute(live.where(due_by_horizon(mark)).order_by(Licence.surveillance_base, Licence.id)
+                                  .limit(QUEUE_ROWS)).scalars().all()
+    return ids, total
+
+
+def _fees_page(actor, horizon: date, rows: bool = True) -> tuple[list[int], int]:
+    """X6/E5: the live licences with a fee not fully paid that falls due by `horizon`, the longest owed first."""
+    owing = (licences_query(actor).where(Licence.status.in_(list(LIVE)), Licence.fee_due_on <= horizon)
+             .with_only_columns(Licence.id))
+    ids = db.session.execute(owing.order_by(Licence.fee_due_on, Licence.id).limit(QUEUE_ROWS)).scalars().all() \
+        if rows else []
+    return ids, _count(owing)
+
+
+def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, int]:
+    """How much waits in each staff queue (the totals of work_queues), counted without loading a row."""
+    horizon = today + timedelta(days=horizon_days)
+    marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
+    return {
+        "applications": _count(licences_query(actor, LicenceStatus.APPLIED).with_only_columns(Licence.id)),
+        "suspensions": _count(licences_query(actor, LicenceStatus.SUSPENDED).with_only_columns(Licence.id)),
+        "surveillance": _surveillance_page(actor, marks, horizon, rows=False)[1],
+        "retests": _retests_page(actor, today, rows=False)[1],
+        "fees": _fees_page(actor, horizon, rows=False)[1],
+    }
+
+
+def _retests_page(actor, today: date, rows: bool = True) -> tuple[list, int]:
+    """X2: the warnings of the last weeks (older ones the daily sweep has judged) whose failed inspection
+    has not led to an X2 suspension, on live licences; the first by deadline and the number of them all."""
+    suspension = db.aliased(Decision)
+    # Joined, not IN (every licence of the actor): the recent warnings are few, the licences many.
+    warned = (visible_licences(db.select(Decision.id, Decision.licence_id, Decision.evidence, Decision.deadline)
+                               .join(Licence, Licence.id == Decision.licence_id), actor)
+              .where(Decision.rule == "X2", Decision.kind == "warn",
+                     Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS), Licence.status.in_(list(LIVE)),
+                     ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == "X2",
+                                        suspension.kind == "suspend", suspension.effective_on >= Decision.effective_on,
+                                        db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text))))
+    shown = db.session.execute(warned.order_by(Decision.deadline, Decision.id).limit(QUEUE_ROWS)).all() if rows else []
+    return shown, _count(warned)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory

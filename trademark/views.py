@@ -32,10 +32,7 @@ bp = page_errors(Blueprint("trademark", __name__))  # every AppError a view leav
 def _work_counts():
     def staff_counts() -> dict:
         """How much waits in each staff queue, for the home page's cards."""
-        q = services.work_queues(clock.today(), current_actor())  # the actor's alliances only
-        count = lambda rows: rows.total if hasattr(rows, "total") else len(rows)  # noqa: E731 - pages or lists
-        return {"applications": count(q.applications), "suspensions": count(q.suspensions),
-                "surveillance": count(q.surveillance), "retests": count(q.retests), "fees": count(q.fees)}
+        return services.queue_counts(clock.today(), current_actor())  # the actor's alliances only
 
     # A callable: only the home page asks, and only for staff.
     return {"staff_counts": staff_counts}

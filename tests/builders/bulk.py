@@ -118,4 +118,9 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
         for table in t.values():
             db.session.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"),
                                                   select(func.max(table.c.id)).scalar_subquery())))
+    # What the app stores on each licence for its queues, as every write through it would.
+    from trademark import services
+
+    first = ids["licence"] - count
+    services.refresh_due_dates(select(Licence).where(Licence.id >= first, Licence.status.in_(list(services.LIVE))))
     db.session.commit()

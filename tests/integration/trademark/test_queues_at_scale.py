@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from infra.db import db
 from tests.builders import make_lock_world, make_mark
 from tests.builders.bulk import bulk_licences
-from trademark import services
+from trademark import rules, services
 from trademark.models import Licence
 
 
@@ -43,3 +43,49 @@ def test_the_surveillance_queue_shows_the_soonest_first_and_counts_the_rest(app,
     assert queues.surveillance.total == len(expected) > 5
     shown = [r.due for r in queues.surveillance.items]
     assert len(shown) == 5 and shown == sorted(shown)
+
+
+def test_the_fee_queue_holds_every_live_licence_that_owes_a_fee_due_by_the_horizon_and_no_other(app, monkeypatch):
+    make_lock_world()
+    make_mark(fee="1000.00")
+    today = date.today()
+    bulk_licences(30, today=today - timedelta(days=400))  # last year's fee paid, this year's not
+    bulk_licences(30, today=today)
+    monkeypatch.setattr(services, "QUEUE_ROWS", 7)
+    queues = services.work_queues(today)
+    live = db.session.execute(db.select(Licence).where(Licence.status.in_(list(services.LIVE)))).scalars().all()
+    owing = {lic.id for lic in live if services._fees_of(lic, today, 60)}
+    assert owing, "the builder's history must leave some fee owed"
+    assert queues.fees.total == len(owing)
+    shown = [f.due_on for f in queues.fees.items]
+    assert {f.licence.id for f in queues.fees.items} <= owing and len({f.licence.id for f in queues.fees.items}) == 7
+    assert shown == sorted(shown) and shown[0] == min(f.due_on for lic in live for f in services._fees_of(lic, today, 60))
+
+
+def test_the_retest_queue_holds_the_pending_warnings_of_live_licences_and_counts_them_all(app, monkeypatch):
+    make_lock_world()
+    make_mark()
+    today = date.today()
+    bulk_licences(60, today=today)  # every fifth granted licence has a failed surveillance and its X2 warning
+    monkeypatch.setattr(services, "QUEUE_ROWS", 4)
+    live = db.session.execute(db.select(Licence).where(Licence.status.in_(list(services.LIVE)))).scalars().all()
+    facts = services.facts_for_many(live)
+    pending = [(lic.id, w.inspection_id) for lic in live for w in rules.pending_warnings(facts[lic.id].licence, today)]
+    assert len(pending) > 4
+    queues = services.work_queues(today)
+    assert queues.retests.total == len(pending)
+    assert len(queues.retests.items) == 4
+    assert {(d.licence.id, d.evidence[0]) for d in queues.retests.items} <= set(pending)
+
+
+def test_the_home_pages_counts_are_the_queues_totals(app):
+    make_lock_world()
+    make_mark(fee="1000.00")
+    today = date.today()
+    bulk_licences(30, today=today - timedelta(days=290))
+    bulk_licences(30, today=today)
+    q = services.work_queues(today)
+    counts = services.queue_counts(today)
+    assert counts == {"applications": q.applications.total, "suspensions": q.suspensions.total,
+                      "surveillance": q.surveillance.total, "retests": q.retests.total, "fees": q.fees.total}
+    assert all(counts.values())
