@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -1097,6 +1098,27 @@ def list_licences(actor, args, status: str | None = None):
 
     return paginate(licences_with_facts(licences_query(actor, status, args.q)), args, LICENCE_SORTS, "-id",
                     unique=True)
+
+
+def licence_export_rows(query):
+    """Return every licence of `query` for a CSV/XLSX file in one statement: its firm, mark and models as text.
+
+    A file holds the whole filtered list, so it is read as rows, not objects: one query at any size.
+    """
+    from parties.models import ProductModel
+    from trademark.models import licence_models
+
+    ids = db.select(query.order_by(None).subquery().c.id)
+    models = (db.select(db.func.aggregate_strings(ProductModel.model, "\x1e"))
+              .select_from(licence_models.join(ProductModel, ProductModel.id == licence_models.c.product_model_id))
+              .where(licence_models.c.licence_id == Licence.id).scalar_subquery())
+    rows = db.session.execute(
+        db.select(Licence.id, Licence.number, Firm.name.label("firm_name"), Firm.uscc, Mark.name.label("mark_name"),
+                  models.label("models"), Licence.status, Licence.applied_on, Licence.granted_on, Licence.expires_on)
+        .join(Firm, Firm.id == Licence.firm_id).join(Mark, Mark.id == Licence.mark_id)
+        .where(Licence.id.in_(ids)).order_by(Licence.id.desc()))
+    for row in rows:
+        yield SimpleNamespace(**{**row._mapping, "models": sorted(row.models.split("\x1e")) if row.models else []})
 
 
 def firm_licences(firm_id: int) -> list[Licence]:
