@@ -311,6 +311,23 @@ def licence_decisions(licence: Licence) -> list[Decision]:
                                    .order_by(Decision.effective_on, Decision.id)).scalars())
 
 
+DECISION_SORTS = {"effective": (Decision.effective_on, Decision.id),
+                  "-effective": (Decision.effective_on.desc(), Decision.id.desc()),
+                  "kind": (Decision.kind, Decision.effective_on, Decision.id),
+                  "rule": (Decision.rule, Decision.effective_on, Decision.id)}
+
+
+def list_licence_decisions(licence: Licence, args):
+    """Return one page of the licence's decision trail (oldest first unless asked), found by reason or rule."""
+    from infra.pagination import paginate
+
+    query = db.select(Decision).where(Decision.licence_id == licence.id)
+    if args.q:
+        query = query.where(Decision.reason.contains(args.q, autoescape=True)
+                            | (Decision.rule == args.q.upper()) | Decision.actor_name.contains(args.q, autoescape=True))
+    return paginate(query, args, DECISION_SORTS, "effective")
+
+
 def _licence_fact(licence: Licence, decisions: list[Decision]) -> rules.LicenceFact:
     kinds = set(rules.ActionKind)
     return rules.LicenceFact(

@@ -221,7 +221,8 @@ def _licence_page(row: Licence, template: str, **extra):
     payments = db.session.execute(db.select(Payment).where(Payment.licence_id == row.id)
                                   .order_by(Payment.year, Payment.id)).scalars().all()
     unmet = services.entry_check(row, today) if row.status == "applied" else []
-    return render_template(template, licence=row, decisions=services.licence_decisions(row),
+    trail = services.list_licence_decisions(row, ListArgs.from_request(request.args, "effective"))
+    return render_template(template, licence=row, decisions=trail.items, decisions_page=trail,
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
                            certificate=services.certificate_of(row), labels=LICENCE_LABELS,
                            kinds=DECISION_LABELS, today=today, action_options=_options(row), **extra)
