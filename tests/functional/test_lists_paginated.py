@@ -106,3 +106,35 @@ def test_the_alliance_page_counts_its_members_instead_of_naming_each(world, clie
     page = client.get("/alliances").get_data(as_text=True)
     assert "会员 61" in page and "批量企业" not in page
     db.session.rollback()
+
+
+def test_the_licence_list_api_answers_a_page_with_its_total_and_names_a_bad_status(world, client):
+    from tests.builders import bearer
+
+    licence, _ = world
+    make_user("firm-user", "firm", firm_uscc=licence.firm.uscc)
+    bulk_licences(120)
+    staff = bearer("secretary")
+    body = client.get("/api/v1/licences?per_page=50&page=3", headers=staff).get_json()
+    assert body["total"] == 121 and body["pages"] == 3 and len(body["licences"]) == 21
+    active = client.get("/api/v1/licences?status=active&q=批量&per_page=200", headers=staff).get_json()
+    assert active["total"] == 84 and {r["status"] for r in active["licences"]} == {"active"}
+    wrong = client.get("/api/v1/licences?status=bogus", headers=staff)
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["details"]["status"]
+    own = client.get("/api/v1/licences", headers=bearer("firm-user")).get_json()
+    assert own["total"] == 1 and own["licences"][0]["id"] == licence.id
+
+
+def test_the_decision_trail_api_pages_and_keeps_other_firms_out(world, client):
+    from tests.builders import bearer
+
+    licence, _ = world
+    bulk_licences(1)
+    other = db.session.execute(db.select(type(licence)).where(type(licence).id != licence.id)).scalars().first()
+    make_user("firm-user", "firm", firm_uscc=licence.firm.uscc)
+    bulk_decisions(licence.id, 60)
+    body = client.get(f"/api/v1/licences/{licence.id}/decisions?page=2&sort=-effective",
+                      headers=bearer("secretary")).get_json()
+    days = [d["effective_on"] for d in body["decisions"]]
+    assert body["total"] == 62 and len(days) == 12 and days == sorted(days, reverse=True)
+    assert client.get(f"/api/v1/licences/{other.id}/decisions", headers=bearer("firm-user")).status_code == 404

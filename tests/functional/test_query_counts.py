@@ -69,9 +69,11 @@ STAFF_PAGES = [
     "/certificates/{certificate_id}/scans?page=2", "/fake-reports", "/fake-reports?all=1&q=批量",
 ]
 ADMIN_PAGES = ["/admin/users", "/admin/users/secretary"]
-PORTAL_PAGES = ["/portal", "/portal/licences/{licence_id}", "/inspections"]
+PORTAL_PAGES = ["/portal", "/portal/licences/{licence_id}", "/portal/licences/{licence_id}?page=2", "/inspections"]
 PUBLIC_PAGES = ["/registry?q=批量", "/registry?q=9144&sort=-expires&per_page=5&page=2", "/registry"]
 LIST_APIS = ["/api/v1/inspections", "/api/v1/inspections?per_page=50&page=2", "/api/v1/licences/{licence_id}",
+             "/api/v1/licences", "/api/v1/licences?status=active&q=批量&sort=-expires&per_page=5&page=2",
+             "/api/v1/licences/{licence_id}/decisions", "/api/v1/licences/{licence_id}/decisions?sort=-effective&page=3",
              "/api/v1/firms/{uscc}", "/api/v1/marks/ZSSJ-MARK"]
 
 
