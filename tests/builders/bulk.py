@@ -171,13 +171,17 @@ def bulk_fake_reports(count: int, certificate_id: int | None = None) -> None:
 
 
 def bulk_decisions(licence_id: int, count: int, today: date | None = None) -> None:
-    """Insert `count` warnings into one licence's decision trail (each citing an inspection id)."""
+    """Insert `count` staff warnings into one licence's decision trail, one a day going back.
+
+    Manual warnings citing an inspection id: they lengthen the trail without opening a deadline each
+    (an X2 warning stays open until a retest or a suspension, which bulk rows would not bring).
+    """
     from trademark.models import Decision
 
     table = Decision.__table__
     today = today or date.today()
     next_id = _next_id(table)
     _insert(table, [{"id": next_id + n, "licence_id": licence_id, "from_status": "active", "to_status": "active",
-                     "kind": "warn", "rule": "X2", "reason": f"批量警告 {n}", "evidence": [n + 1],
-                     "deadline": today + timedelta(days=5), "actor_name": "system",
+                     "kind": "warn", "rule": "manual", "reason": f"批量警告 {n}", "evidence": [n + 1],
+                     "deadline": None, "actor_name": "secretary",
                      "effective_on": today - timedelta(days=1 + n % 300), "at": utcnow()} for n in range(count)])
