@@ -23,14 +23,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import String, bindparam, cast, distinct, func, insert, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import String, bindparam, cast, distinct, func, insert, select, union, update
+from sqlalchemy.orm import aliased, contains_eager, defer
 
 from infra import clock
 from infra.clock import utcnow
 from infra.db import db, use_case
 from infra.errors import AppError
 from infra.images import reencode_photo
+from infra.pagination import ListArgs, Page, paginate
 from certificates import cache as verify_cache
 from certificates.models import Certificate, FakeReport, Scan
 from compliance.models import Standard, StandardVersion
@@ -613,22 +614,35 @@ class CloneSuspect:
     last_at: datetime
 
 
+def _clone_groups(now: datetime, window: timedelta, min_networks: int):
+    networks = func.count(distinct(Scan.ip_prefix))
+    return (select(Scan.certificate_id, networks.label("networks"), func.count().label("scans"),
+                   func.min(Scan.at).label("first_at"), func.max(Scan.at).label("last_at"))
+            .where(Scan.at >= now - window, Scan.certificate_id.is_not(None))
+            .group_by(Scan.certificate_id).having(networks >= min_networks).subquery())
+
+
 def suspected_clones(now: datetime, window: timedelta = timedelta(hours=24), min_networks: int = 5,
                      limit: int = 200, actor=None) -> list[CloneSuspect]:
-    """Certificates scanned from at least `min_networks` distinct networks within `window`."""
-    networks = func.count(distinct(Scan.ip_prefix))
-    grouped = (select(Scan.certificate_id, networks.label("networks"), func.count().label("scans"),
-                      func.min(Scan.at).label("first_at"), func.max(Scan.at).label("last_at"))
-               .where(Scan.at >= now - window, Scan.certificate_id.is_not(None))
-               .group_by(Scan.certificate_id).having(networks >= min_networks).subquery())
+    """Certificates scanned from at least `min_networks` distinct networks within `window`, most networks first."""
+    grouped = _clone_groups(now, window, min_networks)
     rows = db.session.execute(
         select(grouped, Certificate.serial, Firm.name.label("firm_name"))
         .join(Certificate, Certificate.id == grouped.c.certificate_id)
         .join(Licence, Licence.id == Certificate.licence_id).join(Firm, Firm.id == Licence.firm_id)
         .where(visible_certificates(Certificate.licence_id, actor))
-        .order_by(grouped.c.networks.desc(), grouped.c.scans.desc()).limit(limit)).all()
+        .order_by(grouped.c.networks.desc(), grouped.c.scans.desc(), grouped.c.certificate_id).limit(limit)).all()
     return [CloneSuspect(r.certificate_id, r.serial, r.firm_name, r.networks, r.scans, r.first_at, r.last_at)
             for r in rows]
+
+
+def count_suspected_clones(now: datetime, window: timedelta = timedelta(hours=24), min_networks: int = 5,
+                           actor=None) -> int:
+    """How many certificates `suspected_clones` would list without its limit."""
+    grouped = _clone_groups(now, window, min_networks)
+    return db.session.execute(select(func.count()).select_from(grouped).join(
+        Certificate, Certificate.id == grouped.c.certificate_id)
+        .where(visible_certificates(Certificate.licence_id, actor))).scalar_one()
 
 
 # --- what a staff user may see: certificates, scans and reports of its alliances' licences -----
@@ -662,19 +676,52 @@ def get_fake_report(report_id: int, actor) -> FakeReport:
     return report
 
 
-def recent_scans(certificate_id: int, limit: int = 200) -> list[Scan]:
-    return list(db.session.execute(select(Scan).where(Scan.certificate_id == certificate_id)
-                                   .order_by(Scan.at.desc(), Scan.id.desc()).limit(limit)).scalars())
+SCAN_SORTS = {"-at": (Scan.at.desc(), Scan.id.desc()), "at": (Scan.at, Scan.id),
+              "outcome": (Scan.outcome, Scan.at.desc(), Scan.id.desc()),
+              "network": (Scan.ip_prefix, Scan.at.desc(), Scan.id.desc())}
 
 
-def find_certificates(q: str, limit: int = 100, actor=None) -> list[Certificate]:
-    query = (select(Certificate).join(Licence).join(Firm).where(visible_certificates(Certificate.licence_id, actor))
-             .order_by(Certificate.id.desc()).limit(limit))
+def list_scans(certificate_id: int, args: ListArgs) -> Page:
+    """Return one page of a certificate's scans, found by network, browser or outcome."""
+    query = select(Scan).where(Scan.certificate_id == certificate_id)
+    if args.q:
+        query = query.where(Scan.ip_prefix.contains(args.q, autoescape=True)
+                            | Scan.agent_family.contains(args.q, autoescape=True)
+                            | Scan.outcome.contains(args.q.lower(), autoescape=True))
+    return paginate(query, args, SCAN_SORTS, "-at")
+
+
+CERTIFICATE_SORTS = {
+    "-id": (Certificate.id.desc(),), "id": (Certificate.id,),
+    "serial": (Certificate.serial, Certificate.id), "-serial": (Certificate.serial.desc(), Certificate.id.desc()),
+    "firm": (Firm.name, Certificate.id), "-firm": (Firm.name.desc(), Certificate.id.desc()),
+    "issued": (Certificate.issued_on, Certificate.id), "-issued": (Certificate.issued_on.desc(), Certificate.id.desc()),
+    "expires": (Certificate.expires_on, Certificate.id),
+    "-expires": (Certificate.expires_on.desc(), Certificate.id.desc()),
+    "scans": (Certificate.scan_count, Certificate.id), "-scans": (Certificate.scan_count.desc(), Certificate.id.desc()),
+}
+
+
+def certificates_query(q: str, actor):
+    """Return the certificates of the actor's alliances' licences, found by number, firm name or USCC."""
+    query = (select(Certificate).join(Licence, Licence.id == Certificate.licence_id)
+             .join(Firm, Firm.id == Licence.firm_id).where(visible_certificates(Certificate.licence_id, actor))
+             .options(contains_eager(Certificate.licence).contains_eager(Licence.firm)))
     q = (q or "").strip()
     if q:
         query = query.where(Certificate.serial.contains(q.upper(), autoescape=True)
-                            | Firm.name.contains(q, autoescape=True) | (Firm.uscc == q.upper()))
-    return list(db.session.execute(query).scalars())
+                            | Firm.name.contains(q, autoescape=True) | Firm.uscc.contains(q.upper(), autoescape=True))
+    return query
+
+
+def list_certificates(args: ListArgs, actor) -> Page:
+    """Return one page of certificates, each with its licence and firm (no query per row)."""
+    return paginate(certificates_query(args.q, actor), args, CERTIFICATE_SORTS, "-id")
+
+
+def find_certificates(q: str, limit: int = 100, actor=None) -> list[Certificate]:
+    """Return the first `limit` certificates found (newest first)."""
+    return list_certificates(ListArgs(q=q or "", per_page=limit), actor).items
 
 
 # --- reports of suspected fakes --------------------------------------------------------------
@@ -708,11 +755,24 @@ def report_fake(token: str, where_bought: str, note: str | None, photo: bytes | 
     return report
 
 
-def fake_reports(include_handled: bool = False, limit: int = 200, actor=None) -> list[FakeReport]:
-    query = _visible_reports(select(FakeReport).order_by(FakeReport.at.desc(), FakeReport.id.desc()).limit(limit), actor)
+REPORT_SORTS = {"-at": (FakeReport.at.desc(), FakeReport.id.desc()), "at": (FakeReport.at, FakeReport.id)}
+
+
+def list_fake_reports(args: ListArgs, include_handled: bool = False, actor=None) -> Page:
+    """Return one page of reports (their photos left in the database), found by place, note or token."""
+    query = _visible_reports(select(FakeReport).options(defer(FakeReport.photo)), actor)
     if not include_handled:
         query = query.where(FakeReport.handled_at.is_(None))
-    return list(db.session.execute(query).scalars())
+    if args.q:
+        query = query.where(FakeReport.where_bought.contains(args.q, autoescape=True)
+                            | FakeReport.note.contains(args.q, autoescape=True)
+                            | FakeReport.token.contains(args.q.upper(), autoescape=True))
+    return paginate(query, args, REPORT_SORTS, "-at")
+
+
+def fake_reports(include_handled: bool = False, limit: int = 200, actor=None) -> list[FakeReport]:
+    """Return the newest `limit` reports."""
+    return list_fake_reports(ListArgs(per_page=limit), include_handled, actor).items
 
 
 @use_case
@@ -742,32 +802,44 @@ class RegistryRow:
 REGISTRY_STATUSES = ("active", "suspended", "revoked", "expired", "surrendered")
 
 
-def search_registry(q: str, limit: int = 50) -> list[RegistryRow]:
-    """Find licences by firm name, USCC, licence or certificate number, whole or in part."""
-    q = " ".join((q or "").split())
+REGISTRY_SORTS = {
+    "firm": (Firm.name, Licence.number, Licence.id), "-firm": (Firm.name.desc(), Licence.number.desc(), Licence.id),
+    "number": (Licence.number, Licence.id), "-number": (Licence.number.desc(), Licence.id),
+    "status": (Licence.status, Firm.name, Licence.id), "-status": (Licence.status.desc(), Firm.name, Licence.id),
+    "expires": (Licence.expires_on, Licence.id), "-expires": (Licence.expires_on.desc(), Licence.id),
+}
+
+
+def search_registry(args: ListArgs) -> Page:
+    """Find licences by firm name, USCC, licence or certificate number, whole or in part: one page of them.
+
+    An empty search lists nothing (the page explains how to search).
+    """
+    q = " ".join((args.q or "").split())
     if not q:
-        return []
+        return Page([], 0, 1, args.per_page, args.sort if args.sort in REGISTRY_SORTS else "firm")
     upper = q.upper()
-    # First the few matching licences, each way on its own, then their details: one OR across
-    # joined tables misleads the planner.
-    firms = select(Firm.id).where(Firm.name.contains(q, autoescape=True)
-                                  | Firm.uscc.contains(upper, autoescape=True)).limit(limit * 4)
-    ids = set(db.session.execute(select(Licence.id).where(Licence.firm_id.in_(firms)).limit(limit * 4)).scalars())
-    ids.update(db.session.execute(select(Licence.id).where(Licence.number.contains(upper, autoescape=True))
-                                  .limit(limit * 4)).scalars())
-    ids.update(db.session.execute(select(Certificate.licence_id).where(
-        Certificate.serial.contains(upper, autoescape=True)).limit(limit * 4)).scalars())
-    if not ids:
-        return []
+    # Each way of matching on its own table, joined by UNION: one OR across joined tables misleads the planner.
+    matching = union(
+        select(Licence.id).where(Licence.firm_id.in_(select(Firm.id).where(
+            Firm.name.contains(q, autoescape=True) | Firm.uscc.contains(upper, autoescape=True)))),
+        select(Licence.id).where(Licence.number.contains(upper, autoescape=True)),
+        select(Certificate.licence_id).where(Certificate.serial.contains(upper, autoescape=True)))
+    ids = (select(Licence.id).join(Firm, Firm.id == Licence.firm_id)
+           .where(Licence.id.in_(matching), Licence.status.in_(REGISTRY_STATUSES)))
+    page = paginate(ids, args, REGISTRY_SORTS, "firm")
+    if not page.items:
+        return page
     current = aliased(Certificate)
-    rows = db.session.execute(
-        select(Firm.name, Firm.uscc, Mark.name.label("mark_name"), Licence.number, Licence.status,
+    rows = {r.id: r for r in db.session.execute(
+        select(Licence.id, Firm.name, Firm.uscc, Mark.name.label("mark_name"), Licence.number, Licence.status,
                Licence.expires_on, current.serial)
         .join(Firm, Firm.id == Licence.firm_id).join(Mark, Mark.id == Licence.mark_id)
         .outerjoin(current, (current.licence_id == Licence.id) & current.superseded_by_id.is_(None))
-        .where(Licence.id.in_(sorted(ids)), Licence.status.in_(REGISTRY_STATUSES))
-        .order_by(Firm.name, Licence.number).limit(limit)).all()
-    return [RegistryRow(r.name, r.uscc, r.mark_name, r.number, r.serial, r.status, r.expires_on) for r in rows]
+        .where(Licence.id.in_(page.items)))}
+    page.items = [RegistryRow(r.name, r.uscc, r.mark_name, r.number, r.serial, r.status, r.expires_on)
+                  for r in (rows[i] for i in page.items)]
+    return page
 
 
 def key_rows() -> list:

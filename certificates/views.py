@@ -9,6 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
                    url_for)
 from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from limits import parse_many
 from markupsafe import Markup, escape
 
@@ -20,6 +21,7 @@ from infra.api import error_page, page_errors
 from infra import clock
 from infra.downloads import download
 from infra.errors import AppError, whole_number
+from infra.pagination import ListArgs
 from infra.extensions import csrf, limiter
 from trademark import services
 from trademark.models import LICENCE_LABELS
@@ -142,9 +144,15 @@ csrf.exempt(verify_report)
 @public
 @registry_limit
 def registry():
-    q = (request.args.get("q") or "").strip()[:100]
-    rows = certs.search_registry(q)
-    return render_template("certificates/registry.html", q=q, rows=rows, labels=LICENCE_LABELS)
+    args = ListArgs.from_request(request.args, "firm")
+    page = certs.search_registry(args)
+    return render_template("certificates/registry.html", q=args.q, page=page, rows=page.items, labels=LICENCE_LABELS,
+                           sorts=REGISTRY_SORT_LABELS)
+
+
+# The registry's order is a select (its table has no header row on a phone to click).
+REGISTRY_SORT_LABELS = {"firm": _l("按企业名称"), "number": _l("按许可编号"), "status": _l("按状态"),
+                        "-expires": _l("有效期最晚在前"), "expires": _l("有效期最早在前")}
 
 
 @bp.get("/.well-known/alliancemark-keys.json")
@@ -233,33 +241,43 @@ def certificate_reissue(licence_id):
     return redirect(url_for("certificates.licence_certificates", licence_id=licence_id))
 
 
+SUSPECTS_SHOWN = 200
+
+
 @bp.get("/certificates")
 @allow(*STAFF)
 def certificates():
-    q = (request.args.get("q") or "").strip()
+    args = ListArgs.from_request(request.args)
     hours = max(1, min(request.args.get("hours", 24, type=int) or 24, 24 * 30))
     networks = max(2, whole_number("networks", request.args.get("networks", "5"), high=1000))
     actor = current_actor()
-    suspects = certs.suspected_clones(clock.utcnow(), timedelta(hours=hours), networks, actor=actor)
-    return render_template("certificates/certificates.html", q=q, rows=certs.find_certificates(q, actor=actor),
-                           suspects=suspects,
-                           hours=hours, networks=networks)
+    now, window = clock.utcnow(), timedelta(hours=hours)
+    suspects = certs.suspected_clones(now, window, networks, limit=SUSPECTS_SHOWN, actor=actor)
+    suspects_total = (len(suspects) if len(suspects) < SUSPECTS_SHOWN
+                      else certs.count_suspected_clones(now, window, networks, actor=actor))
+    page = certs.list_certificates(args, actor)
+    return render_template("certificates/certificates.html", q=args.q, page=page, rows=page.items,
+                           suspects=suspects, suspects_total=suspects_total, hours=hours, networks=networks)
 
 
 @bp.get("/certificates/<int:certificate_id>/scans")
 @allow(*STAFF)
 def certificate_scans(certificate_id):
     certificate = certs.get_certificate(certificate_id, current_actor())
-    return render_template("certificates/certificate_scans.html", certificate=certificate,
-                           scans=certs.recent_scans(certificate.id), verify_url=certs.verify_url_for)
+    args = ListArgs.from_request(request.args)
+    page = certs.list_scans(certificate.id, args)
+    return render_template("certificates/certificate_scans.html", certificate=certificate, page=page,
+                           scans=page.items, q=args.q, verify_url=certs.verify_url_for)
 
 
 @bp.get("/fake-reports")
 @allow(*STAFF)
 def fake_reports():
     handled = request.args.get("all") == "1"
-    return render_template("certificates/certificate_reports.html", reports=certs.fake_reports(handled, actor=current_actor()),
-                           all=handled)
+    args = ListArgs.from_request(request.args)
+    page = certs.list_fake_reports(args, handled, actor=current_actor())
+    return render_template("certificates/certificate_reports.html", page=page, reports=page.items, all=handled,
+                           q=args.q)
 
 
 @bp.get("/fake-reports/<int:report_id>/photo")

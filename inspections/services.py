@@ -301,8 +301,15 @@ def _advance_switching(inspection: Inspection, verdict: Verdict) -> None:
     for cv in verdict.clauses:
         if cv.number in attribute:
             by_category[str(cv.category)] = by_category.get(str(cv.category), True) and cv.outcome == "pass"
+    if not by_category:
+        return
+    # Every category's record in one read, without flushing the verdict first (it is flushed once, after).
+    with db.session.no_autoflush:
+        records = {r.category: r for r in db.session.execute(db.select(SwitchingRecord).where(
+            SwitchingRecord.product_model_id == inspection.product_model_id,
+            SwitchingRecord.category.in_(sorted(by_category)))).scalars()}
     for category, accepted in by_category.items():
-        record = _switching_record(inspection.product_model_id, category)
+        record = records.get(category)
         if record is None:
             record = SwitchingRecord(product_model_id=inspection.product_model_id, category=category,
                                      severity=Severity.normal.value, recent=[], rejected_while_tightened=0)

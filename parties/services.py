@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
-from sqlalchemy import column, select, table, union
+from sqlalchemy import column, func, select, table, union
 
 from accounts.access import alliance_ids, serves, within
 from infra.db import db, lock_row, use_case
@@ -241,6 +242,39 @@ def firms_query(actor, q: str = ""):
     if q:
         query = query.where(Firm.name.contains(q, autoescape=True) | Firm.uscc.contains(q.upper(), autoescape=True))
     return query
+
+
+def membership_counts(alliance_ids_: list[int]) -> dict[int, dict[str, int]]:
+    """Count each alliance's memberships by status, for all the alliances in one query."""
+    counts: dict[int, dict[str, int]] = {i: {} for i in alliance_ids_}
+    if alliance_ids_:
+        for alliance_id, status, n in db.session.execute(
+                select(Membership.alliance_id, Membership.status, func.count())
+                .where(Membership.alliance_id.in_(alliance_ids_)).group_by(Membership.alliance_id, Membership.status)):
+            counts[alliance_id][status] = n
+    return counts
+
+
+def firm_export_rows(actor, q: str = ""):
+    """Return every firm the actor may list, for a CSV/XLSX file, in one statement.
+
+    Memberships (of the actor's alliances only) and product models come as text aggregated per firm.
+    """
+    sep, rec = "\x1f", "\x1e"
+    ids = select(firms_query(actor, q).order_by(None).subquery().c.id)
+    memberships = within(select(func.aggregate_strings(Alliance.code + sep + Membership.status, rec))
+                         .select_from(Membership).join(Alliance, Alliance.id == Membership.alliance_id)
+                         .where(Membership.firm_id == Firm.id), actor, Membership.alliance_id).scalar_subquery()
+    models = select(func.aggregate_strings(ProductModel.model, rec)).where(
+        ProductModel.firm_id == Firm.id).scalar_subquery()
+    rows = db.session.execute(select(Firm.name, Firm.uscc, Firm.address, Firm.contact,
+                                     memberships.label("memberships"), models.label("models"))
+                              .where(Firm.id.in_(ids)).order_by(Firm.name, Firm.id))
+    for row in rows:
+        yield SimpleNamespace(**{
+            **row._mapping,
+            "memberships": sorted(tuple(m.split(sep)) for m in row.memberships.split(rec)) if row.memberships else [],
+            "models": sorted(row.models.split(rec)) if row.models else []})
 
 
 def list_firms(actor, args):

@@ -1,7 +1,6 @@
 """Pages for alliances, firms, memberships and product models."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from accounts.access import STAFF, allow, current_actor
 from infra.api import page_errors
@@ -11,7 +10,7 @@ from infra.db import db
 from infra.errors import AppError
 from parties import services
 from parties.forms import AdmitForm, AllianceForm, ExpelForm, FirmForm, ProductModelForm
-from parties.models import MEMBERSHIP_LABELS, Alliance, Firm
+from parties.models import MEMBERSHIP_LABELS, Alliance
 
 bp = page_errors(Blueprint("parties", __name__))  # every AppError a view leaves is shown on the error page
 
@@ -30,7 +29,9 @@ def alliances():
             return redirect(url_for("parties.alliances"))
     rows = db.session.execute(services.visible_alliances(db.select(Alliance).order_by(Alliance.code),
                                                          current_actor())).scalars().all()
-    return render_template("parties/alliances.html", alliances=rows, form=form, labels=MEMBERSHIP_LABELS)
+    # Counts, not every member's name: an alliance may have thousands (they are listed on /firms).
+    return render_template("parties/alliances.html", alliances=rows, form=form, labels=MEMBERSHIP_LABELS,
+                           counts=services.membership_counts([a.id for a in rows]))
 
 
 @bp.route("/alliances/<int:alliance_id>/edit", methods=["GET", "POST"])
@@ -65,13 +66,11 @@ def firms():
     actor = current_actor()
     fmt = request.args.get("format")
     if fmt in export.FORMATS:
-        rows = db.session.execute(services.firms_query(actor, args.q).options(
-            selectinload(Firm.memberships), selectinload(Firm.models)).order_by(Firm.name)).scalars().all()
         return export.table_response("firms", fmt, [
             _("企业名称"), _("统一社会信用代码"), _("地址"), _("联系方式"), _("会员资格"), _("产品型号")],
             ([f.name, f.uscc, f.address, f.contact,
-              "；".join(f"{m.alliance.code}：{MEMBERSHIP_LABELS.word(m.status)}" for m in services.visible_memberships(f, actor)),
-              "、".join(m.model for m in f.models)] for f in rows))
+              "；".join(f"{code}：{MEMBERSHIP_LABELS.word(status)}" for code, status in f.memberships),
+              "、".join(f.models)] for f in services.firm_export_rows(actor, args.q)))
     page = services.list_firms(actor, args)
     return render_template("parties/firms.html", page=page, firms=page.items, form=form, q=args.q,
                            labels=MEMBERSHIP_LABELS, memberships_of=lambda f: services.visible_memberships(f, actor))

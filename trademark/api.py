@@ -144,3 +144,69 @@ OPENAPI_PATHS = {
                                          "responses": {"201": json_response("the payment"),
                                                        **error_responses(400, 401, 403, 404, 409, 422)}}},
 }
+
+
+# --- lists: one page at a time, with the total (never every row) ---------------------------------
+
+_PAGE_PARAMS = [{"name": name, "in": "query", "schema": schema} for name, schema in (
+    ("q", _S), ("sort", _S), ("page", {"type": "integer", "minimum": 1}),
+    ("per_page", {"type": "integer", "minimum": 1, "maximum": 200}))]
+_PAGE_PROPS = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+               "pages": {"type": "integer"}}
+
+
+def licence_summary_json(licence) -> dict:
+    return {"id": licence.id, "number": licence.number, "status": licence.status, "firm_uscc": licence.firm.uscc,
+            "firm": licence.firm.name, "mark_code": licence.mark.code,
+            "product_models": [m.model for m in licence.models], "applied_on": licence.applied_on.isoformat(),
+            "granted_on": licence.granted_on.isoformat() if licence.granted_on else None,
+            "expires_on": licence.expires_on.isoformat() if licence.expires_on else None}
+
+
+@bp.get("/licences")
+@allow(*STAFF, Role.FIRM)
+def list_licences():
+    from flask import request
+
+    from infra.pagination import ListArgs
+    from trademark.models import LICENCE_LABELS
+
+    status = (request.args.get("status") or "").strip() or None
+    if status is not None and status not in LICENCE_LABELS:
+        raise AppError(422, f"未知的许可状态 / unknown status: {status[:20]}", field="status",
+                       details={"status": sorted(LICENCE_LABELS)})
+    page = services.list_licences(current_actor(), ListArgs.from_request(request.args), status)
+    return jsonify({"licences": [licence_summary_json(row) for row in page.items], **page.to_dict()})
+
+
+def decision_json(d) -> dict:
+    return {"id": d.id, "from": d.from_status, "to": d.to_status, "kind": d.kind, "rule": d.rule, "reason": d.reason,
+            "evidence": list(d.evidence or []), "deadline": d.deadline.isoformat() if d.deadline else None,
+            "actor": d.actor_name, "effective_on": d.effective_on.isoformat(),
+            "at": d.at.isoformat(timespec="seconds") + "Z"}
+
+
+@bp.get("/licences/<int:licence_id>/decisions")
+@allow(*STAFF, Role.FIRM)
+def list_licence_decisions(licence_id):
+    from flask import request
+
+    from infra.pagination import ListArgs
+
+    licence = _visible_licence(licence_id)
+    page = services.list_licence_decisions(licence, ListArgs.from_request(request.args, "effective"))
+    return jsonify({"decisions": [decision_json(d) for d in page.items], **page.to_dict()})
+
+
+OPENAPI_PATHS["/licences"]["get"] = {
+    "summary": "One page of the licences the caller may see (staff: its alliances'; a firm: its own)",
+    "parameters": [{"name": "status", "in": "query", "schema": _S}, *_PAGE_PARAMS],
+    "responses": {"200": json_response("{licences: [...], total, page, per_page, pages}", {
+        "type": "object", "properties": {"licences": {"type": "array", "items": {"type": "object"}}, **_PAGE_PROPS}}),
+        **error_responses(401, 403, 422)}}
+OPENAPI_PATHS["/licences/{id}/decisions"] = {"get": {
+    "summary": "One page of a licence's decision trail (oldest first; sort=-effective for newest first)",
+    "parameters": [_ID, *_PAGE_PARAMS],
+    "responses": {"200": json_response("{decisions: [...], total, page, per_page, pages}", {
+        "type": "object", "properties": {"decisions": {"type": "array", "items": {"type": "object"}}, **_PAGE_PROPS}}),
+        **error_responses(401, 403, 404)}}}

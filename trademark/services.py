@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -315,6 +316,23 @@ def licence_decisions(licence: Licence) -> list[Decision]:
                                    .order_by(Decision.effective_on, Decision.id)).scalars())
 
 
+DECISION_SORTS = {"effective": (Decision.effective_on, Decision.id),
+                  "-effective": (Decision.effective_on.desc(), Decision.id.desc()),
+                  "kind": (Decision.kind, Decision.effective_on, Decision.id),
+                  "rule": (Decision.rule, Decision.effective_on, Decision.id)}
+
+
+def list_licence_decisions(licence: Licence, args):
+    """Return one page of the licence's decision trail (oldest first unless asked), found by reason or rule."""
+    from infra.pagination import paginate
+
+    query = db.select(Decision).where(Decision.licence_id == licence.id)
+    if args.q:
+        query = query.where(Decision.reason.contains(args.q, autoescape=True)
+                            | (Decision.rule == args.q.upper()) | Decision.actor_name.contains(args.q, autoescape=True))
+    return paginate(query, args, DECISION_SORTS, "effective")
+
+
 def _licence_fact(licence: Licence, decisions: list[Decision]) -> rules.LicenceFact:
     kinds = set(rules.ActionKind)
     return rules.LicenceFact(
@@ -374,7 +392,9 @@ class Facts:
 
 def facts_for(licence: Licence) -> Facts:
     """Load everything the rules engine needs about one licence."""
-    decisions = licence_decisions(licence)
+    # Plain rows, as facts_for_many reads them: a trail of thousands costs no ORM object each.
+    decisions = list(db.session.execute(db.select(*DECISION_FIELDS).where(Decision.licence_id == licence.id)
+                                        .order_by(Decision.effective_on, Decision.id)))
     membership = _membership_of(licence)
     return Facts(
         licence=_licence_fact(licence, decisions),
@@ -391,7 +411,8 @@ def _chunks(ids: list, size: int = 10000):
 
 
 DECISION_FIELDS = (Decision.id, Decision.licence_id, Decision.kind, Decision.rule, Decision.reason,
-                   Decision.effective_on, Decision.evidence, Decision.deadline, Decision.to_status)
+                   Decision.effective_on, Decision.evidence, Decision.deadline, Decision.from_status,
+                   Decision.to_status)
 
 
 def facts_for_many(licences: list[Licence]) -> dict[int, Facts]:
@@ -649,13 +670,20 @@ def _from_batch(licence_id: int):
         return None
     if batch["facts"] is None:
         fresh = load_scope_models(lock_rows(db.select(Licence).where(Licence.id.in_(batch["ids"]))))
+        # Their marks in one query (the rules read each licence's mark: one lazy load per mark otherwise).
+        # Kept in the batch: the session holds loaded rows only while someone refers to them.
+        batch["marks"] = db.session.execute(db.select(Mark).where(
+            Mark.id.in_({row.mark_id for row in fresh}))).scalars().all()
         batch["licences"] = {row.id: row for row in fresh}
         batch["facts"] = facts_for_many(fresh)
     return batch["licences"].get(licence_id), batch["facts"].get(licence_id)
 
 
-def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision]:
-    """Run the exit rules X1–X10 and reinstatement for one licence on its locked state; store the actions."""
+def evaluate_licence(licence: Licence, today: date, actor=None, *, flush: bool = True) -> list[Decision]:
+    """Run the exit rules X1–X10 and reinstatement for one licence on its locked state; store the actions.
+
+    With `flush=False` the caller flushes once after judging many (one INSERT and one audit append for all).
+    """
     prefetched = _from_batch(licence.id)
     if prefetched is not None:
         licence, f = prefetched
@@ -667,23 +695,43 @@ def evaluate_licence(licence: Licence, today: date, actor=None) -> list[Decision
     f = f or facts_for(licence)
     # The stored due dates follow the facts (a verified inspection, a payment); the sweep repairs any drift.
     if keep_due_dates(licence, due_dates(f)) and prefetched is not None:
-        db.session.info[_BATCH]["repaired"] += 1
+        batch = db.session.info[_BATCH]
+        batch["repaired"] = batch.get("repaired", 0) + 1
     actions = rules.evaluate(f.licence, f.membership, f.inspections, f.payments, f.events, f.standard,
                              f.ruleset, today)
     stored = [_store(licence, a, today, actor) for a in actions]
-    if stored and prefetched is None:
-        db.session.flush()  # the sweep flushes its batch at once: one audit append, not one per licence
+    if stored and flush:
+        db.session.flush()
     return stored
 
 
 def on_inspection_verified(event: InspectionVerified) -> None:
-    """Apply the event rules to the inspected firm's licences (runs in the verify transaction)."""
+    """Apply the event rules to the inspected firm's licences (runs in the verify transaction).
+
+    The firm's live licences are judged as one batch: locked and read in one query, their facts in a
+    few (each firm's inspections once), the decisions written in one flush; so verifying an
+    inspection costs the same few queries whatever the number of the firm's licences.
+    """
     today = event.today
-    live = db.session.execute(db.select(Licence).where(Licence.firm_id == event.firm_id,
-                                                       Licence.status.in_(list(LIVE)))
-                              .order_by(Licence.id)).scalars().all()
-    for licence in live:
-        evaluate_licence(licence, today)
+    ids = db.session.execute(db.select(Licence.id).where(Licence.firm_id == event.firm_id,
+                                                         Licence.status.in_(list(LIVE)))
+                             .order_by(Licence.id)).scalars().all()
+    if not ids:
+        return
+    outer = db.session.info.get(_BATCH)
+    db.session.info[_BATCH] = {"ids": ids, "licences": None, "facts": None}
+    try:
+        with db.session.no_autoflush:
+            for licence_id in ids:
+                licence, _facts = _from_batch(licence_id)
+                if licence is not None:
+                    evaluate_licence(licence, today, flush=False)
+    finally:
+        if outer is None:
+            db.session.info.pop(_BATCH, None)
+        else:
+            db.session.info[_BATCH] = outer
+    db.session.flush()
 
 
 @dataclass
@@ -758,7 +806,7 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
                                        "repaired": 0}
             try:
                 for licence in batch:
-                    for decision in evaluate_licence(licence, today):  # locks and re-reads it first
+                    for decision in evaluate_licence(licence, today, flush=False):  # locked and re-read with its batch
                         stored(decision)
                 report.repaired += db.session.info[_BATCH]["repaired"]
             finally:
@@ -1185,6 +1233,27 @@ def list_licences(actor, args, status: str | None = None):
 
     return paginate(licences_with_facts(licences_query(actor, status, args.q)), args, LICENCE_SORTS, "-id",
                     unique=True)
+
+
+def licence_export_rows(query):
+    """Return every licence of `query` for a CSV/XLSX file in one statement: its firm, mark and models as text.
+
+    A file holds the whole filtered list, so it is read as rows, not objects: one query at any size.
+    """
+    from parties.models import ProductModel
+    from trademark.models import licence_models
+
+    ids = db.select(query.order_by(None).subquery().c.id)
+    models = (db.select(db.func.aggregate_strings(ProductModel.model, "\x1e"))
+              .select_from(licence_models.join(ProductModel, ProductModel.id == licence_models.c.product_model_id))
+              .where(licence_models.c.licence_id == Licence.id).scalar_subquery())
+    rows = db.session.execute(
+        db.select(Licence.id, Licence.number, Firm.name.label("firm_name"), Firm.uscc, Mark.name.label("mark_name"),
+                  models.label("models"), Licence.status, Licence.applied_on, Licence.granted_on, Licence.expires_on)
+        .join(Firm, Firm.id == Licence.firm_id).join(Mark, Mark.id == Licence.mark_id)
+        .where(Licence.id.in_(ids)).order_by(Licence.id.desc()))
+    for row in rows:
+        yield SimpleNamespace(**{**row._mapping, "models": sorted(row.models.split("\x1e")) if row.models else []})
 
 
 def firm_licences(firm_id: int) -> list[Licence]:

@@ -191,12 +191,11 @@ def licences():
     fmt = request.args.get("format")
     if fmt in export.FORMATS:
         query = services.licences_query(current_actor(), status if status in LICENCE_LABELS else None, args.q)
-        rows = db.session.execute(services.licences_with_facts(query.order_by(Licence.id.desc()))).unique().scalars().all()
         return export.table_response("licences", fmt, [
             _("编号"), _("许可编号"), _("企业"), _("统一社会信用代码"), _("标志"), _("型号"), _("状态"), _("申请日"),
-            _("授权日"), _("有效期至")], ([l.id, l.number, l.firm.name, l.firm.uscc, l.mark.name,
-                                       "、".join(m.model for m in l.models), LICENCE_LABELS.word(l.status),
-                                       l.applied_on, l.granted_on, l.expires_on] for l in rows))  # noqa: E741
+            _("授权日"), _("有效期至")], ([r.id, r.number, r.firm_name, r.uscc, r.mark_name, "、".join(r.models),
+                                       LICENCE_LABELS.word(r.status), r.applied_on, r.granted_on, r.expires_on]
+                                      for r in services.licence_export_rows(query)))
     page = services.list_licences(current_actor(), args, status if status in LICENCE_LABELS else None)
     return render_template("trademark/licences.html", page=page, licences=page.items, form=form, status=status,
                            q=args.q, labels=LICENCE_LABELS)
@@ -219,7 +218,8 @@ def _licence_page(row: Licence, template: str, **extra):
     payments = db.session.execute(db.select(Payment).where(Payment.licence_id == row.id)
                                   .order_by(Payment.year, Payment.id)).scalars().all()
     unmet = services.entry_check(row, today) if row.status == "applied" else []
-    return render_template(template, licence=row, decisions=services.licence_decisions(row),
+    trail = services.list_licence_decisions(row, ListArgs.from_request(request.args, "effective"))
+    return render_template(template, licence=row, decisions=trail.items, decisions_page=trail,
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
                            certificate=services.certificate_of(row), labels=LICENCE_LABELS,
                            kinds=DECISION_LABELS, today=today, action_options=_options(row), **extra)

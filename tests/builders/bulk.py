@@ -124,3 +124,69 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
     first = ids["licence"] - count
     services.refresh_due_dates(select(Licence).where(Licence.id >= first, Licence.status.in_(list(services.LIVE))))
     db.session.commit()
+
+
+def _insert(table, rows: list[dict]) -> None:
+    if rows:
+        db.session.execute(insert(table), rows)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(func.setval(func.pg_get_serial_sequence(table.name, "id"),
+                                              select(func.max(table.c.id)).scalar_subquery())))
+    db.session.commit()
+
+
+def bulk_certificates() -> None:
+    """Give every granted licence without a certificate one (a fake token: these are never scanned)."""
+    from certificates.models import Certificate
+    from trademark.models import Licence
+
+    table = Certificate.__table__
+    have = select(Certificate.licence_id)
+    licences = db.session.execute(select(Licence.id, Licence.number, Licence.granted_on, Licence.expires_on).where(
+        Licence.number.is_not(None), Licence.id.not_in(have))).all()
+    next_id = _next_id(table)
+    _insert(table, [{"id": next_id + n, "licence_id": row.id, "serial": f"BULK-{next_id + n:08d}", "kid": "bulk",
+                     "token": f"BULKTOKEN{next_id + n:08d}", "issued_on": row.granted_on, "expires_on": row.expires_on,
+                     "issued_at": utcnow(), "scan_count": n % 7}
+                    for n, row in enumerate(licences)])
+
+
+def bulk_scans(certificate_id: int, count: int) -> None:
+    """Insert `count` scans of one certificate, a minute apart, from rotating networks."""
+    from certificates.models import Scan
+
+    table = Scan.__table__
+    start = utcnow() - timedelta(minutes=count + 1)
+    next_id = _next_id(table)
+    _insert(table, [{"id": next_id + n, "certificate_id": certificate_id, "at": start + timedelta(minutes=n),
+                     "ip_prefix": f"10.{n % 200}.{n % 7}.0/24", "agent_family": ("WeChat", "Safari", "Chrome")[n % 3],
+                     "outcome": "valid"} for n in range(count)])
+
+
+def bulk_fake_reports(count: int, certificate_id: int | None = None) -> None:
+    """Insert `count` unhandled reports of suspected fakes (every third without a matching certificate)."""
+    from certificates.models import FakeReport
+
+    table = FakeReport.__table__
+    now = utcnow()
+    next_id = _next_id(table)
+    _insert(table, [{"id": next_id + n, "certificate_id": certificate_id if n % 3 else None,
+                     "token": f"FAKE{next_id + n:08d}", "where_bought": f"批量市场{next_id + n}号摊位",
+                     "note": "包装可疑", "at": now - timedelta(minutes=n)} for n in range(count)])
+
+
+def bulk_decisions(licence_id: int, count: int, today: date | None = None) -> None:
+    """Insert `count` staff warnings into one licence's decision trail, one a day going back.
+
+    Manual warnings citing an inspection id: they lengthen the trail without opening a deadline each
+    (an X2 warning stays open until a retest or a suspension, which bulk rows would not bring).
+    """
+    from trademark.models import Decision
+
+    table = Decision.__table__
+    today = today or date.today()
+    next_id = _next_id(table)
+    _insert(table, [{"id": next_id + n, "licence_id": licence_id, "from_status": "active", "to_status": "active",
+                     "kind": "warn", "rule": "manual", "reason": f"批量警告 {n}", "evidence": [n + 1],
+                     "deadline": None, "actor_name": "secretary",
+                     "effective_on": today - timedelta(days=1 + n % 300), "at": utcnow()} for n in range(count)])
