@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from accounts.access import alliance_ids, serves, within
 from accounts.models import Role, User
 from infra.db import db, exclusive_job_lock, lock_row, lock_rows, transaction, use_case
+from infra.numbering import next_number
 from infra.errors import AppError, required_text
 from infra.images import check_image
 from infra.events import publish
@@ -547,7 +548,8 @@ def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     licence.expires_on = rules.expiry_date(today, licence.mark.validity_years)
     current = f.standard.current(today) if f.standard else None
     licence.version_id = current.id if current else None
-    licence.number = f"{licence.mark.code}-{today.year}-{licence.id:05d}"
+    # Gapless per mark and year of grant (an application refused or withdrawn takes no number).
+    licence.number = f"{licence.mark.code}-{today.year}-{next_number('licence', licence.mark_id, today.year):05d}"
     db.session.flush()
     publish(LicenceGranted(licence.id, today))
     return licence

@@ -1,0 +1,91 @@
+"""inspections: a stored number per station and year, gapless, kept by revisions; the counters behind
+inspection and licence numbers
+
+Existing inspections are numbered in id order per station and year of creation (in the alliance's
+time zone); a revision takes its inspection's number. Licence numbers are printed on certificates and
+signed into their QR codes, so they are kept: each mark's counter for a year starts after the
+highest number already given.
+
+Revision ID: 0007_inspection_numbers
+Revises: 0006_inspection_void
+"""
+import re
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0007_inspection_numbers"
+down_revision = "0006_inspection_void"
+branch_labels = None
+depends_on = None
+
+counters = sa.table("number_counters", sa.column("kind", sa.String), sa.column("scope_id", sa.Integer),
+                    sa.column("year", sa.Integer), sa.column("last", sa.Integer))
+
+
+def upgrade():
+    op.create_table(
+        "number_counters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("scope_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_number_counters")),
+        sa.UniqueConstraint("kind", "scope_id", "year", name="uq_number_counters_sequence"),
+    )
+    with op.batch_alter_table("inspections") as batch:
+        batch.add_column(sa.Column("number", sa.String(length=48), nullable=True))
+    bind = op.get_bind()
+    _number_inspections(bind)
+    _seed_licence_counters(bind)
+    with op.batch_alter_table("inspections") as batch:
+        batch.alter_column("number", existing_type=sa.String(length=48), nullable=False)
+        batch.create_unique_constraint("uq_inspections_number_revision", ["number", "revision"])
+
+
+def _number_inspections(bind) -> None:
+    from infra.clock import zone
+
+    tz = zone()
+    codes = dict(bind.execute(sa.text("SELECT id, code FROM stations")).all())
+    rows = bind.execute(sa.text(
+        "SELECT id, station_id, supersedes_id, created_at FROM inspections ORDER BY id")).all()
+    last: dict[tuple[int, int], int] = defaultdict(int)
+    numbers: dict[int, str] = {}
+    for row in rows:
+        if row.supersedes_id is not None and row.supersedes_id in numbers:
+            numbers[row.id] = numbers[row.supersedes_id]  # a revision keeps its inspection's number
+            continue
+        created = row.created_at
+        if isinstance(created, str):  # SQLite hands a raw query's timestamp back as text
+            created = datetime.fromisoformat(created)
+        year = created.replace(tzinfo=timezone.utc).astimezone(tz).year
+        last[(row.station_id, year)] += 1
+        numbers[row.id] = f"{codes[row.station_id]}-{year}-{last[(row.station_id, year)]:04d}"
+    for ident, number in numbers.items():
+        bind.execute(sa.text("UPDATE inspections SET number = :number WHERE id = :id"), {"number": number, "id": ident})
+    if last:
+        op.bulk_insert(counters, [{"kind": "inspection", "scope_id": station_id, "year": year, "last": value}
+                                  for (station_id, year), value in sorted(last.items())])
+
+
+def _seed_licence_counters(bind) -> None:
+    highest: dict[tuple[int, int], int] = {}
+    for mark_id, number in bind.execute(sa.text("SELECT mark_id, number FROM licences WHERE number IS NOT NULL")):
+        found = re.search(r"-(\d{4})-(\d+)$", number)
+        if found:
+            key = (mark_id, int(found.group(1)))
+            highest[key] = max(highest.get(key, 0), int(found.group(2)))
+    if highest:
+        op.bulk_insert(counters, [{"kind": "licence", "scope_id": mark_id, "year": year, "last": value}
+                                  for (mark_id, year), value in sorted(highest.items())])
+
+
+def downgrade():
+    with op.batch_alter_table("inspections") as batch:
+        batch.drop_constraint("uq_inspections_number_revision", type_="unique")
+        batch.drop_column("number")
+    op.drop_table("number_counters")
