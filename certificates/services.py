@@ -196,6 +196,12 @@ def official_domain() -> str:
         current_app.config["PUBLIC_BASE_URL"]).hostname or ""
 
 
+def registry_address() -> str:
+    """Return the registry's address as a person types it: `mark.example.org/registry` (no scheme)."""
+    parts = urlsplit(current_app.config["PUBLIC_BASE_URL"].rstrip("/"))
+    return f"{parts.netloc.lower()}{parts.path}/registry"
+
+
 def _new_certificate(licence: Licence, serial: str, today: date) -> Certificate:
     kid, key = signing_key(utcnow())
     claims = Claims(1, kid, serial, licence.firm.uscc, today, licence.expires_on)
@@ -289,7 +295,8 @@ def certificate_pdf(certificate: Certificate, archive_status: str | None = None)
         standard_code=version.standard.code if version else "—", standard_version=version.label if version else "—",
         issued_on=certificate.issued_on, expires_on=certificate.expires_on,
         alliance_name=licence.mark.alliance.name, verify_url=verify_url_for(certificate.token),
-        registration_no=licence.mark.registration_no or "", archive_status=archive_status)
+        registration_no=licence.mark.registration_no or "", registry_url=registry_address(),
+        archive_status=archive_status)
     return render_certificate(data)
 
 
