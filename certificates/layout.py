@@ -107,16 +107,35 @@ class CertificateData:
 
 def render_certificate(data: CertificateData) -> bytes:
     """Render the certificate as a one-page A4 PDF with the Chinese font embedded."""
+    archive = data.archive_status is not None
+    suffix = f"（{ARCHIVE_LABEL}：{data.archive_status}）" if archive else ""
+    return _render([data], f"{TITLE} {data.certificate_no}{suffix}", data.alliance_name)
+
+
+def render_certificates(certificates: Sequence[CertificateData], title: str) -> bytes:
+    """Render several certificates into one A4 PDF, one a page, in the order given (the font embedded once)."""
+    alliances = sorted({data.alliance_name for data in certificates})
+    return _render(certificates, title, "、".join(alliances))
+
+
+def _render(certificates: Sequence[CertificateData], title: str, author: str) -> bytes:
     font = register_cjk_font()
     use_binary_streams()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1)
-    archive = data.archive_status is not None
-    suffix = f"（{ARCHIVE_LABEL}：{data.archive_status}）" if archive else ""
-    c.setTitle(f"{TITLE} {data.certificate_no}{suffix}")
-    c.setAuthor(data.alliance_name)
+    c.setTitle(title)
+    c.setAuthor(author)
     c.setCreator("AllianceMark")
+    for data in certificates:
+        _page(c, font, data)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
 
+
+def _page(c: Canvas, font: str, data: CertificateData) -> None:
+    """Draw one certificate on the canvas's current page."""
+    archive = data.archive_status is not None
     _frame(c, _WIDTH, _HEIGHT)
     if archive:
         _archive_ribbon(c, font, data.archive_status or "")
@@ -134,10 +153,6 @@ def render_certificate(data: CertificateData) -> bytes:
     _check_by_hand(c, font, data)
     if archive:
         _archive_watermark(c, font, data.archive_status or "")
-
-    c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 # --- layout -------------------------------------------------------------------------------
