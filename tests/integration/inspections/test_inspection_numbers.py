@@ -129,3 +129,32 @@ def test_licence_numbers_are_gapless_per_mark_and_year_whatever_else_takes_ids(a
     assert refused.number is None
     assert [first.number, second.number, other.number] == [
         f"ZSSJ-MARK-{year}-00001", f"ZSSJ-MARK-{year}-00002", f"ZSSJ-CERT-{year}-00001"]
+
+
+def test_a_licence_page_names_its_decisions_evidence_by_inspection_number(app, client):
+    from tests.builders import login, make_user
+
+    make_lock_world()
+    make_mark()
+    granted = clock.today() - timedelta(days=30)
+    licence = make_active_licence(1, granted)
+    make_user("secretary", "staff")
+    login(client, "secretary")
+    evidence = db.session.execute(select(Inspection)).scalars().one()  # the type inspection the grant rests on
+
+    html = client.get(f"/licences/{licence.id}").get_data(as_text=True)
+
+    assert f">{evidence.number}</a>" in html and f">#{evidence.id}</a>" not in html
+
+
+def test_the_inspections_list_finds_an_inspection_by_its_number_whole_or_in_part(people):
+    from infra.pagination import ListArgs
+
+    (tech, *_), _ = people
+    first, second = make_inspection(tech), make_inspection(tech)
+
+    def found(q):
+        return [row.id for row in services.list_inspections(tech, None, ListArgs(q=q)).items]
+
+    assert found("zs-lab-2024-0002") == [second.id]
+    assert found("2024-000") == [second.id, first.id]
