@@ -1,15 +1,16 @@
 """Gapless numbers per scope and year (inspection reports per station, licences per mark).
 
-A number is taken from a counter row locked in the creating transaction: the row is bumped with
-`UPDATE … RETURNING`, which holds its lock until the use case commits, so a second creator waits
-and takes the next number, and a rollback gives the number back. Numbers are never reused: a row
-that got one keeps it (a voided draft keeps its number).
+A number is taken from a counter row locked in the creating transaction (SELECT … FOR UPDATE
+after the writers' lock; SQLite: the use case's immediate write transaction), so a second creator
+waits and takes the next number, and a rollback gives the number back. The counter is an ordinary
+audited row. Numbers are never reused: a row that got one keeps it (a voided draft keeps its number).
 """
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+import re
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from infra.db import begin_write, db
@@ -28,14 +29,27 @@ class NumberCounter(db.Model):
     last: Mapped[int] = mapped_column(default=0)
 
 
-def next_number(kind: str, scope_id: int, year: int) -> int:
-    """Take the next number of the sequence in the running use case (1 for the first of a year)."""
+def next_number(kind: str, scope_id: int, year: int, given: Callable[[], int] = lambda: 0) -> int:
+    """Take the next number of the sequence in the running use case (1 for the first of a year).
+
+    `given` says the highest number already given when the sequence has no counter yet (numbers
+    given before counters existed, e.g. licence numbers of earlier releases): it goes on from there.
+    """
     begin_write()  # the writers' lock first, then the counter row: the order every writer keeps (infra.db)
-    connection = db.session.connection()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    table = NumberCounter.__table__
-    db.session.execute(insert(table).values(kind=kind, scope_id=scope_id, year=year, last=0)
-                       .on_conflict_do_nothing(index_elements=["kind", "scope_id", "year"]))
-    return db.session.execute(
-        update(table).where(table.c.kind == kind, table.c.scope_id == scope_id, table.c.year == year)
-        .values(last=table.c.last + 1).returning(table.c.last)).scalar_one()
+    counter = db.session.execute(
+        select(NumberCounter).where(NumberCounter.kind == kind, NumberCounter.scope_id == scope_id,
+                                    NumberCounter.year == year)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    if counter is None:
+        # Serialized by the writers' lock (PostgreSQL) or the write transaction (SQLite): no second insert.
+        counter = NumberCounter(kind=kind, scope_id=scope_id, year=year, last=given())
+        db.session.add(counter)
+    counter.last += 1
+    db.session.flush()
+    return counter.last
+
+
+def highest_suffix(numbers: Iterable[str], prefix: str) -> int:
+    """Return the highest n of the numbers spelt `<prefix>n` (0 if none): where a new counter starts."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)")
+    return max((int(m.group(1)) for n in numbers if (m := pattern.fullmatch(n))), default=0)

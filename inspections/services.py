@@ -27,7 +27,7 @@ from compliance.sampling import (
 from compliance.services import clause_spec, standard_for, verdict_rule
 from infra.db import db, lock_row, use_case
 from infra.downloads import csv_cell
-from infra.numbering import next_number
+from infra.numbering import highest_suffix, next_number
 from inspections.models import (INSPECTION_TYPE_NAMES, Inspection, InspectionStatus, Result, Station,
                                 SwitchingRecord, inspection_number, station_scope)
 from inspections.report import ReportData, ReportRow, render_report
@@ -432,10 +432,22 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
                                    "须由协会恢复后才能抽样 / sampling inspection is discontinued", field="product_model")
     inspection.sample_size = sampling.sample_size or _units_needed(specs, inspection)
     # Taken last, once every check has passed: a refused draft takes no number (a rollback gives it back).
-    inspection.number = inspection_number(station.code, today.year, next_number("inspection", station.id, today.year))
+    inspection.number = _next_inspection_number(station, today.year)
     db.session.add(inspection)
     db.session.flush()
     return inspection
+
+
+def _next_inspection_number(station: Station, year: int) -> str:
+    """Take the station's next number of the year (infra.numbering), e.g. `ZSSJ-2026-0017`."""
+    prefix = f"{station.code}-{year}-"
+
+    def given() -> int:  # numbers stored before this year's counter (migration 0007's back-fill)
+        return highest_suffix(db.session.execute(db.select(Inspection.number).where(
+            Inspection.station_id == station.id, Inspection.number.startswith(prefix, autoescape=True))).scalars(),
+            prefix)
+
+    return inspection_number(station.code, year, next_number("inspection", station.id, year, given))
 
 
 def _retest_original(inspection_id: int, actor: User | None, today: date) -> Inspection:

@@ -3,13 +3,13 @@ inspection and licence numbers
 
 Existing inspections are numbered in id order per station and year of creation (in the alliance's
 time zone); a revision takes its inspection's number. Licence numbers are printed on certificates and
-signed into their QR codes, so they are kept: each mark's counter for a year starts after the
-highest number already given.
+signed into their QR codes, so they are kept. The counters are created by the application when a
+sequence first needs one, starting after the highest number already given (infra.numbering), so
+they are audited rows like any other.
 
 Revision ID: 0007_inspection_numbers
 Revises: 0006_inspection_void
 """
-import re
 from collections import defaultdict
 from datetime import datetime, timezone
 
@@ -20,9 +20,6 @@ revision = "0007_inspection_numbers"
 down_revision = "0006_inspection_void"
 branch_labels = None
 depends_on = None
-
-counters = sa.table("number_counters", sa.column("kind", sa.String), sa.column("scope_id", sa.Integer),
-                    sa.column("year", sa.Integer), sa.column("last", sa.Integer))
 
 
 def upgrade():
@@ -40,7 +37,6 @@ def upgrade():
         batch.add_column(sa.Column("number", sa.String(length=48), nullable=True))
     bind = op.get_bind()
     _number_inspections(bind)
-    _seed_licence_counters(bind)
     with op.batch_alter_table("inspections") as batch:
         batch.alter_column("number", existing_type=sa.String(length=48), nullable=False)
         batch.create_unique_constraint("uq_inspections_number_revision", ["number", "revision"])
@@ -67,21 +63,6 @@ def _number_inspections(bind) -> None:
         numbers[row.id] = f"{codes[row.station_id]}-{year}-{last[(row.station_id, year)]:04d}"
     for ident, number in numbers.items():
         bind.execute(sa.text("UPDATE inspections SET number = :number WHERE id = :id"), {"number": number, "id": ident})
-    if last:
-        op.bulk_insert(counters, [{"kind": "inspection", "scope_id": station_id, "year": year, "last": value}
-                                  for (station_id, year), value in sorted(last.items())])
-
-
-def _seed_licence_counters(bind) -> None:
-    highest: dict[tuple[int, int], int] = {}
-    for mark_id, number in bind.execute(sa.text("SELECT mark_id, number FROM licences WHERE number IS NOT NULL")):
-        found = re.search(r"-(\d{4})-(\d+)$", number)
-        if found:
-            key = (mark_id, int(found.group(1)))
-            highest[key] = max(highest.get(key, 0), int(found.group(2)))
-    if highest:
-        op.bulk_insert(counters, [{"kind": "licence", "scope_id": mark_id, "year": year, "last": value}
-                                  for (mark_id, year), value in sorted(highest.items())])
 
 
 def downgrade():
