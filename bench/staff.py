@@ -69,7 +69,8 @@ def _history(n_licences: int, today: date) -> None:
             nonlocal iid
             iid += 1
             inspections.append({
-                "id": iid, "type": kind, "firm_id": fid, "product_model_id": mid, "version_id": version.id,
+                # six digits: outside what the station's counter gives (four), so later numbers never meet these
+                "id": iid, "number": f"{station.code}-{sampled.year}-{iid:06d}", "type": kind, "firm_id": fid, "product_model_id": mid, "version_id": version.id,
                 "station_id": station.id, "revision": 1, "status": "verified", "sampled_on": sampled,
                 "place": "factory", "lot_size": 500, "sample_size": 5, "severity": {}, "outcome": outcome,
                 "failed_a": 0, "failed_b": failed_b, "failed_c": 0, "verified_on": sampled + timedelta(days=5),

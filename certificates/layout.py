@@ -2,8 +2,9 @@
 
 The page, top to bottom: title and certificate number; the mark (image, name, 商标注册号); the
 licence facts as a ruled form; the grant statement; then a bottom band with the QR code and its
-prompt on the left and the issuing alliance's seal and signature area on the right; last, the
-verification URL in text on one line. An archive copy (`archive_status`, for a licence that is
+prompt on the left and the issuing alliance's seal and signature area on the right; last, for
+a person who checks by hand, where to look the certificate number up and the verification URL in
+readable groups. An archive copy (`archive_status`, for a licence that is
 no longer active) carries that status across the page and in a ribbon at the top, and has no QR
 code: it must never pass for a live certificate (SPEC §5).
 
@@ -62,17 +63,21 @@ _LABEL_W = 38 * mm
 _MAX_VALUE_LINES = 3  # per field (the scope: _MAX_SCOPE_LINES); the verification page lists all
 _MAX_SCOPE_LINES = 5
 _MIN_ROW_PAD, _MAX_ROW_PAD = 3, 11  # points above and below a field's text
-# The URL goes on one line at the full width inside the frame, in the embedded font (a second
-# face, e.g. the collection's fixed-width one, would cost ~40% more render time for its subset).
-# A long URL (~200 characters) is set condensed rather than tiny: letters keep at least
-# _URL_MIN_SIZE points of height, down to _URL_MIN_SCALE % width, and only then shrink.
-_URL_WIDTH = _WIDTH - 2 * 19 * mm
-_URL_MAX_SIZE, _URL_MIN_SIZE, _URL_MIN_SCALE = 10.0, 5.5, 72.0
+# The verification URL is printed for a person who checks by hand: dark, at least _URL_MIN_SIZE
+# points, the token in groups of _URL_GROUP characters (the verification page ignores the spaces)
+# on at most _URL_MAX_LINES lines, under a line that names the shorter way (the registry and the
+# certificate number). The embedded font only: a second face would cost ~40% more render time.
+_URL_WIDTH = _WIDTH - 2 * 22 * mm
+_URL_SIZE, _URL_MIN_SIZE, _URL_LEADING = 9.0, 8.0, 1.32
+_URL_GROUP, _URL_MAX_LINES = 5, 3
+_HINT_SIZE = 9.5
 
-# Bottom band, in points from the page's bottom edge.
+# Bottom band, in points from the page's bottom edge: the URL's last line, the hint above its
+# first, the scan prompt under the QR code, the QR code with the seal and signature beside it.
 _URL_BASELINE = 20 * mm
-_PROMPT_BASELINE = 26.5 * mm
-_QR_BOTTOM = 30 * mm
+_HINT_BASELINE = _URL_BASELINE + (_URL_MAX_LINES - 1) * _URL_SIZE * _URL_LEADING + 5.5 * mm
+_PROMPT_BASELINE = _HINT_BASELINE + 6.5 * mm
+_QR_BOTTOM = _PROMPT_BASELINE + 3.5 * mm
 _QR_TOP = _QR_BOTTOM + QR_SIZE
 _STATEMENT_SIZE, _STATEMENT_LEADING = 11, 17
 
@@ -93,6 +98,8 @@ class CertificateData:
     alliance_name: str
     verify_url: str
     registration_no: str = ""  # the mark's 商标注册号, as registered (e.g. "第12345678号")
+    # where a person may look the certificate number up instead (e.g. "mark.example.org/registry")
+    registry_url: str = ""
     # None: the live certificate. Otherwise the licence's status in words (已暂停, 已撤销, …):
     # an archive copy, with that status across the page and no QR code.
     archive_status: str | None = None
@@ -100,16 +107,35 @@ class CertificateData:
 
 def render_certificate(data: CertificateData) -> bytes:
     """Render the certificate as a one-page A4 PDF with the Chinese font embedded."""
+    archive = data.archive_status is not None
+    suffix = f"（{ARCHIVE_LABEL}：{data.archive_status}）" if archive else ""
+    return _render([data], f"{TITLE} {data.certificate_no}{suffix}", data.alliance_name)
+
+
+def render_certificates(certificates: Sequence[CertificateData], title: str) -> bytes:
+    """Render several certificates into one A4 PDF, one a page, in the order given (the font embedded once)."""
+    alliances = sorted({data.alliance_name for data in certificates})
+    return _render(certificates, title, "、".join(alliances))
+
+
+def _render(certificates: Sequence[CertificateData], title: str, author: str) -> bytes:
     font = register_cjk_font()
     use_binary_streams()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1)
-    archive = data.archive_status is not None
-    suffix = f"（{ARCHIVE_LABEL}：{data.archive_status}）" if archive else ""
-    c.setTitle(f"{TITLE} {data.certificate_no}{suffix}")
-    c.setAuthor(data.alliance_name)
+    c.setTitle(title)
+    c.setAuthor(author)
     c.setCreator("AllianceMark")
+    for data in certificates:
+        _page(c, font, data)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
 
+
+def _page(c: Canvas, font: str, data: CertificateData) -> None:
+    """Draw one certificate on the canvas's current page."""
+    archive = data.archive_status is not None
     _frame(c, _WIDTH, _HEIGHT)
     if archive:
         _archive_ribbon(c, font, data.archive_status or "")
@@ -124,13 +150,9 @@ def render_certificate(data: CertificateData) -> bytes:
         c.setFillColor(_TEXT)
         c.drawCentredString(_LEFT + QR_SIZE / 2, _PROMPT_BASELINE, SCAN_PROMPT)
     _seal_and_signature(c, font, data.alliance_name)
-    _url_line(c, font, data.verify_url)
+    _check_by_hand(c, font, data)
     if archive:
         _archive_watermark(c, font, data.archive_status or "")
-
-    c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 # --- layout -------------------------------------------------------------------------------
@@ -278,21 +300,55 @@ def _seal_and_signature(c: Canvas, font: str, alliance: str) -> None:
         c.line(start, baseline - 2, line_end, baseline - 2)
 
 
-def _url_line(c: Canvas, font: str, url: str) -> None:
-    """Draw the verification URL centred on one line, condensed or smaller if it must be."""
-    natural = stringWidth(url, font, 1)
-    size = min(_URL_MAX_SIZE, _URL_WIDTH / natural) if natural else _URL_MAX_SIZE
-    scale = 100.0
-    if size < _URL_MIN_SIZE:
-        scale = max(_URL_MIN_SCALE, 100 * size / _URL_MIN_SIZE)
-        size = min(_URL_MIN_SIZE, _URL_WIDTH / (natural * scale / 100))
-    width = natural * size * scale / 100
-    text = c.beginText((_WIDTH - width) / 2, _URL_BASELINE)
-    text.setFont(font, size)
-    text.setHorizScale(scale)
+def _check_by_hand(c: Canvas, font: str, data: CertificateData) -> None:
+    """Draw the hint (registry and certificate number) and the URL in grouped lines, centred as a block."""
+    if data.archive_status is not None:  # no QR code on an archive copy: where its current status is
+        hint = (f"查询当前状态：访问 {data.registry_url} 输入证书编号 {data.certificate_no}，或在浏览器输入以下网址："
+                if data.registry_url else "查询当前状态：在浏览器输入以下网址：")
+    else:
+        hint = (f"扫码或访问 {data.registry_url} 输入证书编号 {data.certificate_no} 核验；也可在浏览器输入以下网址："
+                if data.registry_url else "扫码核验，也可在浏览器输入以下网址：")
+    c.setFillColor(_LABEL)
+    c.setFont(font, _fit_size(hint, font, _HINT_SIZE, _URL_WIDTH))
+    c.drawCentredString(_WIDTH / 2, _HINT_BASELINE, hint)
+
+    size, lines = url_lines(data.verify_url, font)
+    leading = size * _URL_LEADING
+    widest = max(stringWidth(line, font, size) for line in lines)
+    x = (_WIDTH - widest) / 2
+    text = c.beginText(x, _URL_BASELINE + (len(lines) - 1) * leading)
+    text.setFont(font, size, leading)
     text.setFillColor(_TEXT)
-    text.textOut(url)
+    for line in lines:
+        text.textLine(line)
     c.drawText(text)
+
+
+def url_lines(url: str, font: str) -> tuple[float, list[str]]:
+    """Break a URL for reading: the address whole, then the token in groups; return the size and the lines.
+
+    The lines fit _URL_WIDTH at _URL_SIZE on at most _URL_MAX_LINES lines, or at the size (not below
+    _URL_MIN_SIZE) at which they do; a URL longer still takes more lines rather than smaller letters.
+    """
+    cut = url.rfind("/") + 1
+    head, token = url[:cut], url[cut:]
+    groups = [token[i:i + _URL_GROUP] for i in range(0, len(token), _URL_GROUP)]
+    size = _URL_SIZE
+    while True:
+        lines = _fill([head + groups[0]] + groups[1:] if groups else [head], font, size)
+        if len(lines) <= _URL_MAX_LINES or size <= _URL_MIN_SIZE:
+            return size, lines
+        size = max(_URL_MIN_SIZE, size - 0.25)
+
+
+def _fill(words: list[str], font: str, size: float) -> list[str]:
+    lines: list[str] = []
+    for word in words:
+        if lines and stringWidth(f"{lines[-1]} {word}", font, size) <= _URL_WIDTH:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def _archive_ribbon(c: Canvas, font: str, status: str) -> None:

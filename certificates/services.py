@@ -12,6 +12,7 @@ the scan to a buffer written once a second.
 """
 from __future__ import annotations
 
+import enum
 import functools
 import ipaddress
 import os
@@ -41,7 +42,7 @@ from trademark import services
 from trademark.events import LicenceGranted
 from trademark import rules
 from trademark.models import Decision, Licence, Mark, licence_models
-from certificates.layout import CertificateData, render_certificate
+from certificates.layout import CertificateData, render_certificate, render_certificates
 from certificates.verification import WORDS, VerificationStatus, live_status, verification_status
 from infra.i18n import Labels
 from certificates.tokens import (
@@ -197,6 +198,12 @@ def official_domain() -> str:
         current_app.config["PUBLIC_BASE_URL"]).hostname or ""
 
 
+def registry_address() -> str:
+    """Return the registry's address as a person types it: `mark.example.org/registry` (no scheme)."""
+    parts = urlsplit(current_app.config["PUBLIC_BASE_URL"].rstrip("/"))
+    return f"{parts.netloc.lower()}{parts.path}/registry"
+
+
 def _new_certificate(licence: Licence, serial: str, today: date) -> Certificate:
     kid, key = signing_key(utcnow())
     claims = Claims(1, kid, serial, licence.firm.uscc, today, licence.expires_on)
@@ -279,19 +286,142 @@ def printable(licence_id: int) -> Certificate:
     return certificate
 
 
-def certificate_pdf(certificate: Certificate, archive_status: str | None = None) -> bytes:
-    """Render a certificate as its A4 PDF; an archive copy carries the status across it and no QR."""
+def certificate_data(certificate: Certificate, archive_status: str | None = None) -> CertificateData:
+    """Gather what the certificate prints (the licence, its firm, mark, alliance, scope and standard)."""
     licence = certificate.licence
     version = licence.version
-    data = CertificateData(
+    return CertificateData(
         certificate_no=certificate.serial, mark_name=licence.mark.name, mark_image=licence.mark.image,
         firm_name=licence.firm.name, uscc=licence.firm.uscc, address=licence.firm.address or "",
         scope=tuple(m.model for m in licence.models),
         standard_code=version.standard.code if version else "—", standard_version=version.label if version else "—",
         issued_on=certificate.issued_on, expires_on=certificate.expires_on,
         alliance_name=licence.mark.alliance.name, verify_url=verify_url_for(certificate.token),
-        registration_no=licence.mark.registration_no or "", archive_status=archive_status)
-    return render_certificate(data)
+        registration_no=licence.mark.registration_no or "", registry_url=registry_address(),
+        archive_status=archive_status)
+
+
+def certificate_pdf(certificate: Certificate, archive_status: str | None = None) -> bytes:
+    """Render a certificate as its A4 PDF; an archive copy carries the status across it and no QR."""
+    return render_certificate(certificate_data(certificate, archive_status))
+
+
+# --- batch printing (read only: a batch renders, it never writes) ------------------------------
+
+BATCH_LIMIT = 200  # certificates in one PDF: ~200 pages is what one print job and one download should hold
+
+
+class SkipReason(enum.StrEnum):
+    UNKNOWN = "unknown"  # no such licence, or not in the actor's alliances: said the same way
+    NOT_ACTIVE = "not_active"  # SPEC §5: only an active licence prints its certificate
+    NO_CERTIFICATE = "no_certificate"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A licence asked for that the batch does not print, and why (nothing about another alliance's)."""
+
+    licence_id: int
+    why: SkipReason
+    number: str | None = None
+    firm_name: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one batch PDF prints, in order, and what it leaves out.
+
+    A batch of the filtered list comes in parts of BATCH_LIMIT certificates (`part` of `parts`);
+    `not_active` counts that list's licences that print none, by status.
+    """
+
+    certificates: list[Certificate]
+    skipped: list[Skipped] = field(default_factory=list)
+    part: int = 1
+    parts: int = 1
+    printable: int = 0  # certificates in the whole batch, every part together
+    not_active: dict[str, int] = field(default_factory=dict)
+
+
+def _printing(query):
+    """Load with the licences what a certificate prints, in a constant number of queries."""
+    from sqlalchemy.orm import joinedload
+
+    return services.licences_with_facts(query).options(
+        joinedload(Licence.mark).joinedload(Mark.alliance),
+        joinedload(Licence.version).joinedload(StandardVersion.standard))
+
+
+def _current_certificates(licence_ids: list[int]) -> dict[int, Certificate]:
+    """Each licence's current certificate (the latest none superseded), in one query."""
+    current: dict[int, Certificate] = {}
+    if licence_ids:
+        for certificate in db.session.execute(select(Certificate).where(
+                Certificate.licence_id.in_(licence_ids), Certificate.superseded_by_id.is_(None))
+                .order_by(Certificate.id)).scalars():
+            current[certificate.licence_id] = certificate
+    return current
+
+
+def _sort_out(licences: list[Licence]) -> tuple[list[Certificate], list[Skipped]]:
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    current = _current_certificates([licence.id for licence in licences if licence.status == "active"])
+    printed, skipped = [], []
+    for licence in licences:
+        certificate = current.get(licence.id)
+        if licence.status != "active" or certificate is None:
+            skipped.append(Skipped(licence.id, SkipReason.NOT_ACTIVE if licence.status != "active"
+                                   else SkipReason.NO_CERTIFICATE, licence.number, licence.firm.name, licence.status))
+        else:
+            # The certificate holds its loaded licence: the session keeps rows only while they are referenced.
+            set_committed_value(certificate, "licence", licence)
+            printed.append(certificate)
+    return printed, skipped
+
+
+def batch_of(licence_ids: list[int], actor) -> Batch:
+    """The current certificates of the chosen licences, in the order chosen; the others listed as skipped."""
+    wanted = list(dict.fromkeys(licence_ids))  # a licence ticked twice prints once
+    if not wanted:
+        raise AppError(422, "请至少选择一个许可 / choose at least one licence", field="licence")
+    if len(wanted) > BATCH_LIMIT:
+        raise AppError(422, f"一次最多打印 {BATCH_LIMIT} 张证书，已选择 {len(wanted)} 个许可 / "
+                            f"at most {BATCH_LIMIT} certificates at once", field="licence",
+                       details={"limit": BATCH_LIMIT, "chosen": len(wanted)})
+    found = {licence.id: licence for licence in db.session.execute(_printing(
+        services.licences_query(actor).where(Licence.id.in_(wanted)))).unique().scalars()}
+    printed, skipped = _sort_out([found[i] for i in wanted if i in found])
+    order = {licence_id: n for n, licence_id in enumerate(wanted)}
+    skipped += [Skipped(i, SkipReason.UNKNOWN) for i in wanted if i not in found]
+    skipped.sort(key=lambda s: order[s.licence_id])
+    return Batch(printed, skipped, printable=len(printed))
+
+
+def batch_of_list(actor, status: str | None, q: str, part: int = 1) -> Batch:
+    """The current certificates of the active licences on the filtered licences list, BATCH_LIMIT a part."""
+    listed = services.licences_query(actor, status, q)
+    active = listed.where(Licence.status == "active")
+    printable = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
+    parts = max(1, -(-printable // BATCH_LIMIT))
+    if not 1 <= part <= parts:
+        raise AppError(422, f"没有第 {part} 批，共 {parts} 批 / part {part} of {parts} does not exist", field="part")
+    licences = db.session.execute(_printing(active.order_by(Licence.id).offset((part - 1) * BATCH_LIMIT)
+                                            .limit(BATCH_LIMIT))).unique().scalars().all()
+    printed, skipped = _sort_out(list(licences))
+    others = db.session.execute(select(Licence.status, func.count()).where(
+        Licence.id.in_(listed.with_only_columns(Licence.id)), Licence.status != "active")
+        .group_by(Licence.status)).all()
+    return Batch(printed, skipped, part, parts, printable, {row[0]: row[1] for row in others})
+
+
+def batch_pdf(batch: Batch) -> bytes:
+    """Render the batch's certificates into one PDF, one a page."""
+    if not batch.certificates:
+        raise AppError(409, "没有可打印的证书：所选许可均不是有效状态或没有证书 / nothing to print")
+    title = f"商标使用授权证书（{len(batch.certificates)} 张）"
+    return render_certificates([certificate_data(c) for c in batch.certificates], title)
 
 
 @use_case

@@ -302,3 +302,50 @@ def fake_report_handle(report_id):
     return redirect(url_for("certificates.fake_reports"))
 
 
+
+
+# --- batch printing (staff): a GET that only renders ------------------------------------------
+
+
+@bp.app_context_processor
+def _batch_limit():
+    return {"batch_limit": certs.BATCH_LIMIT}  # the licences list says the bound beside its print buttons
+
+
+def _batch_from_request() -> certs.Batch:
+    """The batch the query string asks for: `licence=…` ticked on the list, or `all=1` with its filter."""
+    actor = current_actor()
+    if request.args.get("all") == "1":
+        status = request.args.get("status") or None
+        if status is not None and status not in LICENCE_LABELS:
+            raise AppError(422, _("未知的许可状态：%(status)s", status=status), field="status")
+        part = whole_number("part", request.args.get("part", "1"), low=1)
+        return certs.batch_of_list(actor, status, (request.args.get("q") or "").strip(), part)
+    chosen = request.args.getlist("licence")
+    if len(chosen) > certs.BATCH_LIMIT:  # before reading each one: the message names the limit
+        raise AppError(422, _("一次最多打印 %(limit)s 张证书，已选择 %(count)s 个许可：请分批打印。",
+                              limit=certs.BATCH_LIMIT, count=len(chosen)), field="licence")
+    return certs.batch_of([whole_number("licence", value, low=1) for value in chosen], actor)
+
+
+@bp.get("/certificates/batch")
+@allow(*STAFF)
+def batch_print():
+    """Say what the batch prints and what it skips, with the link to its one PDF."""
+    batch = _batch_from_request()
+    args = request.args.to_dict(flat=False)
+    parts = [url_for("certificates.batch_print", **{**args, "part": n}) for n in range(1, batch.parts + 1)]
+    return render_template("certificates/batch.html", batch=batch, labels=LICENCE_LABELS, limit=certs.BATCH_LIMIT,
+                           pdf_url=url_for("certificates.batch_pdf", **args), parts=parts,
+                           back_url=url_for("trademark.licences", status=request.args.get("status") or None,
+                                            q=request.args.get("q") or None))
+
+
+@bp.get("/certificates/batch.pdf")
+@allow(*STAFF)
+def batch_pdf():
+    """One PDF with the batch's certificates, one a page (nothing is written)."""
+    batch = _batch_from_request()
+    pdf = certs.batch_pdf(batch)
+    suffix = f"-part{batch.part}" if batch.parts > 1 else ""
+    return download(pdf, f"certificates-{len(batch.certificates)}{suffix}.pdf", "application/pdf", inline=True)

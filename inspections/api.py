@@ -47,7 +47,8 @@ def _user(user) -> dict | None:
 def inspection_json(row: Inspection, *, full: bool = True) -> dict:
     """Return an inspection as the API shows it, with the verdict judged by the engine."""
     body = {
-        "id": row.id, "number": row.number, "status": row.status, "type": row.type,
+        # `number` is the inspection's (kept by its revisions); `report_no` adds the revision as the report prints it.
+        "id": row.id, "number": row.number, "report_no": row.report_no, "status": row.status, "type": row.type,
         "firm": {"uscc": row.firm.uscc, "name": row.firm.name},
         "product_model": row.product_model.model,
         "standard": {"code": row.version.standard.code, "version": row.version.label},
@@ -148,7 +149,7 @@ def import_results(inspection_id):
 @allow()
 def results_template(inspection_id):
     row = services.get_inspection(inspection_id, current_actor())
-    return download(services.csv_template(row), f"results-{row.number}.csv", "text/csv")
+    return download(services.csv_template(row), f"results-{row.file_stem}.csv", "text/csv")
 
 
 def _reason() -> str:
@@ -180,7 +181,8 @@ def return_to_draft(inspection_id):
 @allow(Role.TECHNICIAN, Role.REVIEWER)
 def revise(inspection_id):
     row = services.revise(inspection_id, current_actor(), _reason())
-    return jsonify({"id": row.id, "status": row.status, "revision": row.revision, "supersedes": row.supersedes_id}), 201
+    return jsonify({"id": row.id, "status": row.status, "revision": row.revision, "supersedes": row.supersedes_id,
+                    "number": row.number, "report_no": row.report_no}), 201
 
 
 @bp.get("/inspections/<int:inspection_id>/report.pdf")
@@ -209,6 +211,9 @@ VERDICT_SCHEMA = {"type": "object", "required": ["outcome", "failed", "clauses"]
 
 INSPECTION_SCHEMA = {"type": "object", "required": ["id", "status", "verdict"], "properties": {
     "id": {"type": "integer"}, "status": {"type": "string"}, "verdict": VERDICT_SCHEMA,
+    "number": {"type": "string", "description": "the inspection's number, e.g. ZSSJ-2026-0017; its revisions keep it"},
+    "revision": {"type": "integer"},
+    "report_no": {"type": "string", "description": "the number as the report prints it, e.g. ZSSJ-2026-0017 第2版"},
     "lock_version": {"type": "integer"}, "sample_plan": _OBJ}}
 
 _REASON = request_body(Reason)

@@ -2,6 +2,7 @@
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import JSON, false as sa_false, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -65,10 +66,14 @@ class Inspection(db.Model):
     """One sampling inspection; verified rows never change, a correction is a new revision."""
 
     __tablename__ = "inspections"
-    # The staff queue of open retests reads them by type and status (trademark.services.work_queues).
-    __table_args__ = (Index("ix_inspections_type_status", "type", "status"),)
+    # The staff queue of open retests reads them by type and status (trademark.services.work_queues);
+    # a revision keeps its inspection's number, so the pair is what tells two rows apart.
+    __table_args__ = (Index("ix_inspections_type_status", "type", "status"),
+                      UniqueConstraint("number", "revision", name="uq_inspections_number_revision"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # `<station>-<year>-<nnnn>`, gapless per station and year of creation (infra.numbering)
+    number: Mapped[str] = mapped_column(String(48))
     type: Mapped[str] = mapped_column(String(16))  # type | surveillance | retest | market | factory
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
     product_model_id: Mapped[int] = mapped_column(ForeignKey("product_models.id"))
@@ -126,9 +131,31 @@ class Inspection(db.Model):
                            order_by="Result.id")
 
     @property
-    def number(self) -> str:
-        """Return the report number printed on the PDF and shown on pages."""
-        return f"{self.station.code}-{self.id:06d}" + (f"-R{self.revision}" if self.revision > 1 else "")
+    def report_no(self) -> str:
+        """Return the number as the (Chinese) report prints it: the number, then the revision after the first."""
+        return report_no(self.number, self.revision)
+
+    @property
+    def shown_number(self) -> str:
+        """Return the number as a page shows it, the revision in the reader's language (`… rev. 2`)."""
+        if self.revision <= 1:
+            return self.number
+        return f"{self.number} {gettext('第%(revision)s版', revision=self.revision)}"
+
+    @property
+    def file_stem(self) -> str:
+        """Return the number as a download's file name carries it (ASCII: `ZSSJ-2026-0017-rev2`)."""
+        return self.number + (f"-rev{self.revision}" if self.revision > 1 else "")
+
+
+def report_no(number: str, revision: int) -> str:
+    """Print a report number with its revision (`ZSSJ-2026-0017 第2版`); the first revision is the number alone."""
+    return number if revision <= 1 else f"{number} 第{revision}版"
+
+
+def inspection_number(station_code: str, year: int, sequence: int) -> str:
+    """Spell the sequence'th inspection of a station in a year: `ZSSJ-2026-0001`."""
+    return f"{station_code}-{year}-{sequence:04d}"
 
 
 class Result(db.Model):

@@ -27,8 +27,9 @@ from compliance.sampling import (
 from compliance.services import clause_spec, standard_for, verdict_rule
 from infra.db import db, lock_row, use_case
 from infra.downloads import csv_cell
+from infra.numbering import highest_suffix, next_number
 from inspections.models import (INSPECTION_TYPE_NAMES, Inspection, InspectionStatus, Result, Station,
-                                SwitchingRecord, station_scope)
+                                SwitchingRecord, inspection_number, station_scope)
 from inspections.report import ReportData, ReportRow, render_report
 from parties.models import Firm, ProductModel
 from parties.services import tied_firm_ids, visible_firms
@@ -152,6 +153,7 @@ INSPECTION_SORTS = {
     "sampled": (Inspection.sampled_on, Inspection.id), "-sampled": (Inspection.sampled_on.desc(), Inspection.id.desc()),
     "status": (Inspection.status, Inspection.id.desc()), "-status": (Inspection.status.desc(), Inspection.id.desc()),
     "type": (Inspection.type, Inspection.id.desc()), "-type": (Inspection.type.desc(), Inspection.id.desc()),
+    "number": (Inspection.number, Inspection.revision), "-number": (Inspection.number.desc(), Inspection.revision.desc()),
 }
 
 
@@ -172,6 +174,7 @@ def inspections_query(actor: User, status: str | None = None, q: str = ""):
         firms = db.select(Firm.id).where(Firm.name.contains(q, autoescape=True) | (Firm.uscc == q.upper()))
         query = query.where(Inspection.firm_id.in_(firms) | Inspection.lot_no.contains(q, autoescape=True)
                             | Inspection.seal_no.contains(q, autoescape=True)
+                            | Inspection.number.contains(q.upper(), autoescape=True)
                             | (Inspection.id == (int(q) if q.isdigit() and len(q) < 10 else -1)))
     return query
 
@@ -435,9 +438,23 @@ def create_inspection(*, type: str, firm_uscc: str, product_model: str, standard
         raise AppError(409, f"该型号 {'、'.join(discontinued)} 类计数检验已暂停（GB/T 2828.1 9.3.4），"
                                    "须由协会恢复后才能抽样 / sampling inspection is discontinued", field="product_model")
     inspection.sample_size = sampling.sample_size or _units_needed(specs, inspection)
+    # Taken last, once every check has passed: a refused draft takes no number (a rollback gives it back).
+    inspection.number = _next_inspection_number(station, today.year)
     db.session.add(inspection)
     db.session.flush()
     return inspection
+
+
+def _next_inspection_number(station: Station, year: int) -> str:
+    """Take the station's next number of the year (infra.numbering), e.g. `ZSSJ-2026-0017`."""
+    prefix = f"{station.code}-{year}-"
+
+    def given() -> int:  # numbers stored before this year's counter (migration 0007's back-fill)
+        return highest_suffix(db.session.execute(db.select(Inspection.number).where(
+            Inspection.station_id == station.id, Inspection.number.startswith(prefix, autoescape=True))).scalars(),
+            prefix)
+
+    return inspection_number(station.code, year, next_number("inspection", station.id, year, given))
 
 
 def _retest_original(inspection_id: int, actor: User | None, today: date) -> Inspection:
@@ -911,7 +928,8 @@ def revise(inspection_id: int, actor: User, reason: str) -> Inspection:
         raise AppError(409, f"已有修订 {pending[0]} / a revision already exists")
     new = Inspection(
         type=old.type, firm_id=old.firm_id, product_model_id=old.product_model_id, version_id=old.version_id,
-        station_id=old.station_id, retest_of_id=old.retest_of_id, supersedes=old, revision=old.revision + 1,
+        station_id=old.station_id, retest_of_id=old.retest_of_id, supersedes=old, number=old.number,
+        revision=old.revision + 1,
         revision_reason=reason.strip(), status=InspectionStatus.DRAFT, sampled_on=old.sampled_on, place=old.place,
         lot_no=old.lot_no, lot_size=old.lot_size, sample_size=old.sample_size, seal_no=old.seal_no,
         samplers=old.samplers, severity=dict(old.severity or {}), created_by=actor, lock_version=1,
@@ -957,21 +975,21 @@ def report_pdf(inspection_id: int, actor: User | None, today: date) -> tuple[byt
     """Render the inspection report (检验报告) PDF; return its bytes and file name."""
 
     inspection = get_inspection(inspection_id, actor)
-    return render_report(report_data(inspection, today)), f"report-{inspection.number}.pdf"
+    return render_report(report_data(inspection, today)), f"report-{inspection.file_stem}.pdf"
 
 
 def revision_note(inspection: Inspection) -> str | None:
     """Say what this report replaces or is replaced by, and whether it is a retest."""
     notes = []
     if inspection.supersedes is not None:
-        notes.append(f"本报告为第 {inspection.revision} 版，替代报告 {inspection.supersedes.number}；"
+        notes.append(f"本报告为第 {inspection.revision} 版，替代报告 {inspection.supersedes.report_no}；"
                      f"修订理由：{inspection.revision_reason or ''}")
     if inspection.status == InspectionStatus.SUPERSEDED:
         newer = db.session.execute(db.select(Inspection).where(Inspection.supersedes_id == inspection.id)
                                    ).scalar_one_or_none()
-        notes.append(f"本报告已被报告 {newer.number if newer else ''} 替代，已作废。")
+        notes.append(f"本报告已被报告 {newer.report_no if newer else ''} 替代，已作废。")
     if inspection.retest_of is not None:
-        notes.append(f"复检：原检验报告 {inspection.retest_of.number}，样本加倍。")
+        notes.append(f"复检：原检验报告 {inspection.retest_of.report_no}，样本加倍。")
     return "\n".join(notes) or None
 
 
@@ -994,7 +1012,7 @@ def report_data(inspection: Inspection, today: date):
     severity = inspection.severity or {}
     tightened = "，".join(f"{c} 类{_severity_name(v)}" for c, v in sorted(severity.items()) if v != "normal")
     return ReportData(
-        report_no=inspection.number,
+        report_no=inspection.report_no,
         station_name=inspection.station.name,
         station_accreditation=inspection.station.accreditation or "—",
         standard_code=inspection.version.standard.code,
@@ -1019,7 +1037,7 @@ def report_data(inspection: Inspection, today: date):
         outcome=verdict.outcome.value,
         technician_name=inspection.submitted_by.name if inspection.submitted_by else "",
         reviewer_name=inspection.verified_by.name if inspection.verified_by else "",
-        supersedes_report_no=inspection.supersedes.number if inspection.supersedes is not None else None,
+        supersedes_report_no=inspection.supersedes.report_no if inspection.supersedes is not None else None,
     )
 
 

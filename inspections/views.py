@@ -143,7 +143,7 @@ def new():
         except AppError as err:
             _show_on_form(form, err)
         else:
-            flash(_("已开立检验 %(number)s，请录入结果。", number=row.number))
+            flash(_("已开立检验 %(number)s，请录入结果。", number=row.shown_number))
             return redirect(url_for("inspections.entry", inspection_id=row.id) if actor.role == Role.TECHNICIAN
                             else url_for("inspections.detail", inspection_id=row.id))
     return render_template("inspections/new.html", form=form, original=original, **_page_context())
@@ -260,7 +260,7 @@ def save_entry(inspection_id):
 @allow(*ANYONE)
 def template(inspection_id):
     row = _load(inspection_id)
-    return download(services.csv_template(row), f"results-{row.number}.csv", "text/csv")
+    return download(services.csv_template(row), f"results-{row.file_stem}.csv", "text/csv")
 
 
 @bp.post("/inspections/<int:inspection_id>/import")

@@ -6,9 +6,10 @@ from accounts.models import Role
 from infra import clock
 from infra.api import error_responses, json_errors, json_response
 from infra.errors import AppError
-from infra.schemas import body, openapi_schemas, path_parameter, request_body
+from infra.pagination import MAX_PER_PAGE
+from infra.schemas import NO_NUL, body, openapi_schemas, path_parameter, request_body
 from trademark import services
-from trademark.models import Licence
+from trademark.models import LICENCE_LABELS, Licence
 from trademark.schemas import ApplyForLicence, CreateMark, LicenceAction, RecordPayment
 
 bp = json_errors(Blueprint("trademark_api", __name__, url_prefix="/api/v1"))  # every AppError is answered as the JSON error body
@@ -148,9 +149,10 @@ OPENAPI_PATHS = {
 
 # --- lists: one page at a time, with the total (never every row) ---------------------------------
 
+_QUERY_TEXT = {"type": "string", "maxLength": 200, "pattern": NO_NUL}  # NUL is refused at the door (422)
 _PAGE_PARAMS = [{"name": name, "in": "query", "schema": schema} for name, schema in (
-    ("q", _S), ("sort", _S), ("page", {"type": "integer", "minimum": 1}),
-    ("per_page", {"type": "integer", "minimum": 1, "maximum": 200}))]
+    ("q", _QUERY_TEXT), ("sort", _QUERY_TEXT), ("page", {"type": "integer", "minimum": 1}),
+    ("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}))]
 _PAGE_PROPS = {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
                "pages": {"type": "integer"}}
 
@@ -200,7 +202,8 @@ def list_licence_decisions(licence_id):
 
 OPENAPI_PATHS["/licences"]["get"] = {
     "summary": "One page of the licences the caller may see (staff: its alliances'; a firm: its own)",
-    "parameters": [{"name": "status", "in": "query", "schema": _S}, *_PAGE_PARAMS],
+    "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": sorted(LICENCE_LABELS)}},
+                   *_PAGE_PARAMS],
     "responses": {"200": json_response("{licences: [...], total, page, per_page, pages}", {
         "type": "object", "properties": {"licences": {"type": "array", "items": {"type": "object"}}, **_PAGE_PROPS}}),
         **error_responses(401, 403, 422)}}

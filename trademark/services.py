@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from accounts.access import alliance_ids, serves, within
 from accounts.models import Role, User
 from infra.db import db, exclusive_job_lock, lock_row, lock_rows, transaction, use_case
+from infra.numbering import highest_suffix, next_number
 from infra.errors import AppError, required_text
 from infra.images import check_image
 from infra.events import publish
@@ -611,11 +612,22 @@ def grant_licence(licence_id: int, today: date, actor=None) -> Licence:
     licence.expires_on = rules.expiry_date(today, licence.mark.validity_years)
     current = f.standard.current(today) if f.standard else None
     licence.version_id = current.id if current else None
-    licence.number = f"{licence.mark.code}-{today.year}-{licence.id:05d}"
+    licence.number = _next_licence_number(licence.mark, today.year)
     keep_due_dates(licence, due_dates(replace(f, licence=replace(f.licence, status=licence.status, granted_on=today))))
     db.session.flush()
     publish(LicenceGranted(licence.id, today))
     return licence
+
+
+def _next_licence_number(mark: Mark, year: int) -> str:
+    """Take the mark's next licence number of the year: gapless (an application never granted takes none)."""
+    prefix = f"{mark.code}-{year}-"
+
+    def given() -> int:  # numbers given before counters existed (`<mark>-<year>-<licence id>`): go on after them
+        return highest_suffix(db.session.execute(db.select(Licence.number).where(
+            Licence.mark_id == mark.id, Licence.number.startswith(prefix, autoescape=True))).scalars(), prefix)
+
+    return f"{prefix}{next_number('licence', mark.id, year, given):05d}"
 
 
 @use_case

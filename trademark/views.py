@@ -18,7 +18,7 @@ from trademark.forms import (
     ApplyForm, LicenceActionForm, MarkForm, PaymentForm, WithdrawForm,
 )
 from compliance.services import visible_standards
-from inspections.models import INSPECTION_TYPE_LABELS
+from inspections.models import INSPECTION_TYPE_LABELS, Inspection
 from parties.models import Alliance, Firm, ProductModel
 from parties.services import visible_alliances, visible_firms
 from trademark.models import (
@@ -219,7 +219,12 @@ def _licence_page(row: Licence, template: str, **extra):
                                   .order_by(Payment.year, Payment.id)).scalars().all()
     unmet = services.entry_check(row, today) if row.status == "applied" else []
     trail = services.list_licence_decisions(row, ListArgs.from_request(request.args, "effective"))
+    evidence = {i for d in trail.items for i in (d.evidence or []) if isinstance(i, int)}
+    # The decisions name their evidence by inspection number, not by row id (one query for the page).
+    numbers = {i.id: i.shown_number for i in db.session.execute(
+        db.select(Inspection).where(Inspection.id.in_(evidence))).scalars()} if evidence else {}
     return render_template(template, licence=row, decisions=trail.items, decisions_page=trail,
+                           evidence_numbers=numbers,
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,
                            certificate=services.certificate_of(row), labels=LICENCE_LABELS,
                            kinds=DECISION_LABELS, today=today, action_options=_options(row), **extra)

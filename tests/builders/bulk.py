@@ -47,7 +47,8 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
         iid = ids["inspection"]
         ids["inspection"] += 1
         rows["inspection"].append({
-            "id": iid, "type": kind, "firm_id": firm_id, "product_model_id": model_id, "version_id": version.id,
+            # Outside the station's counter (6 digits): numbers the services give later never meet these.
+            "id": iid, "number": f"{station.code}-{sampled.year}-{iid:06d}", "type": kind, "firm_id": firm_id, "product_model_id": model_id, "version_id": version.id,
             "station_id": station.id, "revision": 1, "status": "verified", "sampled_on": sampled, "place": "factory",
             "lot_size": 500, "sample_size": 5, "severity": {}, "outcome": outcome, "failed_a": 0,
             "failed_b": failed_b, "failed_c": 0, "verified_on": sampled + timedelta(days=5), "lock_version": 1,

@@ -22,7 +22,9 @@ from certificates.layout import (
     mask_penalties,
     qr_matrix,
     render_certificate,
+    url_lines,
 )
+from infra.pdf import register_cjk_font
 from certificates.tokens import Claims, generate_key, is_qr_alphanumeric, sign_token, verify_url
 
 
@@ -52,6 +54,7 @@ def make_certificate(**overrides):
         alliance_name="中山市锁具行业联盟",
         verify_url=verify_url("HTTPS://MARK.EXAMPLE.ORG", sign_token(claims, key)),
         registration_no="第 12345678 号",
+        registry_url="mark.example.org/registry",
     )
     fields.update(overrides)
     return CertificateData(**fields)
@@ -127,30 +130,43 @@ def test_a_mark_without_a_registration_number_shows_a_dash_rather_than_nothing()
     assert "商标注册号：—" in page_text(render_certificate(data))
 
 
-def test_the_whole_verification_url_is_printed_as_one_line_of_text(certificate):
+def test_the_whole_verification_url_is_printed_in_grouped_lines_a_person_can_type(certificate):
     data, pdf = certificate
-    assert data.verify_url in page_text(pdf).splitlines()
+    lines = page_text(pdf).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("HTTPS://MARK.EXAMPLE.ORG/V/"))
+    url_lines = lines[start:start + 3]
+    assert "".join(url_lines).replace(" ", "") == data.verify_url  # the whole URL, on three lines
+    token = data.verify_url.rsplit("/", 1)[1]
+    groups = " ".join(url_lines).split(" ")[1:]
+    assert all(len(group) == 5 for group in groups[:-1]) and len(groups) >= len(token) // 5
 
 
-def test_the_url_text_is_dark_and_at_least_five_and_a_half_points_high(certificate):
+def test_the_page_says_where_to_check_by_hand_with_the_certificate_number(certificate):
+    data, pdf = certificate
+    text = page_text(pdf).replace("\n", "")
+    assert f"访问 mark.example.org/registry 输入证书编号 {data.certificate_no} 核验" in text
+
+
+def test_the_url_text_is_dark_and_at_least_eight_points_high(certificate):
     data, pdf = certificate
     sizes = []
 
     def visit(text, cm, tm, font, size):
-        if text.startswith("HTTPS://"):
+        run = text.strip().replace(" ", "")
+        if len(run) > 20 and run in data.verify_url:  # one line of the URL
             sizes.append(size * tm[3] * cm[3])
 
     PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
-    assert sizes and min(sizes) >= 5.5
-    # what a reader sees: near-black ink in the band between the scan prompt and the frame
+    assert len(sizes) >= 3 and min(sizes) >= 8
+    # what a reader sees: near-black ink in the URL's band, between the hint and the frame
     dpi = 150
     image = page_image(pdf, dpi).convert("L")
     px_per_mm = dpi / 25.4
-    band = image.crop((0, int(image.height - 24.5 * px_per_mm), image.width, int(image.height - 17 * px_per_mm)))
+    band = image.crop((0, int(image.height - 30 * px_per_mm), image.width, int(image.height - 18 * px_per_mm)))
     assert band.getextrema()[0] < 60
 
 
-def test_a_short_url_is_printed_at_a_comfortable_size():
+def test_a_short_url_is_printed_on_one_line_at_the_full_size():
     sizes = []
     pdf = render_certificate(make_certificate(verify_url="https://mark.example.org/V/abc"))
 
@@ -159,7 +175,13 @@ def test_a_short_url_is_printed_at_a_comfortable_size():
             sizes.append(size)
 
     PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
-    assert sizes == [10]
+    assert sizes == [9] and "https://mark.example.org/V/abc" in page_text(pdf).splitlines()
+
+
+def test_a_very_long_url_takes_more_lines_rather_than_letters_below_eight_points():
+    long = "HTTPS://MARK.EXAMPLE.ORG/V/" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 12
+    size, lines = url_lines(long, register_cjk_font())
+    assert size == 8 and len(lines) > 3 and "".join(lines).replace(" ", "") == long
 
 
 def test_the_page_has_a_seal_area_and_a_signature_line_for_the_issuing_alliance(certificate):
@@ -304,6 +326,6 @@ def test_a_long_scope_is_cut_with_a_pointer_to_the_verification_page():
     text = page_text(pdf)
     assert "详见扫码核验页面" in text
     assert "ZS-0000" in text and "ZS-0059" not in text
-    assert data.verify_url in text.splitlines() and "2029年1月4日" in text
+    assert data.verify_url in text.replace(" ", "").replace("\n", "") and "2029年1月4日" in text
     codes = zxingcpp.read_barcodes(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil())
     assert [c.text for c in codes] == [data.verify_url]
