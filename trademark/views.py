@@ -220,9 +220,10 @@ def _licence_page(row: Licence, template: str, **extra):
     unmet = services.entry_check(row, today) if row.status == "applied" else []
     trail = services.list_licence_decisions(row, ListArgs.from_request(request.args, "effective"))
     evidence = {i for d in trail.items for i in (d.evidence or []) if isinstance(i, int)}
-    # The decisions name their evidence by inspection number, not by row id (one query for the page).
+    # The decisions name their evidence by inspection number, not by row id: one query for the page,
+    # run even when the page cites none, so the count never depends on which rows a page holds.
     numbers = {i.id: i.shown_number for i in db.session.execute(
-        db.select(Inspection).where(Inspection.id.in_(evidence))).scalars()} if evidence else {}
+        db.select(Inspection).where(Inspection.id.in_(evidence))).scalars()}
     return render_template(template, licence=row, decisions=trail.items, decisions_page=trail,
                            evidence_numbers=numbers,
                            deadlines=services.deadlines(row, today), payments=payments, unmet=unmet,

@@ -205,10 +205,10 @@ def test_a_sweep_held_mid_run_takes_no_decision_on_a_status_staff_changed_under_
     reached, release = threading.Event(), threading.Event()
     real = services.evaluate_licence
 
-    def held(row, today, actor=None):
+    def held(row, today, actor=None, **options):
         reached.set()
         assert release.wait(timeout=60)
-        return real(row, today, actor)
+        return real(row, today, actor, **options)
 
     monkeypatch.setattr(services, "evaluate_licence", held)
     sweeper, sweep_errors = in_thread(app, lambda: services.sweep(clock.today()))
@@ -240,8 +240,8 @@ def test_a_staff_action_beside_a_sweep_that_has_already_written_waits_for_it_and
     reached, release = threading.Event(), threading.Event()
     real = services.evaluate_licence
 
-    def held_after_writing(row, today, actor=None):
-        stored = real(row, today, actor)  # flushed: the sweep holds the writers' lock and the first row
+    def held_after_writing(row, today, actor=None, **options):
+        stored = real(row, today, actor, **options)  # judged: the sweep holds its batch's locks and the writers' lock
         if not reached.is_set():
             reached.set()
             assert release.wait(timeout=60)
