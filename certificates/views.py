@@ -280,7 +280,7 @@ def fake_report_handle(report_id):
         certs.handle_report(report_id, current_actor(), clock.utcnow())
     except AppError as err:
         abort(err.status)
-    flash("已标记为已处理。")
+    flash(_("已标记为已处理。"))
     return redirect(url_for("certificates.fake_reports"))
 
 
