@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from flask_babel import LazyString, lazy_gettext
+from flask_babel import LazyString, lazy_gettext, lazy_pgettext
 from jinja2.ext import Extension
 
 
@@ -16,11 +16,15 @@ def N_(text: str) -> str:
 class Labels(Mapping):
     """A core's label table, translated at the moment a label is shown; unknown keys show themselves."""
 
-    def __init__(self, source: Mapping[str, str]):
+    def __init__(self, source: Mapping[str, str], context: str | None = None):
         self._source = source
+        self._context = context  # a catalogue context, where the same Chinese word says another thing
 
     def __getitem__(self, key) -> LazyString:
-        return lazy_gettext(self._source[key])
+        word = self._source[key]
+        if isinstance(word, LazyString):
+            return word
+        return lazy_pgettext(self._context, word) if self._context else lazy_gettext(word)
 
     def __iter__(self):
         return iter(self._source)
