@@ -259,7 +259,7 @@ def reissue(licence_id: int, today: date, reason: str, actor=None) -> Certificat
         raise AppError(422, "理由超过 2000 个字符 / reason is too long", field="reason")
     licence = services.get_licence(licence_id, actor, for_change=True)  # two re-issues at once queue on the licence
     if licence.status not in services.LIVE or licence.number is None:
-        raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
+        raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status} / only an active or suspended licence gets a new certificate")
     old = current_certificate(licence)
     count = db.session.execute(select(func.count()).select_from(Certificate)
                                .where(Certificate.licence_id == licence.id)).scalar_one()
@@ -276,7 +276,7 @@ def printable(licence_id: int) -> Certificate:
     licence = services.get_licence(licence_id)
     certificate = current_certificate(licence)
     if certificate is None:
-        raise AppError(404, "该许可没有证书")
+        raise AppError(404, "该许可没有证书 / this licence has no certificate")
     return certificate
 
 
@@ -699,9 +699,9 @@ def report_fake(token: str, where_bought: str, note: str | None, photo: bytes | 
     """File a report of a suspected fake from the public page; it lands in the staff queue."""
     where_bought = (where_bought or "").strip()
     if not where_bought:
-        raise AppError(422, "请填写购买地点")
+        raise AppError(422, "请填写购买地点 / please say where you bought it", field="where_bought")
     if len(where_bought) > 500 or len(note or "") > 2000:
-        raise AppError(422, "内容过长")
+        raise AppError(422, "内容过长（购买地点不超过 500 字，说明不超过 2000 字）/ too long: at most 500 characters for the place, 2000 for the notes")
     photo_type = None
     if photo:
         photo, photo_type = check_photo(photo)

@@ -73,7 +73,8 @@ def _rules_from_form() -> dict:
                 continue
             raw = (request.form.get(key) or "").strip()
             if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # not ², not 2^63: the core bounds the rest
-                raise AppError(422, f"规则 {rule} 的{PARAMETER_LABELS.word(name)}须为非负整数", field=f"rules.{rule}.{name}")
+                raise AppError(422, f"规则 {rule} 的{PARAMETER_LABELS.word(name)}须为非负整数"
+                                    f" / rule {rule}: {name} must be a whole number, 0 or more", field=f"rules.{rule}.{name}")
             values[name] = int(raw)
         overrides[rule] = values
     return overrides

@@ -8,17 +8,18 @@ Chinese page is a status, type or role shown raw.
 from __future__ import annotations
 
 import re
-from infra import clock
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import String, Text, update
 
 from accounts.models import Role, User
+from infra import clock
 from infra.db import db
 from inspections import services as inspections
 from parties import services as parties
-from tests.builders import LOCK_PASS, lock_entries, login, make_inspection, make_user
+from tests.builders import LOCK_PASS, lock_entries, login, make_active_licence, make_inspection, make_user
 from tests.functional.routes import make_world, walk
 
 # The pages whose words come from the cores (verdict sentences, rule texts, unmet conditions, deadlines).
@@ -125,6 +126,11 @@ def ascii_world(app):
     inspections.save_results(draft.id, lock_entries(draft, {**values, "5.4": ["21.0", "19.0", "20.4"], "5.2": "5000"}),
                              technician)
     world["draft_id"] = draft.id
+    # A suspended licence of another firm, so the queues show a suspension cause and its deadlines.
+    from trademark import services as trademark
+    suspended = make_active_licence(2, clock.today() - timedelta(days=60))
+    staff = db.session.execute(db.select(User).where(User.role == "staff")).scalars().first()
+    trademark.act_on_licence(suspended.id, "suspend", "X4 监督抽查逾期", clock.today(), staff)
     assert asciify_user_data() > 5
     return world, clients
 
