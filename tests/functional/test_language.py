@@ -217,3 +217,24 @@ def test_the_interface_is_chinese_by_default_and_english_after_the_switch(app, c
 def test_the_language_switch_does_not_redirect_off_site(app, client):
     response = client.get("/lang/en", headers={"Referer": "https://evil.example/"})
     assert response.status_code == 302 and "evil.example" not in response.headers["Location"]
+
+
+def test_the_english_public_page_says_a_rule_s_reason_by_the_rule_s_name(app):
+    """A suspension the rules decided was recorded in Chinese; the English page names the rule instead."""
+    from infra.db import db as database
+    from tests.builders import make_certified_licence
+    from trademark import services as trademark
+    from trademark.models import Decision
+
+    granted = clock.today() - timedelta(days=500)
+    _licence, certificate = make_certified_licence(1, granted)
+    trademark.sweep(clock.today())  # no surveillance for over 12 months and the grace: X4 suspends
+    decision = database.session.execute(database.select(Decision).where(Decision.kind == "suspend")).scalar_one()
+    assert decision.rule == "X4" and HAN.search(decision.reason)
+    visitor = app.test_client()
+    english = visitor.get(f"/v/{certificate.token}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Surveillance overdue" in english and decision.reason not in english
+    assert not HAN.search(OTHER_LANGUAGE_LINK.sub("", english).replace(certificate.licence.firm.name, "")
+                          .replace(certificate.licence.mark.name, "").replace(certificate.licence.mark.alliance.name, ""))
+    chinese = visitor.get(f"/v/{certificate.token}").get_data(as_text=True)
+    assert "监督抽查" in chinese
