@@ -238,3 +238,15 @@ def test_the_english_public_page_says_a_rule_s_reason_by_the_rule_s_name(app):
                           .replace(certificate.licence.mark.name, "").replace(certificate.licence.mark.alliance.name, ""))
     chinese = visitor.get(f"/v/{certificate.token}").get_data(as_text=True)
     assert "监督抽查" in chinese
+
+
+@pytest.mark.parametrize("language, shown, hidden", [("en", "username is taken", "用户名已存在"),
+                                                     ("zh", "用户名已存在", "username is taken")])
+def test_a_service_error_shows_only_the_reader_s_half(app, client, language, shown, hidden):
+    make_user("boss", "admin")
+    make_user("clerk", "admin")
+    login(client, "boss")
+    client.get(f"/lang/{language}")
+    page = client.post("/admin/users", data={"username": "clerk", "role": "admin", "password": "long-enough-pw-42",
+                                             "display_name": "Clerk"}).get_data(as_text=True)
+    assert shown in page and hidden not in page
