@@ -49,7 +49,13 @@ def one_language(message) -> str:
     if " / " not in text:
         return text
     chinese, _sep, english = text.partition(" / ")
-    return english.strip() if str(get_locale() or "zh").startswith("en") else chinese.strip()
+    if not str(get_locale() or "zh").startswith("en"):
+        return chinese.strip()
+    english = english.strip()
+    first = english.split(" ", 1)[0].rstrip(":,")
+    # The English halves are written short ("unknown firm"); a sentence on a page starts with a capital,
+    # but a field name ("sampling.lot_size") stays as the API spells it.
+    return english[:1].upper() + english[1:] if first.isalpha() and first.islower() else english
 
 
 # Full-width punctuation written in the templates' own text is Chinese punctuation: the English

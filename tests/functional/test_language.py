@@ -240,7 +240,7 @@ def test_the_english_public_page_says_a_rule_s_reason_by_the_rule_s_name(app):
     assert "监督抽查" in chinese
 
 
-@pytest.mark.parametrize("language, shown, hidden", [("en", "username is taken", "用户名已存在"),
+@pytest.mark.parametrize("language, shown, hidden", [("en", "Username is taken", "用户名已存在"),
                                                      ("zh", "用户名已存在", "username is taken")])
 def test_a_service_error_shows_only_the_reader_s_half(app, client, language, shown, hidden):
     make_user("boss", "admin")
