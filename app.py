@@ -170,6 +170,8 @@ def select_locale() -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
     from accounts import services as accounts
     from infra.db import db, install_column_limits
     from infra.extensions import babel, csrf, limiter, login_manager, migrate
@@ -184,7 +186,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = lazy_gettext("请先登录。")
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -285,6 +287,7 @@ def register_security_headers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from accounts.access import current_actor
     from infra import clock
+    from infra.i18n import PunctuationExtension, one_language, say
 
     @app.context_processor
     def _template_globals():
@@ -293,6 +296,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
     # Times shown to people: the alliance's local time, to the minute (SPEC §2).
     app.jinja_env.filters["localtime"] = clock.format_time
+    app.jinja_env.filters["one_language"] = one_language
+    app.jinja_env.filters["say"] = say
+    app.jinja_env.add_extension(PunctuationExtension)
 
 
 def register_cli(app: Flask) -> None:

@@ -9,12 +9,16 @@ setup() {
   fi
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
   .venv/bin/pybabel compile -d translations >/dev/null
-  # The browser tests drive Debian's chromium (never a downloaded browser).
-  if ! [ -x /usr/bin/chromium ]; then
+  # The browser tests drive Debian's chromium (never a downloaded browser), with a CJK font so the
+  # screenshots show Chinese rather than boxes.
+  browser_packages=()
+  [ -x /usr/bin/chromium ] || browser_packages+=(chromium)
+  fc-list :lang=zh 2>/dev/null | grep -q . || browser_packages+=(fonts-wqy-microhei)
+  if [ ${#browser_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_packages[@]}" >/dev/null
     else
-      echo "test.sh: /usr/bin/chromium is missing; install Debian's chromium package (sudo apt-get install chromium)" >&2
+      echo "test.sh: missing ${browser_packages[*]}; install Debian's packages (sudo apt-get install ${browser_packages[*]})" >&2
       exit 1
     fi
   fi

@@ -141,7 +141,7 @@ def users():
                                         station_code=form.station.data or None, firm_uscc=form.firm.data or None,
                                         display_name=form.display_name.data)
         except AppError as err:
-            getattr(form, err.field or "username", form.username).errors.append(err.message.split(" / ")[0])
+            getattr(form, err.field or "username", form.username).errors.append(err.message)  # the page shows its half
         else:
             flash(_("已创建用户 %(name)s。", name=user.username))
             return redirect(url_for("accounts.user", username=user.username))
@@ -182,8 +182,8 @@ def user(username):
         target = {"password": password_form.password}.get(err.field) if action == "password" else \
             getattr(form, err.field or "", None)
         if target is not None:
-            target.errors = list(target.errors) + [err.message.split(" / ")[0]]
+            target.errors = list(target.errors) + [err.message]
         else:
-            flash(err.message.split(" / ")[0], "error")
+            flash(err.message, "error")
     return render_template("accounts/user.html", user=row, form=form, password_form=password_form,
                            tokens=services.tokens_of(row.username), now=utcnow(), roles=ROLE_LABELS)

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from sqlalchemy import String, bindparam, cast, distinct, func, insert, select, union, update
 from sqlalchemy.orm import aliased, contains_eager, defer
 
@@ -60,11 +60,13 @@ from certificates.tokens import (
 # The six words of SPEC §5, decided by the pure core (certificates.verification). The cache and the
 # JSON keep the Chinese source words; pages translate them when they render (STATUS_WORDS).
 VerifyStatus = VerificationStatus
-STATUS_WORDS = Labels(WORDS)
+# "暂停" is a state here ("Suspended") but an action on the staff pages ("Suspend"): its own context.
+STATUS_WORDS = Labels({**WORDS, VerificationStatus.SUSPENDED: lazy_pgettext("verification", "暂停")})
 
 # The public history shows status changes only; warnings and applications stay internal.
 PUBLIC_KINDS = ("grant", "suspend", "reinstate", "revoke", "expire", "surrender")
 DECISION_WORDS = rules.DECISION_LABELS
+RULE_WORDS = Labels(rules.RULE_LABELS)
 HISTORY_LIMIT = 20
 SHORT_REASON = 120
 SURVEILLANCE_TYPES = ("surveillance", "market", "retest")
@@ -265,7 +267,7 @@ def reissue(licence_id: int, today: date, reason: str, actor=None) -> Certificat
         raise AppError(422, "理由超过 2000 个字符 / reason is too long", field="reason")
     licence = services.get_licence(licence_id, actor, for_change=True)  # two re-issues at once queue on the licence
     if licence.status not in services.LIVE or licence.number is None:
-        raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status}")
+        raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status} / only an active or suspended licence gets a new certificate")
     old = current_certificate(licence)
     count = db.session.execute(select(func.count()).select_from(Certificate)
                                .where(Certificate.licence_id == licence.id)).scalar_one()
@@ -282,7 +284,7 @@ def printable(licence_id: int) -> Certificate:
     licence = services.get_licence(licence_id)
     certificate = current_certificate(licence)
     if certificate is None:
-        raise AppError(404, "该许可没有证书")
+        raise AppError(404, "该许可没有证书 / this licence has no certificate")
     return certificate
 
 
@@ -441,7 +443,9 @@ def reissue_for_key(kid: str, today: date) -> list[Certificate]:
 class HistoryItem:
     on: date
     what: str
-    reason: str
+    reason: str  # as recorded (Chinese), shortened for the public
+    kind: str = ""
+    rule: str = ""  # the rule that decided it, or "manual" (then the reason is what a person wrote)
 
 
 @dataclass
@@ -464,6 +468,7 @@ class Verification:
     licence_status: str | None = None
     since: date | None = None
     reason: str | None = None
+    reason_rule: str | None = None
     superseded_by: str | None = None
     superseded_by_url: str | None = None
     surveillance_on: date | None = None
@@ -557,7 +562,7 @@ _SCOPE = (select(func.aggregate_strings(ProductModel.model, _REC))
           .where(licence_models.c.licence_id == Licence.id).scalar_subquery())
 _DECISIONS = (select(func.aggregate_strings(
     cast(Decision.effective_on, String) + _SEP + Decision.kind + _SEP + Decision.reason + _SEP
-    + cast(Decision.id, String), _REC))
+    + cast(Decision.id, String) + _SEP + Decision.rule, _REC))
     .where(Decision.licence_id == Licence.id, Decision.kind.in_(PUBLIC_KINDS)).scalar_subquery())
 _tested = aliased(StandardVersion)
 # SPEC §4: only inspections against the mark's standard count for its licences, and only those are
@@ -572,9 +577,9 @@ _SURVEILLANCE = (select(cast(Inspection.sampled_on, String) + _SEP + Inspection.
     .order_by(Inspection.sampled_on.desc(), Inspection.id.desc()).limit(1).scalar_subquery())
 
 
-def _record(text_: str) -> tuple[date, str, str, int]:
-    on, kind, reason, id_ = text_.split(_SEP)
-    return date.fromisoformat(on[:10]), kind, reason, int(id_)
+def _record(text_: str) -> tuple[date, str, str, int, str]:
+    on, kind, reason, id_, rule = text_.split(_SEP)
+    return date.fromisoformat(on[:10]), kind, reason, int(id_), rule
 
 
 _MAIN = (
@@ -661,16 +666,20 @@ def lookup(token: str, today: date) -> Verification:
     v.scope = tuple(sorted(row.scope.split(_REC))) if row.scope else ()
     decisions = sorted((_record(d) for d in row.decisions.split(_REC)) if row.decisions else (),
                        key=lambda d: (d[0], d[3]), reverse=True)[:HISTORY_LIMIT]
-    v.history = [HistoryItem(on, DECISION_WORDS.get(kind, kind), _short(reason)) for on, kind, reason, _id in decisions]
+    v.history = [HistoryItem(on, DECISION_WORDS.get(kind, kind), _short(reason), kind, rule)
+                 for on, kind, reason, _id, rule in decisions]
     latest_of = {}
-    for on, kind, reason, _id in decisions:
-        latest_of.setdefault(kind, _short(reason))
+    for item in v.history:
+        latest_of.setdefault(item.kind, item)
+    latest = None
     if status == VerifyStatus.SUSPENDED:
-        v.since, v.reason = row.suspended_on, latest_of.get("suspend")
+        v.since, latest = row.suspended_on, latest_of.get("suspend")
     elif status == VerifyStatus.REVOKED:
-        v.since, v.reason = row.ended_on, latest_of.get("revoke") or latest_of.get("surrender")
+        v.since, latest = row.ended_on, latest_of.get("revoke") or latest_of.get("surrender")
     elif status == VerifyStatus.EXPIRED:
-        v.since, v.reason = row.ended_on or row.expires_on, latest_of.get("expire")
+        v.since, latest = row.ended_on or row.expires_on, latest_of.get("expire")
+    if latest is not None:
+        v.reason, v.reason_rule = latest.reason, latest.rule
     if row.surveillance:
         on, outcome = row.surveillance.split(_SEP)
         v.surveillance_on, v.surveillance_outcome = date.fromisoformat(on[:10]), outcome
@@ -867,9 +876,9 @@ def report_fake(token: str, where_bought: str, note: str | None, photo: bytes | 
     """File a report of a suspected fake from the public page; it lands in the staff queue."""
     where_bought = (where_bought or "").strip()
     if not where_bought:
-        raise AppError(422, "请填写购买地点")
+        raise AppError(422, "请填写购买地点 / please say where you bought it", field="where_bought")
     if len(where_bought) > 500 or len(note or "") > 2000:
-        raise AppError(422, "内容过长")
+        raise AppError(422, "内容过长（购买地点不超过 500 字，说明不超过 2000 字）/ too long: at most 500 characters for the place, 2000 for the notes")
     photo_type = None
     if photo:
         photo, photo_type = check_photo(photo)

@@ -93,6 +93,7 @@ def verify(token):
         # Rendered once per cached status and language; only the scan facts differ from one scan to the next.
         page = memo[key] = render_template("certificates/verify.html", v=v, domain=certs.official_domain(),
                                               words=certs.STATUS_WORDS, verdicts=certs.VERDICT_WORDS,
+                                              rule_words=certs.RULE_WORDS,
                                               scans=Markup(certs.SCANS_MARK))
     response = Response(page.replace(certs.SCANS_MARK, str(escape(certs.scans_text(v)))),
                         mimetype="text/html")
@@ -298,7 +299,7 @@ def fake_report_handle(report_id):
         certs.handle_report(report_id, current_actor(), clock.utcnow())
     except AppError as err:
         abort(err.status)
-    flash("已标记为已处理。")
+    flash(_("已标记为已处理。"))
     return redirect(url_for("certificates.fake_reports"))
 
 

@@ -16,6 +16,8 @@ from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, l
 from enum import StrEnum
 from typing import Any
 
+from infra.words import N_, Listing, Sentence
+
 from .sampling import SEVERITY_NAMES, SamplingError, SamplingPlan, Severity, sampling_plan
 
 
@@ -322,17 +324,19 @@ def fmt_decimal(value: Decimal) -> str:
 
 def _rounding_phrase(digits: int) -> str:
     if digits > 0:
-        return f"修约至 {digits} 位小数"
+        return Sentence(N_("修约至 %(digits)s 位小数"), digits=digits)
     if digits == 0:
-        return "修约至个位"
-    names = {1: "十位", 2: "百位", 3: "千位", 4: "万位"}
-    return f"修约至{names.get(-digits, f'10^{-digits} 位')}"
+        return Sentence(N_("修约至个位"))
+    names = {1: N_("修约至十位"), 2: N_("修约至百位"), 3: N_("修约至千位"), 4: N_("修约至万位")}
+    if -digits in names:
+        return Sentence(names[-digits])
+    return Sentence(N_("修约至10^%(power)s 位"), power=-digits)
 
 
 def rounding_text(spec: ClauseSpec) -> str | None:
     """Say how the clause rounds before comparing: "修约至 1 位小数", "按 0.5 修约间隔修约", or None."""
     if spec.interval is not None:
-        return f"按 {fmt_decimal(spec.interval)} 修约间隔修约"
+        return Sentence(N_("按 %(interval)s 修约间隔修约"), interval=fmt_decimal(spec.interval))
     if spec.digits is not None:
         return _rounding_phrase(spec.digits)
     return None
@@ -408,9 +412,9 @@ def _with_unit(number: str, unit: str | None) -> str:
 def requirement_text(spec: ClauseSpec) -> str:
     """Render the requirement as a standard prints it: "≥ 3000 N", "40～140 kPa", "AQL 2.5, 检验水平 II"."""
     if spec.kind is ClauseKind.boolean:
-        return f"应为“{_yes_no(bool(spec.expected))}”"
+        return Sentence(N_("应为“%(answer)s”"), answer=_yes_no(bool(spec.expected)))
     if spec.kind is ClauseKind.attribute:
-        return f"AQL {spec.aql}, 检验水平 {spec.level}"
+        return Sentence(N_("AQL %(aql)s, 检验水平 %(level)s"), aql=spec.aql, level=spec.level)
     if spec.comparator is Comparator.between:
         low, high = fmt_decimal(spec.low), fmt_decimal(spec.high)
         if spec.low_inclusive and spec.high_inclusive:
@@ -467,8 +471,8 @@ class CategoryCounts(Mapping):
         return {c.value: self[c] for c in Category}
 
 
-def _alternative_text(alternative: CategoryCounts) -> str:
-    return "，".join(f"{c}={n}" if n == 0 else f"{c}≤{n}" for c, n in alternative.items())
+def _alternative_text(alternative: CategoryCounts) -> Listing:
+    return Listing((f"{c}={n}" if n == 0 else f"{c}≤{n}" for c, n in alternative.items()), "，")
 
 
 @dataclass(frozen=True)
@@ -484,8 +488,9 @@ class RetestPolicy:
 
     def describe(self) -> str:
         """Say the policy as a standard would: which failures, what sample, how long."""
-        return (f"{'、'.join(self.categories)} 类不合格可复检，样本加倍（×{self.sample_factor}），"
-                f"{self.deadline_days} 天内")
+        return Sentence(N_("%(categories)s 类不合格可复检，样本加倍（×%(factor)s），%(days)s 天内"),
+                        categories=Listing(str(c) for c in self.categories), factor=self.sample_factor,
+                        days=self.deadline_days)
 
 
 @dataclass(frozen=True)
@@ -503,7 +508,8 @@ class VerdictRule:
 
     def describe(self) -> str:
         """Say the rule in the words the verdicts use: “A=0，B≤1，C≤1”或“…” 时合格."""
-        return "“" + "”或“".join(_alternative_text(a) for a in self.pass_if_any) + "”时判为合格"
+        return Sentence(N_("“%(alternatives)s”时判为合格"),
+                        alternatives=Listing((_alternative_text(a) for a in self.pass_if_any), "”或“"))
 
     def holding_alternative(self, failed: Mapping[str, int]) -> CategoryCounts | None:
         """Return the first alternative the failure counts satisfy, or None."""
@@ -625,11 +631,11 @@ def compared_value(spec: ClauseSpec, value: Decimal) -> Decimal:
 
 
 def _yes_no(value: bool) -> str:
-    return "是" if value else "否"
+    return Sentence(N_("是")) if value else Sentence(N_("否"))
 
 
 def _verdict_word(ok: bool) -> str:
-    return "合格" if ok else "不合格"
+    return Sentence(N_("合格")) if ok else Sentence(N_("不合格"))
 
 
 def _measurements_by_unit(spec: ClauseSpec, result: ClauseResult | None) -> dict[int, Measurement]:
@@ -650,8 +656,8 @@ def _measurements_by_unit(spec: ClauseSpec, result: ClauseResult | None) -> dict
     return by_unit
 
 
-def _unit_list(units: Sequence[int]) -> str:
-    return "、".join(str(u) for u in units)
+def _unit_list(units: Sequence[int]) -> Listing:
+    return Listing(str(u) for u in units)
 
 
 def _describe_value(spec: ClauseSpec, value: Decimal) -> str:
@@ -660,8 +666,9 @@ def _describe_value(spec: ClauseSpec, value: Decimal) -> str:
     if phrase is None:
         return shown
     if spec.comparison is Comparison.full:
-        return f"{shown}（全数值比较，不修约）"
-    return f"{shown}（{phrase}为 {fmt_decimal(compared_value(spec, value))}）"
+        return Sentence(N_("%(shown)s（全数值比较，不修约）"), shown=shown)
+    return Sentence(N_("%(shown)s（%(rounding)s为 %(rounded)s）"), shown=shown, rounding=phrase,
+                    rounded=fmt_decimal(compared_value(spec, value)))
 
 
 def _judge_units(spec: ClauseSpec, result: ClauseResult | None) -> ClauseVerdict:
@@ -690,8 +697,9 @@ def _judge_units(spec: ClauseSpec, result: ClauseResult | None) -> ClauseVerdict
     missing = [u for u in all_units if u not in by_unit]
     if missing:
         if len(missing) == spec.units:
-            return verdict(ClauseOutcome.missing, "尚无检验结果")
-        return verdict(ClauseOutcome.missing, f"缺少第 {_unit_list(missing)} 件的结果（应测 {spec.units} 件）")
+            return verdict(ClauseOutcome.missing, Sentence(N_("尚无检验结果")))
+        return verdict(ClauseOutcome.missing, Sentence(N_("缺少第 %(missing)s 件的结果（应测 %(units)s 件）"),
+                                                       missing=_unit_list(missing), units=spec.units))
 
     def ok(m: Measurement) -> bool:
         if numeric:
@@ -699,22 +707,36 @@ def _judge_units(spec: ClauseSpec, result: ClauseResult | None) -> ClauseVerdict
         return m.value == spec.expected
 
     def describe(m: Measurement) -> str:
-        return f"实测 {_describe_value(spec, m.value)}" if numeric else f"检验结果“{_yes_no(m.value)}”"
+        if numeric:
+            return Sentence(N_("实测 %(value)s"), value=_describe_value(spec, m.value))
+        return Sentence(N_("检验结果“%(answer)s”"), answer=_yes_no(m.value))
 
     failing = [u for u in all_units if not ok(by_unit[u])]
     passed = not failing
     outcome = ClauseOutcome.passed if passed else ClauseOutcome.failed
-    requirement_phrase = f"要求 {requirement}" if numeric else f"要求{requirement}"
+    requirement_phrase = (Sentence(N_("要求 %(requirement)s"), requirement=requirement) if numeric else
+                          Sentence(N_("要求%(requirement)s"), requirement=requirement))
     if spec.units == 1:
-        return verdict(outcome, f"{describe(by_unit[1])}，{requirement_phrase}：{_verdict_word(passed)}")
+        return verdict(outcome, Sentence(N_("%(result)s，%(requirement)s：%(verdict)s"), result=describe(by_unit[1]),
+                                         requirement=requirement_phrase, verdict=_verdict_word(passed)))
     if passed:
-        listed = "、".join(values)
-        listed = _with_unit(listed, spec.unit) if numeric else f"均为“{listed[0]}”"
-        return verdict(outcome, f"{spec.units} 件均符合要求（{'实测 ' if numeric else ''}{listed}），{requirement_phrase}：合格")
-    details = "，".join(f"第 {u} 件{describe(by_unit[u])}" for u in failing)
+        if numeric and spec.unit:
+            listed = Sentence(N_("实测 %(values)s %(unit)s"), values=Listing(values), unit=spec.unit)
+        elif numeric:
+            listed = Sentence(N_("实测 %(values)s"), values=Listing(values))
+        else:
+            listed = Sentence(N_("均为“%(answer)s”"), answer=values[0])
+        return verdict(outcome, Sentence(N_("%(units)s 件均符合要求（%(listed)s），%(requirement)s：合格"),
+                                         units=spec.units, listed=listed, requirement=requirement_phrase))
+    details = Listing((Sentence(N_("第 %(unit)s 件%(result)s"), unit=u, result=describe(by_unit[u])) for u in failing),
+                      "，")
     good = [u for u in all_units if u not in failing]
-    rest = f"；第 {_unit_list(good)} 件合格" if good else ""
-    return verdict(outcome, f"共 {spec.units} 件，{details}，{requirement_phrase}{rest}：不合格")
+    if good:
+        return verdict(outcome, Sentence(N_("共 %(units)s 件，%(details)s，%(requirement)s；第 %(good)s 件合格：不合格"),
+                                         units=spec.units, details=details, requirement=requirement_phrase,
+                                         good=_unit_list(good)))
+    return verdict(outcome, Sentence(N_("共 %(units)s 件，%(details)s，%(requirement)s：不合格"),
+                                     units=spec.units, details=details, requirement=requirement_phrase))
 
 
 def _judge_attribute(spec: ClauseSpec, result: ClauseResult | None, plan: SamplingPlan | None) -> ClauseVerdict:
@@ -733,20 +755,21 @@ def _judge_attribute(spec: ClauseSpec, result: ClauseResult | None, plan: Sampli
         raise InputError(f"条款 {spec.number} 的不合格品数应为非负整数")
     values = () if count is None else (str(count),)
     if plan is None:
-        return verdict(ClauseOutcome.missing, "缺少批量，无法按 GB/T 2828.1 确定抽样方案", values)
+        return verdict(ClauseOutcome.missing, Sentence(N_("缺少批量，无法按 GB/T 2828.1 确定抽样方案")), values)
     if count is None:
-        return verdict(ClauseOutcome.missing, f"尚无检验结果（应抽 {plan.sample_size} 件）")
+        return verdict(ClauseOutcome.missing, Sentence(N_("尚无检验结果（应抽 %(n)s 件）"), n=plan.sample_size))
     if count > plan.sample_size:
         raise InputError(f"条款 {spec.number} 的不合格品数 {count} 超过样本量 {plan.sample_size}")
     passed = plan.accepts(count)
     if plan.hundred_percent:
-        how = f"全数检验 {plan.sample_size} 件（样本量不小于批量）"
+        how = Sentence(N_("全数检验 %(n)s 件（样本量不小于批量）"), n=plan.sample_size)
     else:
-        how = f"样本量 {plan.sample_size}（样本量字码 {plan.code_letter}）"
-    reason = (
-        f"{how}，{SEVERITY_NAMES[Severity(plan.severity)]}，{requirement}：Ac={plan.ac}，Re={plan.re}；"
-        f"不合格品数 {count} {'≤' if passed else '≥'} {plan.ac if passed else plan.re}：{_verdict_word(passed)}"
-    )
+        how = Sentence(N_("样本量 %(n)s（样本量字码 %(letter)s）"), n=plan.sample_size, letter=plan.code_letter)
+    reason = Sentence(
+        N_("%(how)s，%(severity)s，%(requirement)s：Ac=%(ac)s，Re=%(re)s；不合格品数 %(count)s %(sign)s %(bound)s：%(verdict)s"),
+        how=how, severity=Sentence(SEVERITY_NAMES[Severity(plan.severity)]), requirement=requirement, ac=plan.ac,
+        re=plan.re, count=count, sign="≤" if passed else "≥", bound=plan.ac if passed else plan.re,
+        verdict=_verdict_word(passed))
     outcome = ClauseOutcome.passed if passed else ClauseOutcome.failed
     return verdict(outcome, reason, values)
 
@@ -815,7 +838,8 @@ def judge_sample(
             plan, problem = _plan_for(spec, lot_size, level)
             clause_verdict = judge_clause(spec, result, plan)
             if problem is not None:
-                clause_verdict = replace(clause_verdict, reason=f"无法确定抽样方案：{problem}")
+                clause_verdict = replace(clause_verdict, reason=Sentence(N_("无法确定抽样方案：%(problem)s"),
+                                                                         problem=problem))
         else:
             clause_verdict = judge_clause(spec, result)
         verdicts.append(clause_verdict)
@@ -843,21 +867,26 @@ def _failure_summary(failed: CategoryCounts, verdicts: Sequence[ClauseVerdict]) 
     parts = []
     for c in Category:
         numbers = [v.number for v in verdicts if v.category is c and v.outcome is ClauseOutcome.failed]
-        listed = f"（{'、'.join(numbers)}）" if numbers else ""
-        parts.append(f"{c} 类 {failed[c]} 项{listed}")
-    return "不合格条款数：" + "，".join(parts)
+        if numbers:
+            parts.append(Sentence(N_("%(category)s 类 %(n)s 项（%(numbers)s）"), category=str(c), n=failed[c],
+                                  numbers=Listing(numbers)))
+        else:
+            parts.append(Sentence(N_("%(category)s 类 %(n)s 项"), category=str(c), n=failed[c]))
+    return Sentence(N_("不合格条款数：%(parts)s"), parts=Listing(parts, "，"))
 
 
 def _sample_reason(rule: VerdictRule, failed: CategoryCounts, verdicts: Sequence[ClauseVerdict]) -> str:
     summary = _failure_summary(failed, verdicts)
     missing = [v.number for v in verdicts if v.outcome is ClauseOutcome.missing]
     if missing:
-        return f"必检条款 {'、'.join(missing)} 尚无完整结果，无法判定（{summary}）"
+        return Sentence(N_("必检条款 %(missing)s 尚无完整结果，无法判定（%(summary)s）"), missing=Listing(missing),
+                        summary=summary)
     alternative = rule.holding_alternative(failed)
     if alternative is not None:
-        return f"{summary}；符合判定规则“{_alternative_text(alternative)}”：合格"
-    rules = "”或“".join(_alternative_text(a) for a in rule.pass_if_any)
-    return f"{summary}；不符合判定规则“{rules}”中的任何一条：不合格"
+        return Sentence(N_("%(summary)s；符合判定规则“%(rule)s”：合格"), summary=summary,
+                        rule=_alternative_text(alternative))
+    rules = Listing((_alternative_text(a) for a in rule.pass_if_any), "”或“")
+    return Sentence(N_("%(summary)s；不符合判定规则“%(rules)s”中的任何一条：不合格"), summary=summary, rules=rules)
 
 
 # --- retest ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
 from infra.db import db
+from infra.i18n import Labels, N_
 
 
 class VersionStatus(enum.StrEnum):
@@ -15,11 +16,22 @@ class VersionStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-VERSION_STATUS_LABELS = {
-    VersionStatus.DRAFT: "草案",
-    VersionStatus.PUBLISHED: "现行",
-    VersionStatus.SUPERSEDED: "已被替代",
+VERSION_STATUS_NAMES = {
+    VersionStatus.DRAFT: N_("草案"),
+    VersionStatus.PUBLISHED: N_("现行"),
+    VersionStatus.SUPERSEDED: N_("已被替代"),
 }
+VERSION_STATUS_LABELS = Labels(VERSION_STATUS_NAMES)
+
+# The kinds of inspection a clause applies to (its `inspections` list); the inspections area uses the same words.
+INSPECTION_TYPE_NAMES = {
+    "type": N_("型式检验"),
+    "surveillance": N_("监督抽查"),
+    "retest": N_("复检"),
+    "market": N_("市场抽样"),
+    "factory": N_("出厂检验"),
+}
+INSPECTION_TYPE_LABELS = Labels(INSPECTION_TYPE_NAMES)
 
 
 class Standard(db.Model):

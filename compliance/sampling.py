@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from infra.words import N_
+
 TABLES_PATH = Path(__file__).with_name("gbt2828_1_tables.json")
 
 LEVELS = ("S-1", "S-2", "S-3", "S-4", "I", "II", "III")
@@ -29,9 +31,9 @@ class Severity(StrEnum):
 
 
 SEVERITY_NAMES = {
-    Severity.normal: "正常检验",
-    Severity.tightened: "加严检验",
-    Severity.discontinued: "暂停检验",
+    Severity.normal: N_("正常检验"),
+    Severity.tightened: N_("加严检验"),
+    Severity.discontinued: N_("暂停检验"),
 }
 
 

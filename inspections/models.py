@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from infra.clock import utcnow
 from infra.db import db
-from infra.i18n import Labels
+from compliance.models import INSPECTION_TYPE_NAMES, INSPECTION_TYPE_LABELS  # noqa: F401 (one vocabulary)
+from infra.i18n import Labels, N_
 
 station_scope = Table(
     "station_scope",
@@ -40,25 +41,17 @@ class InspectionStatus(enum.StrEnum):
 
 # Chinese source words; the pages show them through Labels (translated), the PDF report as they are.
 INSPECTION_STATUS_NAMES = {
-    InspectionStatus.DRAFT: "草稿",
-    InspectionStatus.SUBMITTED: "已提交待审核",
-    InspectionStatus.VERIFIED: "已审核",
-    InspectionStatus.SUPERSEDED: "已被修订替代",
-    InspectionStatus.VOID: "作废",
+    InspectionStatus.DRAFT: N_("草稿"),
+    InspectionStatus.SUBMITTED: N_("已提交待审核"),
+    InspectionStatus.VERIFIED: N_("已审核"),
+    InspectionStatus.SUPERSEDED: N_("已被修订替代"),
+    InspectionStatus.VOID: N_("作废"),
 }
 
-INSPECTION_TYPE_NAMES = {
-    "type": "型式检验",
-    "surveillance": "监督抽查",
-    "retest": "复检",
-    "market": "市场抽样",
-    "factory": "出厂检验",
-}
 
-PLACE_NAMES = {"factory": "工厂", "market": "市场"}
+PLACE_NAMES = {"factory": N_("工厂"), "market": N_("市场")}
 
 INSPECTION_STATUS_LABELS = Labels(INSPECTION_STATUS_NAMES)
-INSPECTION_TYPE_LABELS = Labels(INSPECTION_TYPE_NAMES)
 PLACE_LABELS = Labels(PLACE_NAMES)
 
 

@@ -14,6 +14,7 @@ from infra import clock
 from infra.db import db
 from infra.downloads import download
 from infra.errors import AppError, whole_number
+from infra.i18n import say
 from inspections import services
 from inspections.forms import ActionForm, CsvForm, InspectionForm, ReasonForm, ReturnForm, SamplingForm, StationForm
 from inspections.models import INSPECTION_STATUS_LABELS, INSPECTION_TYPE_LABELS, PLACE_LABELS, Station
@@ -82,8 +83,8 @@ def _fill_choices(form: InspectionForm, actor) -> None:
     standards = {st.code: st for s in stations for st in services.visible_scope(s, actor)}
     form.standard_code.choices = [SelectChoice(c, f"{c} {st.title}") for c, st in sorted(standards.items())]
     products = services.offered_products(actor, stations)
-    form.product.choices = [SelectChoice(f"{f.uscc}::{m.model}", f"{f.name} — {m.model}（{m.category}）") for m, f in products]
-    form.product.choices.append(SelectChoice("", "其他企业（按统一社会信用代码）"))
+    form.product.choices = [SelectChoice(f"{f.uscc}::{m.model}", _("%(firm)s — %(model)s（%(category)s）", firm=f.name, model=m.model, category=m.category)) for m, f in products]
+    form.product.choices.append(SelectChoice("", _("其他企业（按统一社会信用代码）")))
 
 
 def _sampling(form: SamplingForm) -> Sampling:
@@ -253,7 +254,17 @@ def save_entry(inspection_id):
     except AppError as err:
         return _json_error(err)
     row = services.get_inspection(inspection_id, current_actor())
-    return jsonify({"lock_version": row.lock_version, "verdict": verdict.to_dict()})
+    return jsonify({"lock_version": row.lock_version, "verdict": _said(verdict)})
+
+
+def _said(verdict) -> dict:
+    """The verdict as JSON for the entry page, its sentences in the reader's language."""
+    body = verdict.to_dict()
+    body["reason"] = say(verdict.reason)
+    for shown, clause in zip(body["clauses"], verdict.clauses):
+        shown.update(reason=say(clause.reason), requirement=say(clause.requirement),
+                     values=[say(v) for v in clause.values])
+    return body
 
 
 @bp.get("/inspections/<int:inspection_id>/template.csv")

@@ -25,7 +25,7 @@ def alliances():
         except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
-            flash(f"已创建联盟 {row.code}。")
+            flash(_("已创建联盟 %(code)s。", code=row.code))
             return redirect(url_for("parties.alliances"))
     rows = db.session.execute(services.visible_alliances(db.select(Alliance).order_by(Alliance.code),
                                                          current_actor())).scalars().all()
@@ -45,7 +45,7 @@ def edit_alliance(alliance_id):
         except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
-            flash("已保存。")
+            flash(_("已保存。"))
             return redirect(url_for("parties.alliances"))
     return render_template("parties/alliance_edit.html", alliance=row, form=form)
 
@@ -60,7 +60,7 @@ def firms():
         except AppError as err:
             getattr(form, err.field).errors.append(err.message)
         else:
-            flash(f"已创建企业 {row.name}。")
+            flash(_("已创建企业 %(name)s。", name=row.name))
             return redirect(url_for("parties.firm", firm_id=row.id))
     args = ListArgs.from_request(request.args)
     actor = current_actor()
@@ -91,19 +91,19 @@ def firm(firm_id):
     try:
         if action == "edit" and form.validate_on_submit():
             services.update_firm(row.id, form.name.data, form.address.data, form.contact.data, actor)
-            flash("已保存。")
+            flash(_("已保存。"))
             return redirect(url_for("parties.firm", firm_id=row.id))
         if action == "model" and model_form.validate_on_submit():
             services.add_product_model(row.uscc, model_form.model.data, model_form.category.data, actor)
-            flash("已添加产品型号。")
+            flash(_("已添加产品型号。"))
             return redirect(url_for("parties.firm", firm_id=row.id))
         if action == "admit" and admit_form.validate_on_submit():
             services.admit_member(admit_form.alliance.data, row.uscc, clock.today(), actor)
-            flash("已准予入会。")
+            flash(_("已准予入会。"))
             return redirect(url_for("parties.firm", firm_id=row.id))
         if action and action.startswith("expel:") and expel_form.validate_on_submit():
             services.expel_member(action.split(":", 1)[1], row.uscc, expel_form.reason.data, clock.today(), actor)
-            flash("已清退。")
+            flash(_("已清退。"))
             return redirect(url_for("parties.firm", firm_id=row.id))
     except AppError as err:
         flash(err.message, "error")

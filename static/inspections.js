@@ -31,14 +31,14 @@
     if (text === "") { return ""; }
     var kind = input.dataset.kind;
     if (kind === "boolean") {
-      return YES_NO.indexOf(text.toLowerCase()) >= 0 ? "" : "请填 1（是）或 0（否）";
+      return YES_NO.indexOf(text.toLowerCase()) >= 0 ? "" : WORDS.yes_no;
     }
-    if (text.indexOf(",") >= 0 || text.indexOf("，") >= 0) { return "请使用小数点“.”而不是逗号"; }
+    if (text.indexOf(",") >= 0 || text.indexOf("，") >= 0) { return WORDS.comma; }
     if (kind === "attribute") {
-      return /^\d+$/.test(text) ? "" : "不合格品数应为非负整数";
+      return /^\d+$/.test(text) ? "" : WORDS.count;
     }
-    if (/^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/.test(text)) { return "请写成普通小数，不用科学计数法"; }
-    return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? "" : "“" + text + "”不是有效的数值";
+    if (/^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$/.test(text)) { return WORDS.scientific; }
+    return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text) ? "" : WORDS.number.replace("%s", text);
   }
 
   function showVerdict(verdict) {

@@ -11,24 +11,24 @@ from trademark.models import Mark, Payment
 
 
 class MarkForm(FlaskForm):
-    code = StringField("标志代码", validators=[DataRequired("请填写标志代码"), Length(max=column_length(Mark.code))])
-    alliance = SelectField("所属联盟", validators=[DataRequired("请选择联盟")])
-    name = StringField("标志名称", validators=[DataRequired("请填写标志名称"), Length(max=column_length(Mark.name))])
-    type = SelectField("标志类型", choices=[SelectChoice("collective", "集体商标（仅限会员）"),
-                                           SelectChoice("certification", "证明商标（符合条件即可）")])
-    registration_no = StringField("商标注册号", validators=[Optional(), Length(max=column_length(Mark.registration_no))])
-    standard = SelectField("依据的联盟标准", validators=[Optional()])
-    fee_per_year = StringField("年使用费（元，留空为免费）", validators=[Optional(), Length(max=column_length(Mark.fee_per_year))])
-    validity_years = IntegerField("许可有效期（年）", default=3,
-                                  validators=[DataRequired("请填写有效期"), NumberRange(min=1, max=10, message="1 至 10 年")])
-    image = FileField("标志图样（PNG 或 JPEG，不超过 1 MB）")
+    code = StringField(_l("标志代码"), validators=[DataRequired(_l("请填写标志代码")), Length(max=column_length(Mark.code))])
+    alliance = SelectField(_l("所属联盟"), validators=[DataRequired(_l("请选择联盟"))])
+    name = StringField(_l("标志名称"), validators=[DataRequired(_l("请填写标志名称")), Length(max=column_length(Mark.name))])
+    type = SelectField(_l("标志类型"), choices=[SelectChoice("collective", _l("集体商标（仅限会员）")),
+                                           SelectChoice("certification", _l("证明商标（符合条件即可）"))])
+    registration_no = StringField(_l("商标注册号"), validators=[Optional(), Length(max=column_length(Mark.registration_no))])
+    standard = SelectField(_l("依据的联盟标准"), validators=[Optional()])
+    fee_per_year = StringField(_l("年使用费（元，留空为免费）"), validators=[Optional(), Length(max=column_length(Mark.fee_per_year))])
+    validity_years = IntegerField(_l("许可有效期（年）"), default=3,
+                                  validators=[DataRequired(_l("请填写有效期")), NumberRange(min=1, max=10, message=_l("1 至 10 年"))])
+    image = FileField(_l("标志图样（PNG 或 JPEG，不超过 1 MB）"))
 
 
 class ApplyForm(FlaskForm):
-    firm = SelectField("申请企业", validators=[DataRequired("请选择企业")])
-    mark = SelectField("申请使用的标志", validators=[DataRequired("请选择标志")])
-    models = SelectMultipleField("许可范围（产品型号）", validators=[DataRequired("至少选择一个产品型号")])
-    commitment_signed = BooleanField("已提交签署的承诺书")
+    firm = SelectField(_l("申请企业"), validators=[DataRequired(_l("请选择企业"))])
+    mark = SelectField(_l("申请使用的标志"), validators=[DataRequired(_l("请选择标志"))])
+    models = SelectMultipleField(_l("许可范围（产品型号）"), validators=[DataRequired(_l("至少选择一个产品型号"))])
+    commitment_signed = BooleanField(_l("已提交签署的承诺书"))
 
 
 class LicenceActionForm(FlaskForm):
@@ -47,5 +47,5 @@ class WithdrawForm(FlaskForm):
 
 
 class PaymentForm(FlaskForm):
-    year = IntegerField("年度", validators=[DataRequired("请填写年度"), NumberRange(min=2000, max=2100)])
-    amount = StringField("金额（元）", validators=[DataRequired("请填写金额"), Length(max=column_length(Payment.amount))])
+    year = IntegerField(_l("年度"), validators=[DataRequired(_l("请填写年度")), NumberRange(min=2000, max=2100)])
+    amount = StringField(_l("金额（元）"), validators=[DataRequired(_l("请填写金额")), Length(max=column_length(Payment.amount))])

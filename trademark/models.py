@@ -1,6 +1,7 @@
 """Marks, licences, fee payments and the decision trail."""
 from datetime import date, datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Column, ForeignKey, Index, LargeBinary, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,7 +16,16 @@ from infra.i18n import Labels
 # The words of the rules core, translated when shown (one vocabulary: rules.py holds the Chinese).
 LICENCE_LABELS = Labels(rules.STATUS_LABELS)
 ACTION_LABELS = Labels(rules.ACTION_LABELS)
-DECISION_LABELS = Labels(rules.DECISION_LABELS)
+# A decision is a noun ("Suspension") where an action is a verb ("Suspend"), though Chinese says "暂停"
+# for both: the decision words have their own catalogue context. The calls below only put them in the
+# catalogue (tests/unit/test_catalogue.py checks they match rules.DECISION_LABELS).
+DECISION_LABELS = Labels(rules.DECISION_LABELS, context="decision")
+DECISION_CATALOGUE = (
+    lazy_pgettext("decision", "申请"), lazy_pgettext("decision", "授权"), lazy_pgettext("decision", "警告"),
+    lazy_pgettext("decision", "暂停"), lazy_pgettext("decision", "恢复"), lazy_pgettext("decision", "撤销"),
+    lazy_pgettext("decision", "到期"), lazy_pgettext("decision", "放弃"), lazy_pgettext("decision", "不予许可"),
+    lazy_pgettext("decision", "撤回申请"), lazy_pgettext("decision", "准予入会"), lazy_pgettext("decision", "清退"),
+)
 RULE_LABELS = Labels(rules.RULE_LABELS)
 PARAMETER_LABELS = Labels(rules.PARAMETER_LABELS)
 

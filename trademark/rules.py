@@ -51,6 +51,7 @@ from compliance.engine import InspectionType
 from compliance.engine import VerdictOutcome as Outcome
 from parties import membership as party_rules
 from parties.membership import MembershipStatus
+from infra.words import Sentence
 
 MANUAL = "manual"
 
@@ -309,31 +310,32 @@ def describe(ruleset: RuleSet, mark_type: MarkType | str, paid: bool,
     """
     r = ruleset
     collective = MarkType(mark_type) == MarkType.COLLECTIVE
+    S = Sentence
     sentences = {
-        "E1": ("集体商标：申请企业须为联盟在册会员，且会员资格正常" if collective else
-               "证明商标：不以联盟会员资格为条件，凡符合条件的企业均可申请使用"),
-        "E2": f"许可范围内每个产品型号须有{r['E2']['months']}个月内抽样、依据现行标准版本"
-              "（新版本过渡期内亦可依据上一版本）、经审核合格的型式检验",
-        "E3": (f"{r['E3']['months']}个月内被本联盟清退的企业不得申请" if collective else
-               "证明商标：不因企业曾被联盟清退而拒绝申请"),
-        "E4": "须提交已签署的承诺书",
-        "E5": "须缴清当年使用费" if paid else "本标志免费授权，无需缴费",
-        "X1": f"监督抽查、市场抽样或授权后抽样的型式检验出现A类不合格：立即暂停，"
-              f"整改期{r['X1']['deadline_days']}天；期满前未通过暂停后重新抽样的监督检验则撤销",
-        "X2": f"检验不合格但无A类不合格：发出警告，{r['X2']['deadline_days']}天内可复检；"
-              "复检不合格或逾期未复检则暂停",
-        "X3": f"{r['X3']['months']}个月内累计{r['X3']['count']}次检验不合格：撤销",
-        "X4": f"超过{r['X4']['months']}个月未完成监督抽查（另有宽限期"
-              f"{r['X4']['grace_days']}天）：暂停",
-        "X5": "企业拒绝抽样：撤销",
-        "X6": (f"使用费逾期{r['X6']['grace_days']}天未缴：暂停；缴清后自动恢复" if paid else
-               "本标志免费授权，不因缴费暂停"),
-        "X7": f"暂停超过{r['X7']['months']}个月仍未恢复：撤销",
-        "X8": "标准新版本过渡期结束后，最近一次合格检验仍依据旧版本：暂停，"
-              "依据新版本检验合格后自动恢复",
-        "X9": f"许可有效期{validity_years}年，期满即失效，须重新申请",
-        "X10": ("企业被联盟清退：撤销其在本联盟集体商标下的全部许可" if collective else
-                "证明商标：许可不以会员资格为条件，企业被联盟清退不撤销许可"),
+        "E1": (S(N_("集体商标：申请企业须为联盟在册会员，且会员资格正常")) if collective else
+               S(N_("证明商标：不以联盟会员资格为条件，凡符合条件的企业均可申请使用"))),
+        "E2": S(N_("许可范围内每个产品型号须有%(months)s个月内抽样、依据现行标准版本"
+                   "（新版本过渡期内亦可依据上一版本）、经审核合格的型式检验"), months=r["E2"]["months"]),
+        "E3": (S(N_("%(months)s个月内被本联盟清退的企业不得申请"), months=r["E3"]["months"]) if collective else
+               S(N_("证明商标：不因企业曾被联盟清退而拒绝申请"))),
+        "E4": S(N_("须提交已签署的承诺书")),
+        "E5": S(N_("须缴清当年使用费")) if paid else S(N_("本标志免费授权，无需缴费")),
+        "X1": S(N_("监督抽查、市场抽样或授权后抽样的型式检验出现A类不合格：立即暂停，"
+                   "整改期%(days)s天；期满前未通过暂停后重新抽样的监督检验则撤销"), days=r["X1"]["deadline_days"]),
+        "X2": S(N_("检验不合格但无A类不合格：发出警告，%(days)s天内可复检；复检不合格或逾期未复检则暂停"),
+                days=r["X2"]["deadline_days"]),
+        "X3": S(N_("%(months)s个月内累计%(count)s次检验不合格：撤销"), months=r["X3"]["months"],
+                count=r["X3"]["count"]),
+        "X4": S(N_("超过%(months)s个月未完成监督抽查（另有宽限期%(days)s天）：暂停"), months=r["X4"]["months"],
+                days=r["X4"]["grace_days"]),
+        "X5": S(N_("企业拒绝抽样：撤销")),
+        "X6": (S(N_("使用费逾期%(days)s天未缴：暂停；缴清后自动恢复"), days=r["X6"]["grace_days"]) if paid else
+               S(N_("本标志免费授权，不因缴费暂停"))),
+        "X7": S(N_("暂停超过%(months)s个月仍未恢复：撤销"), months=r["X7"]["months"]),
+        "X8": S(N_("标准新版本过渡期结束后，最近一次合格检验仍依据旧版本：暂停，依据新版本检验合格后自动恢复")),
+        "X9": S(N_("许可有效期%(years)s年，期满即失效，须重新申请"), years=validity_years),
+        "X10": (S(N_("企业被联盟清退：撤销其在本联盟集体商标下的全部许可")) if collective else
+                S(N_("证明商标：许可不以会员资格为条件，企业被联盟清退不撤销许可"))),
     }
     applies = {"E1": collective, "E3": collective, "X10": collective, "E5": paid, "X6": paid}
     return [RuleDescription(rule, r.enabled(rule) and applies.get(rule, True), sentences[rule])
@@ -737,13 +739,13 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
     if ruleset.enabled("E1") and licence.mark_type == MarkType.COLLECTIVE:
         # E1: a certification mark must not require membership, so only collective marks ask.
         if membership is None or membership.status != MembershipStatus.MEMBER:
-            state = "非联盟会员" if membership is None else {
-                MembershipStatus.APPLICANT: "入会申请尚未批准",
-                MembershipStatus.SUSPENDED: "会员资格已暂停",
-                MembershipStatus.EXPELLED: "已被联盟清退",
-                MembershipStatus.WITHDRAWN: "已退出联盟",
-            }[membership.status]
-            unmet.append(Unmet("E1", f"集体商标仅限联盟会员使用，该企业{state}"))
+            state = Sentence(N_("非联盟会员")) if membership is None else Sentence({
+                MembershipStatus.APPLICANT: N_("入会申请尚未批准"),
+                MembershipStatus.SUSPENDED: N_("会员资格已暂停"),
+                MembershipStatus.EXPELLED: N_("已被联盟清退"),
+                MembershipStatus.WITHDRAWN: N_("已退出联盟"),
+            }[membership.status])
+            unmet.append(Unmet("E1", Sentence(N_("集体商标仅限联盟会员使用，该企业%(state)s"), state=state)))
 
     if ruleset.enabled("E2"):
         unmet.extend(_check_e2(licence, inspections, standard, ruleset["E2"]["months"], today))
@@ -754,35 +756,35 @@ def check_entry(licence: LicenceFact, membership: MembershipFact | None,
         months = ruleset["E3"]["months"]
         until = readmission_from(membership.expelled_on, months)
         if membership.expelled_on <= today < until:
-            unmet.append(Unmet("E3", f"该企业于{_d(membership.expelled_on)}被联盟清退，"
-                                     f"{months}个月内（{_d(until)}前）不得申请"))
+            unmet.append(Unmet("E3", Sentence(N_("该企业于%(on)s被联盟清退，%(months)s个月内（%(until)s前）不得申请"),
+                                              on=_d(membership.expelled_on), months=months, until=_d(until))))
 
     if ruleset.enabled("E4") and not licence.commitment_signed:
-        unmet.append(Unmet("E4", "尚未提交已签署的承诺书"))
+        unmet.append(Unmet("E4", Sentence(N_("尚未提交已签署的承诺书"))))
 
     if ruleset.enabled("E5") and licence.paid:
         paid = paid_amount(payments, today.year, today)
         if paid < licence.fee_per_year:
-            unmet.append(Unmet("E5", f"{today.year}年度使用费应缴{licence.fee_per_year}元，"
-                                     f"已缴{paid}元"))
+            unmet.append(Unmet("E5", Sentence(N_("%(year)s年度使用费应缴%(fee)s元，已缴%(paid)s元"),
+                                              year=today.year, fee=licence.fee_per_year, paid=paid)))
     return unmet
 
 
 def _e2_versions_words(versions: Sequence[VersionFact]) -> str:
     current, *previous = versions
-    words = f"现行{current.label}版"
     if previous:
-        words += f"（过渡期至{_d(current.transition_end)}，{previous[0].label}版亦可）"
-    return words
+        return Sentence(N_("现行%(label)s版（过渡期至%(until)s，%(previous)s版亦可）"), label=current.label,
+                        until=_d(current.transition_end), previous=previous[0].label)
+    return Sentence(N_("现行%(label)s版"), label=current.label)
 
 
 def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
               standard: StandardFact | None, months: int, today: date) -> list[Unmet]:
     if not licence.scope_models:
-        return [Unmet("E2", "许可范围内没有产品型号")]
+        return [Unmet("E2", Sentence(N_("许可范围内没有产品型号")))]
     versions = standard.admitting(today) if standard is not None else ()
     if not versions:
-        return [Unmet("E2", "该标志尚无现行的联盟标准版本")]
+        return [Unmet("E2", Sentence(N_("该标志尚无现行的联盟标准版本")))]
     ids = {v.id for v in versions}
     words = _e2_versions_words(versions)
     verdicts = _verdicts(_visible(licence, inspections, today, standard))
@@ -793,16 +795,17 @@ def _check_e2(licence: LicenceFact, inspections: Iterable[InspectionFact],
         older = [v for v in verdicts if v.inspection.product_model == model
                  and v.inspection.type == InspectionType.type]
         if not older:
-            why = "没有经审核的型式检验"
+            why = Sentence(N_("没有经审核的型式检验"))
         elif not any(v.inspection.standard_version_id in ids for v in older):
-            why = f"没有依据{words}标准的型式检验"
+            why = Sentence(N_("没有依据%(versions)s标准的型式检验"), versions=words)
         elif not any(v.outcome == Outcome.passed and v.inspection.standard_version_id in ids
                      for v in older):
-            why = f"依据{words}标准的型式检验不合格"
+            why = Sentence(N_("依据%(versions)s标准的型式检验不合格"), versions=words)
         else:
-            why = f"合格的型式检验已超过{months}个月"
-        unmet.append(Unmet("E2", f"型号{model}：{why}（须有{months}个月内抽样、"
-                                 f"依据{words}标准并经审核合格的型式检验）"))
+            why = Sentence(N_("合格的型式检验已超过%(months)s个月"), months=months)
+        unmet.append(Unmet("E2", Sentence(N_("型号%(model)s：%(why)s（须有%(months)s个月内抽样、"
+                                             "依据%(versions)s标准并经审核合格的型式检验）"),
+                                          model=model, why=why, months=months, versions=words)))
     return unmet
 
 

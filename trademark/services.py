@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -1021,28 +1022,28 @@ def deadlines(licence: Licence, today: date, f: Facts | None = None) -> list[Dea
         causes = rules.open_suspension_causes(f.licence, today)
         for c in causes:
             if c.rule == "X1" and c.deadline:
-                out.append(Deadline(licence, "整改期满：须通过暂停后重新抽样的监督检验，否则撤销", c.deadline, "X1",
+                out.append(Deadline(licence, _l("整改期满：须通过暂停后重新抽样的监督检验，否则撤销"), c.deadline, "X1",
                                     c.evidence))
         if causes and f.ruleset.enabled("X7"):
             since = min(c.since for c in causes)
-            out.append(Deadline(licence, f"暂停满{f.ruleset['X7']['months']}个月仍未恢复将撤销",
+            out.append(Deadline(licence, _l("暂停满%(months)s个月仍未恢复将撤销", months=f.ruleset['X7']['months']),
                                 rules.add_months(since, f.ruleset["X7"]["months"]), "X7"))
     out += _retest_deadlines(licence, today, f)
     due = surveillance_due(licence, today, f)
     if due and f.ruleset.enabled("X4"):
-        out.append(Deadline(licence, "监督抽查到期（含宽限期截止）", due[1], "X4", (due[2],) if due[2] else ()))
+        out.append(Deadline(licence, _l("监督抽查到期（含宽限期截止）"), due[1], "X4", (due[2],) if due[2] else ()))
     if licence.mark.fee_per_year and f.ruleset.enabled("X6"):
         for fee in _fees_of(licence, today, 60, f.payments, f.ruleset):
-            out.append(Deadline(licence, f"{fee.year}年度使用费（应缴{fee.fee}元，已缴{fee.paid}元）逾期暂停日",
+            out.append(Deadline(licence, _l("%(year)s年度使用费（应缴%(fee)s元，已缴%(paid)s元）逾期暂停日", year=fee.year, fee=fee.fee, paid=fee.paid),
                                 fee.suspend_after, "X6"))
     if licence.expires_on:
-        out.append(Deadline(licence, "许可有效期届满", licence.expires_on, "X9"))
+        out.append(Deadline(licence, _l("许可有效期届满"), licence.expires_on, "X9"))
     return sorted(out, key=lambda d: d.on)
 
 
 def _retest_deadlines(licence: Licence, today: date, f: Facts) -> list[Deadline]:
     """X2: each failed inspection's retest deadline not yet followed by a suspension."""
-    return [Deadline(licence, f"检验#{w.inspection_id}不合格：复检期限", w.deadline, "X2", (w.inspection_id,))
+    return [Deadline(licence, _l("检验#%(id)s不合格：复检期限", id=w.inspection_id), w.deadline, "X2", (w.inspection_id,))
             for w in rules.pending_warnings(f.licence, today) if w.deadline]
 
 

@@ -10,6 +10,7 @@ from infra.api import page_errors
 from infra import clock, export
 from infra.db import db
 from infra.errors import AppError
+from infra.i18n import say
 from infra.pagination import ListArgs
 from trademark import rules, services
 from wtforms.fields.choices import SelectChoice
@@ -45,7 +46,7 @@ def _work_counts():
 def _mark_choices(form: MarkForm, actor) -> None:
     form.alliance.choices = [SelectChoice(a.code, f"{a.code} {a.name}") for a in db.session.execute(
         visible_alliances(db.select(Alliance).order_by(Alliance.code), actor)).scalars()]
-    form.standard.choices = [SelectChoice("", "（联盟的标准）")] + [
+    form.standard.choices = [SelectChoice("", _("（联盟的标准）"))] + [
         SelectChoice(st.code, f"{st.code} {st.title}") for st in db.session.execute(
             visible_standards(db.select(Standard).order_by(Standard.code), actor)).scalars()]
 
@@ -69,7 +70,8 @@ def _rules_from_form() -> dict:
                 continue
             raw = (request.form.get(key) or "").strip()
             if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:  # not ², not 2^63: the core bounds the rest
-                raise AppError(422, f"规则 {rule} 的{PARAMETER_LABELS.word(name)}须为非负整数", field=f"rules.{rule}.{name}")
+                raise AppError(422, f"规则 {rule} 的{PARAMETER_LABELS.word(name)}须为非负整数"
+                                    f" / rule {rule}: {name} must be a whole number, 0 or more", field=f"rules.{rule}.{name}")
             values[name] = int(raw)
         overrides[rule] = values
     return overrides
@@ -95,7 +97,7 @@ def marks():
             else:
                 flash(err.message, "error")
         else:
-            flash(f"已创建标志 {row.code}，请检查使用管理规则。")
+            flash(_("已创建标志 %(code)s，请检查使用管理规则。", code=row.code))
             return redirect(url_for("trademark.mark", mark_id=row.id))
     rows = db.session.execute(services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars().all()
     return render_template("trademark/marks.html", marks=rows, form=form)
@@ -123,7 +125,7 @@ def mark(mark_id):
             db.session.rollback()
             flash(err.message, "error")
         else:
-            flash("已保存。")
+            flash(_("已保存。"))
             return redirect(url_for("trademark.mark", mark_id=row.id))
     ruleset = services.ruleset_of(row)
     return render_template("trademark/mark.html", mark=row, form=form, rules=services.describe_rules(row),
@@ -149,10 +151,11 @@ def _apply_choices(form: ApplyForm, firm: Firm | None = None, allow_none: bool =
     firms = [firm] if firm or allow_none else db.session.execute(
         visible_firms(db.select(Firm).order_by(Firm.name), actor)).scalars().all()
     firms = [f for f in firms if f is not None]
-    form.firm.choices = [SelectChoice(f.uscc, f"{f.name}（{f.uscc}）") for f in firms]
+    form.firm.choices = [SelectChoice(f.uscc, _("%(name)s（%(uscc)s）", name=f.name, uscc=f.uscc)) for f in firms]
     if firm is not None:
         form.firm.data = firm.uscc  # the scope offers only this firm's models (staff choose the firm first)
-    form.mark.choices = [SelectChoice(m.code, f"{m.code} {m.name}（{'集体商标' if m.type == 'collective' else '证明商标'}）")
+    form.mark.choices = [SelectChoice(m.code, _("%(code)s %(name)s（%(type)s）", code=m.code, name=m.name,
+                                                   type=_("集体商标") if m.type == "collective" else _("证明商标")))
                          for m in db.session.execute(
                              services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars()]
     # Every firm's models in one query (not one per firm).
@@ -184,7 +187,7 @@ def licences():
         except AppError as err:
             flash(err.message, "error")
         else:
-            flash(f"已登记许可申请 #{row.id}。")
+            flash(_("已登记许可申请 #%(id)s。", id=row.id))
             return redirect(url_for("trademark.licence", licence_id=row.id))
     status = request.args.get("status") or ""
     args = ListArgs.from_request(request.args)
@@ -247,11 +250,11 @@ def grant(licence_id):
     try:
         services.grant_licence(row.id, clock.today(), current_actor())
     except services.EntryRefused as err:
-        flash("不予授权，未满足的准入条件：" + "；".join(f"{u.rule} {u.reason}" for u in err.unmet), "error")
+        flash(_("不予授权，未满足的准入条件：%(unmet)s", unmet=_("；").join(f"{u.rule} {say(u.reason)}" for u in err.unmet)), "error")
     except AppError as err:
         flash(err.message, "error")
     else:
-        flash(f"已授权，许可编号 {row.number}。")
+        flash(_("已授权，许可编号 %(number)s。", number=row.number))
     return redirect(url_for("trademark.licence", licence_id=row.id))
 
 
@@ -284,14 +287,14 @@ def payment(licence_id):
     row = services.get_licence(licence_id, current_actor())
     form = PaymentForm(prefix="pay")
     if not form.validate_on_submit():
-        flash("请填写年度和金额。", "error")
+        flash(_("请填写年度和金额。"), "error")
     else:
         try:
             services.record_payment(row.id, form.year.data, form.amount.data, clock.today(), current_actor())
         except AppError as err:
             flash(err.message, "error")
         else:
-            flash(f"已登记 {form.year.data} 年度缴费 {form.amount.data} 元。")
+            flash(_("已登记 %(year)s 年度缴费 %(amount)s 元。", year=form.year.data, amount=form.amount.data))
     return redirect(url_for("trademark.licence", licence_id=row.id))
 
 
@@ -352,7 +355,7 @@ def portal_apply():
     _apply_choices(form, firm)
     form.firm.data = firm.uscc  # a firm applies only for itself
     if not form.validate_on_submit():
-        flash("请选择标志和至少一个产品型号。", "error")
+        flash(_("请选择标志和至少一个产品型号。"), "error")
         return redirect(url_for("trademark.portal"))
     try:
         row = _apply(form)
