@@ -1070,31 +1070,46 @@ class Queues:
     retests: list
     fees: list
     open_retests: list
+    queue: str | None = None  # the one queue shown page by page, or None for the desk
 
 
-QUEUE_ROWS = 50  # each queue shows its first rows and its total; the full lists are one link away
+QUEUE_ROWS = 20  # the desk shows each queue's first rows and its total; each queue pages on its own
+QUEUE_PAGE_ROWS = 50  # one queue on its own page (?queue=…&page=…)
+QUEUE_NAMES = ("applications", "suspensions", "surveillance", "retests", "fees")
 
 
-def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
+def work_queues(today: date, actor=None, horizon_days: int = 60, queue: str | None = None,
+                page: int = 1) -> Queues:
     """Return the staff work queues: applications, suspensions, surveillance, retests, fees.
 
+    All of them, their first QUEUE_ROWS rows each (the desk); or one `queue`, one `page` of it.
     A constant number of queries whatever the number of licences: each queue is a count and a page
     of rows read by index (the surveillance and fee queues by the due dates stored on the licence),
     and the exact facts are loaded only for the rows shown.
     """
     from infra.pagination import ListArgs, Page, paginate
 
-    first = ListArgs(per_page=QUEUE_ROWS)
+    size = QUEUE_ROWS if queue is None else QUEUE_PAGE_ROWS
+    page = 1 if queue is None else max(1, page)
+    offset = (page - 1) * size
+
+    def wanted(name: str) -> bool:
+        return queue is None or queue == name
+
+    none = Page([], 0, 1, size)
+    first = ListArgs(per_page=size, page=page)
     by_applied = {"applied": (Licence.applied_on, Licence.id)}
     applied = paginate(licences_with_facts(licences_query(actor, LicenceStatus.APPLIED)), first, by_applied,
-                       "applied", unique=True)
+                       "applied", unique=True) if wanted("applications") else Page([], 0, 1, size)
     suspended = paginate(licences_with_facts(licences_query(actor, LicenceStatus.SUSPENDED)), first,
-                         {"suspended": (Licence.suspended_on, Licence.id)}, "suspended", unique=True)
+                         {"suspended": (Licence.suspended_on, Licence.id)}, "suspended", unique=True) \
+        if wanted("suspensions") else Page([], 0, 1, size)
     horizon = today + timedelta(days=horizon_days)
     marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
-    surveillance_ids, surveillance_total = _surveillance_page(actor, marks, horizon)
-    fee_ids, fees_total = _fees_page(actor, horizon)
-    warnings, retests_total = _retests_page(actor, today)
+    surveillance_ids, surveillance_total = _surveillance_page(actor, marks, horizon, offset=offset, limit=size) \
+        if wanted("surveillance") else ([], 0)
+    fee_ids, fees_total = _fees_page(actor, horizon, offset=offset, limit=size) if wanted("fees") else ([], 0)
+    warnings, retests_total = _retests_page(actor, today, offset=offset, limit=size) if wanted("retests") else ([], 0)
     # One load of rows and facts for every licence any queue shows.
     ids = set(surveillance_ids) | set(fee_ids) | {w.licence_id for w in warnings}
     shown = {lic.id: lic for lic in load_scope_models(db.session.execute(licences_with_facts(
@@ -1122,12 +1137,15 @@ def work_queues(today: date, actor=None, horizon_days: int = 60) -> Queues:
                         if d.evidence[:1] == tuple(w.evidence or ())[:1]]
     fees = _fees_for([shown[i] for i in fee_ids if i in shown], today, horizon_days,
                      {i: facts[i].payments for i in fee_ids if i in facts})
+    # Retests already opened are listed beside the deadlines, on the queue's first page.
     open_retests = paginate(visible_inspections(db.select(Inspection).options(selectinload(Inspection.firm)).where(
         Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED])),
-        actor), first, {"id": (Inspection.id,)}, "id")
-    return Queues(applied, suspended, Page(surveillance[:QUEUE_ROWS], surveillance_total, 1, QUEUE_ROWS),
-                  Page(sorted(retests, key=lambda d: d.on), retests_total, 1, QUEUE_ROWS),
-                  Page(fees, fees_total, 1, QUEUE_ROWS), open_retests)
+        actor), ListArgs(per_page=size), {"id": (Inspection.id,)}, "id") if wanted("retests") else none
+    if page > 1:
+        open_retests.items = []
+    return Queues(applied, suspended, Page(surveillance, surveillance_total, page, size),
+                  Page(sorted(retests, key=lambda d: d.on), retests_total, page, size),
+                  Page(fees, fees_total, page, size), open_retests, queue)
 
 
 RETEST_WINDOW_DAYS = 30
@@ -1145,33 +1163,38 @@ def _count(query) -> int:
     return db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar_one()
 
 
-def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = True) -> tuple[list[int], int]:
+def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = True, *, offset: int = 0,
+                       limit: int = QUEUE_ROWS) -> tuple[list[int], int]:
     """X4: the live licences whose next surveillance falls by `horizon` (by the stored base day): the
-    first QUEUE_ROWS ids of each mark (none unless `rows`) and the number of them all."""
+    ids of one page, soonest due first (none unless `rows`), and the number of them all."""
     def due_by_horizon(mark):
         cut = _latest_base(ruleset_of(mark)["X4"]["months"], horizon)
         return db.and_(Licence.mark_id == mark.id, Licence.surveillance_base <= cut)
 
     if not marks:
         return [], 0
-    live = licences_query(actor).where(Licence.status.in_(list(LIVE))).with_only_columns(Licence.id)
-    total = _count(live.where(db.or_(*(due_by_horizon(m) for m in marks))))
+    live = licences_query(actor).where(Licence.status.in_(list(LIVE)))
+    total = _count(live.with_only_columns(Licence.id).where(db.or_(*(due_by_horizon(m) for m in marks))))
     if not rows:
         return [], total
-    # Within a mark the due day grows with the base day: the first rows of each mark, merged, are the soonest.
-    ids: list[int] = []
+    # Within a mark the due day grows with the base day: the first rows of each mark, merged by their
+    # due day (X4's months after the stored base), are the soonest of all.
+    soonest: list[tuple[date, int]] = []
     for mark in marks:
-        ids += db.session.execute(live.where(due_by_horizon(mark)).order_by(Licence.surveillance_base, Licence.id)
-                                  .limit(QUEUE_ROWS)).scalars().all()
-    return ids, total
+        months = ruleset_of(mark)["X4"]["months"]
+        soonest += [(rules.add_months(base, months), lid) for lid, base in db.session.execute(
+            live.with_only_columns(Licence.id, Licence.surveillance_base).where(due_by_horizon(mark))
+            .order_by(Licence.surveillance_base, Licence.id).limit(offset + limit))]
+    return [lid for _due, lid in sorted(soonest)[offset:offset + limit]], total
 
 
-def _fees_page(actor, horizon: date, rows: bool = True) -> tuple[list[int], int]:
+def _fees_page(actor, horizon: date, rows: bool = True, *, offset: int = 0,
+               limit: int = QUEUE_ROWS) -> tuple[list[int], int]:
     """X6/E5: the live licences with a fee not fully paid that falls due by `horizon`, the longest owed first."""
     owing = (licences_query(actor).where(Licence.status.in_(list(LIVE)), Licence.fee_due_on <= horizon)
              .with_only_columns(Licence.id))
-    ids = db.session.execute(owing.order_by(Licence.fee_due_on, Licence.id).limit(QUEUE_ROWS)).scalars().all() \
-        if rows else []
+    ids = db.session.execute(owing.order_by(Licence.fee_due_on, Licence.id).offset(offset).limit(limit)
+                             ).scalars().all() if rows else []
     return ids, _count(owing)
 
 
@@ -1188,7 +1211,7 @@ def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, i
     }
 
 
-def _retests_page(actor, today: date, rows: bool = True) -> tuple[list, int]:
+def _retests_page(actor, today: date, rows: bool = True, *, offset: int = 0, limit: int = QUEUE_ROWS) -> tuple[list, int]:
     """X2: the warnings of the last weeks (older ones the daily sweep has judged) whose failed inspection
     has not led to an X2 suspension, on live licences; the first by deadline and the number of them all."""
     suspension = db.aliased(Decision)
@@ -1200,7 +1223,8 @@ def _retests_page(actor, today: date, rows: bool = True) -> tuple[list, int]:
                      ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == "X2",
                                         suspension.kind == "suspend", suspension.effective_on >= Decision.effective_on,
                                         db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text))))
-    shown = db.session.execute(warned.order_by(Decision.deadline, Decision.id).limit(QUEUE_ROWS)).all() if rows else []
+    shown = db.session.execute(warned.order_by(Decision.deadline, Decision.id).offset(offset).limit(limit)
+                               ).all() if rows else []
     return shown, _count(warned)
 
 

@@ -19,7 +19,7 @@ from trademark.forms import (
     ApplyForm, LicenceActionForm, MarkForm, PaymentForm, WithdrawForm,
 )
 from compliance.services import visible_standards
-from inspections.models import INSPECTION_TYPE_LABELS, Inspection
+from inspections.models import INSPECTION_STATUS_LABELS, INSPECTION_TYPE_LABELS, Inspection
 from parties.models import Alliance, Firm, ProductModel
 from parties.services import visible_alliances, visible_firms
 from trademark.models import (
@@ -304,9 +304,15 @@ def queues():
     from flask import current_app
 
     today = clock.today()
+    # The desk shows every queue's first rows; `?queue=surveillance&page=3` pages through one of them.
+    queue = request.args.get("queue") or None
+    if queue is not None and queue not in services.QUEUE_NAMES:
+        abort(404)
+    page = ListArgs.from_request(request.args).page
     create = next((e for e in ("inspections.new", "inspections.create") if e in current_app.view_functions), None)
-    return render_template("trademark/queues.html", q=services.work_queues(today, current_actor()), today=today,
-                           create_endpoint=create, labels=LICENCE_LABELS)
+    return render_template("trademark/queues.html", q=services.work_queues(today, current_actor(), queue=queue, page=page),
+                           today=today, create_endpoint=create, labels=LICENCE_LABELS,
+                           inspection_status=INSPECTION_STATUS_LABELS)
 
 
 # --- the firm portal (read-only, own firm only) -------------------------------------------------

@@ -25,7 +25,7 @@ def test_the_surveillance_queue_holds_every_licence_the_rules_find_due_and_no_ot
     today = date.today()
     bulk_licences(40, today=today - timedelta(days=290))  # surveillance sampled about eleven months ago
     bulk_licences(40, today=today)
-    queues = services.work_queues(today)
+    queues = services.work_queues(today, queue="surveillance")  # one page of 50 holds them all
     expected = due_by_the_rules(today, today + timedelta(days=60))
     assert expected, "the builder's history must leave some surveillance due"
     assert queues.surveillance.total == len(expected)
@@ -89,3 +89,52 @@ def test_the_home_pages_counts_are_the_queues_totals(app):
     assert counts == {"applications": q.applications.total, "suspensions": q.suspensions.total,
                       "surveillance": q.surveillance.total, "retests": q.retests.total, "fees": q.fees.total}
     assert all(counts.values())
+
+
+def test_one_queue_pages_through_every_licence_due_once_soonest_first(app, monkeypatch):
+    # Nothing is cut: the desk shows each queue's first rows, and `queue=` pages through all of one.
+    make_lock_world()
+    make_mark()
+    today = date.today()
+    bulk_licences(40, today=today - timedelta(days=290))
+    monkeypatch.setattr(services, "QUEUE_ROWS", 3)
+    monkeypatch.setattr(services, "QUEUE_PAGE_ROWS", 4)
+    expected = due_by_the_rules(today, today + timedelta(days=60))
+    assert len(expected) > 8
+    desk = services.work_queues(today)
+    assert len(desk.surveillance.items) == 3 and desk.surveillance.total == len(expected)
+    seen, dues, page = [], [], 1
+    while True:
+        one = services.work_queues(today, queue="surveillance", page=page)
+        assert one.surveillance.total == len(expected) and one.surveillance.page == page
+        assert one.applications.items == [] and one.fees.items == []  # only the queue asked for
+        if not one.surveillance.items:
+            break
+        assert len(one.surveillance.items) <= 4
+        seen += [r.licence.id for r in one.surveillance.items]
+        dues += [r.due for r in one.surveillance.items]
+        page += 1
+    assert page - 1 == one.surveillance.pages
+    assert sorted(seen) == sorted(expected) and len(seen) == len(set(seen))
+    assert dues == sorted(dues)
+
+
+def test_the_queue_page_links_to_each_queue_and_refuses_an_unknown_one(app, monkeypatch):
+    from tests.builders import login, make_user
+
+    make_lock_world()
+    make_mark()
+    today = date.today()
+    bulk_licences(40, today=today - timedelta(days=290))
+    monkeypatch.setattr(services, "QUEUE_ROWS", 3)
+    make_user("queue-staff", "staff")
+    db.session.commit()
+    client = app.test_client()
+    login(client, "queue-staff")
+    desk = client.get("/queues").get_data(as_text=True)
+    assert "/queues?queue=surveillance" in desk
+    one = client.get("/queues?queue=surveillance&page=2")
+    assert one.status_code == 200
+    text = one.get_data(as_text=True)
+    assert 'rel="prev"' in text and "使用费到期与逾期" not in text
+    assert client.get("/queues?queue=everything").status_code == 404
