@@ -30,7 +30,8 @@ from sqlalchemy.orm import aliased, contains_eager, defer
 from infra import clock
 from infra.clock import utcnow
 from infra.db import db, use_case
-from infra.errors import AppError
+from infra.errors import AppError, required_text
+from infra.schemas import REASON_LENGTH
 from infra.images import reencode_photo
 from infra.pagination import ListArgs, Page, paginate
 from certificates import cache as verify_cache
@@ -260,11 +261,7 @@ def reissue(licence_id: int, today: date, reason: str, actor=None) -> Certificat
 
     Every QR code printed from the old certificate then shows it replaced: staff must say why.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise AppError(422, "换发证书必须说明理由 / a re-issue needs a reason", field="reason")
-    if len(reason) > 2000:
-        raise AppError(422, "理由超过 2000 个字符 / reason is too long", field="reason")
+    reason = required_text("reason", reason, "换发理由", REASON_LENGTH)
     licence = services.get_licence(licence_id, actor, for_change=True)  # two re-issues at once queue on the licence
     if licence.status not in services.LIVE or licence.number is None:
         raise AppError(409, f"只有有效或暂停的许可可以换发证书，当前状态：{licence.status} / only an active or suspended licence gets a new certificate")

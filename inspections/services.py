@@ -33,7 +33,8 @@ from inspections.models import (INSPECTION_TYPE_NAMES, Inspection, InspectionSta
 from inspections.report import ReportData, ReportRow, render_report
 from parties.models import Firm, ProductModel
 from parties.services import tied_firm_ids, visible_firms
-from infra.errors import AppError
+from infra.errors import AppError, required_text
+from infra.schemas import REASON_LENGTH
 from infra.events import publish
 from inspections.events import InspectionVerified
 
@@ -803,15 +804,12 @@ def return_to_draft(inspection_id: int, actor: User, reason: str, *, sampling: b
     _require_station_member(inspection, actor, (Role.REVIEWER,), "退回检验 / return")
     if inspection.status != InspectionStatus.SUBMITTED:
         raise AppError(409, "只有已提交的检验可以退回 / only a submitted inspection can be returned")
-    if not (reason or "").strip():
-        raise AppError(422, "请填写退回理由 / reason is required", field="reason")
-    if len(reason) > 2000:
-        raise AppError(422, "退回理由超过 2000 个字符 / reason is too long", field="reason")
+    reason = required_text("reason", reason, "退回理由", REASON_LENGTH)
     _bump_lock(inspection, None)
     inspection.status = InspectionStatus.DRAFT
     inspection.submitted_by = None
     inspection.submitted_at = None
-    inspection.return_reason = reason.strip()
+    inspection.return_reason = reason
     inspection.return_sampling = bool(sampling)
     inspection.returned_by = actor
     inspection.revision_reason = ((inspection.revision_reason + "\n") if inspection.revision_reason else "") + \
@@ -873,11 +871,7 @@ def void_inspection(inspection_id: int, actor: User, reason: str, *, now: dateti
     _require_station_member(inspection, actor, (Role.TECHNICIAN, Role.REVIEWER), "作废检验 / void")
     if inspection.status != InspectionStatus.DRAFT:
         raise AppError(409, "只有草稿可以作废；已提交的请先退回，已审核的请修订 / only a draft can be voided")
-    reason = (reason or "").strip()
-    if not reason:
-        raise AppError(422, "作废必须说明理由 / a reason is required", field="reason")
-    if len(reason) > 2000:
-        raise AppError(422, "作废理由超过 2000 个字符 / reason is too long", field="reason")
+    reason = required_text("reason", reason, "作废理由", REASON_LENGTH)
     _bump_lock(inspection, None)
     inspection.status = InspectionStatus.VOID
     inspection.void_reason = reason

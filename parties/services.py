@@ -10,6 +10,7 @@ from accounts.access import alliance_ids, serves, within
 from infra.db import db, lock_row, use_case
 from infra.errors import AppError, required_text
 from infra.events import publish
+from infra.schemas import column_length
 from parties import membership as rules
 from parties.events import FirmExpelled, MembershipChanged
 from parties.membership import MembershipStatus
@@ -101,10 +102,10 @@ def visible_memberships(firm: Firm, actor) -> list[Membership]:
 @use_case
 def create_alliance(code: str, name: str, secretariat: str | None = None, actor=None) -> Alliance:
     """Create an alliance with a unique upper-case code; a staff user creating it serves it."""
-    code = required_text("code", code, "联盟代码", 32).upper()
+    code = required_text("code", code, "联盟代码", column_length(Alliance.code)).upper()
     if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
         raise AppError(422, "联盟代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only", field="code")
-    name = required_text("name", name, "联盟名称", 200)
+    name = required_text("name", name, "联盟名称", column_length(Alliance.name))
     if find_alliance(code):
         raise AppError(409, f"联盟代码已存在：{code} / alliance code exists", field="code")
     alliance = Alliance(code=code, name=name, secretariat=(secretariat or "").strip() or None)
@@ -117,7 +118,7 @@ def create_alliance(code: str, name: str, secretariat: str | None = None, actor=
 @use_case
 def update_alliance(alliance_id: int, name: str, secretariat: str | None, actor=None) -> Alliance:
     alliance = get_alliance(alliance_id, actor)
-    alliance.name = required_text("name", name, "联盟名称", 200)
+    alliance.name = required_text("name", name, "联盟名称", column_length(Alliance.name))
     alliance.secretariat = (secretariat or "").strip() or None
     return alliance
 
@@ -132,7 +133,7 @@ def _uscc(value: str) -> str:
 @use_case
 def create_firm(name: str, uscc: str, address: str | None = None, contact: str | None = None) -> Firm:
     """Create a firm after checking its USCC (GB 32100-2015 check character)."""
-    name = required_text("name", name, "企业名称", 200)
+    name = required_text("name", name, "企业名称", column_length(Firm.name))
     code = _uscc(uscc)
     if find_firm(code):
         raise AppError(409, f"该统一社会信用代码的企业已存在：{code} / firm exists", field="uscc")
@@ -145,7 +146,7 @@ def create_firm(name: str, uscc: str, address: str | None = None, contact: str |
 @use_case
 def update_firm(firm_id: int, name: str, address: str | None, contact: str | None, actor=None) -> Firm:
     firm = get_firm(firm_id, actor)
-    firm.name = required_text("name", name, "企业名称", 200)
+    firm.name = required_text("name", name, "企业名称", column_length(Firm.name))
     firm.address = (address or "").strip() or None
     firm.contact = (contact or "").strip() or None
     return firm
@@ -155,8 +156,8 @@ def update_firm(firm_id: int, name: str, address: str | None, contact: str | Non
 def add_product_model(uscc: str, model: str, category: str, actor=None) -> ProductModel:
     """Register a product model of a firm."""
     firm = firm_for(uscc, actor)
-    model = required_text("model", model, "产品型号", 100)
-    category = required_text("category", category, "产品类别", 100)
+    model = required_text("model", model, "产品型号", column_length(ProductModel.model))
+    category = required_text("category", category, "产品类别", column_length(ProductModel.category))
     if any(m.model == model for m in firm.models):
         raise AppError(409, f"型号已存在：{model} / model exists", field="model")
     row = ProductModel(firm=firm, model=model, category=category)

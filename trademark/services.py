@@ -17,6 +17,7 @@ from infra.numbering import highest_suffix, next_number
 from infra.errors import AppError, required_text
 from infra.images import check_image
 from infra.events import publish
+from infra.schemas import column_length
 from inspections.events import InspectionVerified
 from inspections.models import Inspection, InspectionStatus
 from inspections.services import visible_inspections
@@ -160,11 +161,11 @@ def create_mark(*, code: str, alliance_code: str, name: str, type: str, registra
                 standard_code: str | None = None, fee_per_year=None, validity_years: int | None = 3,
                 rules_overrides=None, image: bytes | None = None, actor=None) -> Mark:
     """Create a collective or certification mark with its fee, validity and usage-rule overrides."""
-    code = required_text("code", code, "标志代码", 32).upper()
+    code = required_text("code", code, "标志代码", column_length(Mark.code)).upper()
     if not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
         raise AppError(422, "标志代码只能包含字母、数字、- 和 _ / code: letters, digits, - and _ only", field="code")
     alliance = alliance_for(alliance_code, actor)  # one the actor does not serve: as if it did not exist
-    name = required_text("name", name, "标志名称", 100)
+    name = required_text("name", name, "标志名称", column_length(Mark.name))
     if type not in set(MarkType):
         raise AppError(422, "标志类型须为 collective（集体商标）或 certification（证明商标）/ type is invalid", field="type")
     overrides = check_rules(rules_overrides or {})
@@ -188,7 +189,7 @@ def update_mark(mark_id: int, *, name: str, type: str, registration_no: str | No
     """Change a mark's particulars, fee, validity, rules and (optionally) image; commit once."""
     mark = get_mark(mark_id, actor)
     before = (mark.fee_per_year, mark.standard_id)
-    mark.name = required_text("name", name, "标志名称", 100)
+    mark.name = required_text("name", name, "标志名称", column_length(Mark.name))
     if type not in set(MarkType):
         raise AppError(422, "标志类型无效 / type is invalid", field="type")
     mark.type = type
