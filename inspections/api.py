@@ -86,7 +86,7 @@ def parse_sampling(record: SamplingRecord) -> Sampling:
 @bp.get("/inspections")
 @allow()
 def list_inspections():
-    page = services.list_inspections(current_actor(), request.args.get("status"), ListArgs.from_request(request.args))
+    page = services.list_inspections(current_actor(), request.args.get("status"), ListArgs.from_request(request.args, exact=True))
     return jsonify({"inspections": [inspection_json(r, full=False) for r in page.items], **page.to_dict()})
 
 

@@ -177,7 +177,7 @@ def list_licences():
     if status is not None and status not in LICENCE_LABELS:
         raise AppError(422, f"未知的许可状态 / unknown status: {status[:20]}", field="status",
                        details={"status": sorted(LICENCE_LABELS)})
-    page = services.list_licences(current_actor(), ListArgs.from_request(request.args), status)
+    page = services.list_licences(current_actor(), ListArgs.from_request(request.args, exact=True), status)
     return jsonify({"licences": [licence_summary_json(row) for row in page.items], **page.to_dict()})
 
 
@@ -196,7 +196,7 @@ def list_licence_decisions(licence_id):
     from infra.pagination import ListArgs
 
     licence = _visible_licence(licence_id)
-    page = services.list_licence_decisions(licence, ListArgs.from_request(request.args, "effective"))
+    page = services.list_licence_decisions(licence, ListArgs.from_request(request.args, "effective", exact=True))
     return jsonify({"decisions": [decision_json(d) for d in page.items], **page.to_dict()})
 
 

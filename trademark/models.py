@@ -29,14 +29,23 @@ DECISION_CATALOGUE = (
 RULE_LABELS = Labels(rules.RULE_LABELS)
 PARAMETER_LABELS = Labels(rules.PARAMETER_LABELS)
 
+X2_WARNING_SQL = "rule = 'X2' AND kind = 'warn'"
+X2_SUSPENSION_SQL = "rule = 'X2' AND kind = 'suspend'"
 
 
 class Decision(db.Model):
     """An append-only record of a status change (or a warning) of a licence or a membership."""
 
     __tablename__ = "decisions"
-    # The retest queue reads the recent X2 warnings by deadline (services.work_queues).
-    __table_args__ = (Index("ix_decisions_rule_deadline", "rule", "deadline"),)
+    __table_args__ = (
+        Index("ix_decisions_rule_deadline", "rule", "deadline"),
+        # The retest queue (services._retests_page): the recent X2 warnings in deadline order, and for
+        # each the X2 suspensions of its licence that settle it.
+        Index("ix_decisions_x2_warnings", "deadline", "id",
+              postgresql_where=text(X2_WARNING_SQL), sqlite_where=text(X2_WARNING_SQL)),
+        Index("ix_decisions_x2_suspensions", "licence_id", "effective_on",
+              postgresql_where=text(X2_SUSPENSION_SQL), sqlite_where=text(X2_SUSPENSION_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     licence_id: Mapped[int | None] = mapped_column(ForeignKey("licences.id"), index=True)

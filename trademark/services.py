@@ -14,6 +14,8 @@ from accounts.access import alliance_ids, serves, within
 from accounts.models import Role, User
 from infra.db import db, exclusive_job_lock, lock_row, lock_rows, transaction, use_case
 from infra.numbering import highest_suffix, next_number
+from infra import pagination
+from infra.pagination import Count, count
 from infra.errors import AppError, required_text
 from infra.images import check_image
 from infra.events import publish
@@ -1080,13 +1082,13 @@ QUEUE_NAMES = ("applications", "suspensions", "surveillance", "retests", "fees")
 
 
 def work_queues(today: date, actor=None, horizon_days: int = 60, queue: str | None = None,
-                page: int = 1) -> Queues:
+                page: int = 1, exact: bool = False) -> Queues:
     """Return the staff work queues: applications, suspensions, surveillance, retests, fees.
 
     All of them, their first QUEUE_ROWS rows each (the desk); or one `queue`, one `page` of it.
     A constant number of queries whatever the number of licences: each queue is a count and a page
     of rows read by index (the surveillance and fee queues by the due dates stored on the licence),
-    and the exact facts are loaded only for the rows shown.
+    and the exact facts are loaded only for the rows shown. Totals stop at COUNT_LIMIT unless `exact`.
     """
     from infra.pagination import ListArgs, Page, paginate
 
@@ -1098,7 +1100,8 @@ def work_queues(today: date, actor=None, horizon_days: int = 60, queue: str | No
         return queue is None or queue == name
 
     none = Page([], 0, 1, size)
-    first = ListArgs(per_page=size, page=page)
+    limit = None if exact else pagination.COUNT_LIMIT
+    first = ListArgs(per_page=size, page=page, count_limit=limit)
     by_applied = {"applied": (Licence.applied_on, Licence.id)}
     applied = paginate(licences_with_facts(licences_query(actor, LicenceStatus.APPLIED)), first, by_applied,
                        "applied", unique=True) if wanted("applications") else Page([], 0, 1, size)
@@ -1107,10 +1110,11 @@ def work_queues(today: date, actor=None, horizon_days: int = 60, queue: str | No
         if wanted("suspensions") else Page([], 0, 1, size)
     horizon = today + timedelta(days=horizon_days)
     marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
-    surveillance_ids, surveillance_total = _surveillance_page(actor, marks, horizon, offset=offset, limit=size) \
-        if wanted("surveillance") else ([], 0)
-    fee_ids, fees_total = _fees_page(actor, horizon, offset=offset, limit=size) if wanted("fees") else ([], 0)
-    warnings, retests_total = _retests_page(actor, today, offset=offset, limit=size) if wanted("retests") else ([], 0)
+    paging = {"offset": offset, "limit": size, "count_limit": limit}
+    surveillance_ids, surveillance_total = _surveillance_page(actor, marks, horizon, **paging) \
+        if wanted("surveillance") else ([], Count(0))
+    fee_ids, fees_total = _fees_page(actor, horizon, **paging) if wanted("fees") else ([], Count(0))
+    warnings, retests_total = _retests_page(actor, today, **paging) if wanted("retests") else ([], Count(0))
     # One load of rows and facts for every licence any queue shows.
     ids = set(surveillance_ids) | set(fee_ids) | {w.licence_id for w in warnings}
     shown = {lic.id: lic for lic in load_scope_models(db.session.execute(licences_with_facts(
@@ -1141,12 +1145,15 @@ def work_queues(today: date, actor=None, horizon_days: int = 60, queue: str | No
     # Retests already opened are listed beside the deadlines, on the queue's first page.
     open_retests = paginate(visible_inspections(db.select(Inspection).options(selectinload(Inspection.firm)).where(
         Inspection.type == "retest", Inspection.status.in_([InspectionStatus.DRAFT, InspectionStatus.SUBMITTED])),
-        actor), ListArgs(per_page=size), {"id": (Inspection.id,)}, "id") if wanted("retests") else none
+        actor), ListArgs(per_page=size, count_limit=limit), {"id": (Inspection.id,)}, "id") if wanted("retests") else none
     if page > 1:
         open_retests.items = []
-    return Queues(applied, suspended, Page(surveillance, surveillance_total, page, size),
-                  Page(sorted(retests, key=lambda d: d.on), retests_total, page, size),
-                  Page(fees, fees_total, page, size), open_retests, queue)
+    def shown_page(items: list, total: Count) -> Page:
+        return Page(items, total.n, page, size, more=total.more)
+
+    return Queues(applied, suspended, shown_page(surveillance, surveillance_total),
+                  shown_page(sorted(retests, key=lambda d: d.on), retests_total), shown_page(fees, fees_total),
+                  open_retests, queue)
 
 
 RETEST_WINDOW_DAYS = 30
@@ -1160,12 +1167,12 @@ def _latest_base(months: int, horizon: date) -> date:
     return day
 
 
-def _count(query) -> int:
-    return db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar_one()
+def _count(query, limit: int | None) -> Count:
+    return count(query, limit)  # bounded: a queue past the limit says "more than", at the cost of `limit` rows
 
 
 def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = True, *, offset: int = 0,
-                       limit: int = QUEUE_ROWS) -> tuple[list[int], int]:
+                       limit: int = QUEUE_ROWS, count_limit: int | None) -> tuple[list[int], Count]:
     """X4: the live licences whose next surveillance falls by `horizon` (by the stored base day): the
     ids of one page, soonest due first (none unless `rows`), and the number of them all."""
     def due_by_horizon(mark):
@@ -1173,9 +1180,9 @@ def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = Tru
         return db.and_(Licence.mark_id == mark.id, Licence.surveillance_base <= cut)
 
     if not marks:
-        return [], 0
+        return [], Count(0)
     live = licences_query(actor).where(Licence.status.in_(list(LIVE)))
-    total = _count(live.with_only_columns(Licence.id).where(db.or_(*(due_by_horizon(m) for m in marks))))
+    total = _count(live.with_only_columns(Licence.id).where(db.or_(*(due_by_horizon(m) for m in marks))), count_limit)
     if not rows:
         return [], total
     # Within a mark the due day grows with the base day: the first rows of each mark, merged by their
@@ -1190,43 +1197,56 @@ def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = Tru
 
 
 def _fees_page(actor, horizon: date, rows: bool = True, *, offset: int = 0,
-               limit: int = QUEUE_ROWS) -> tuple[list[int], int]:
+               limit: int = QUEUE_ROWS, count_limit: int | None) -> tuple[list[int], Count]:
     """X6/E5: the live licences with a fee not fully paid that falls due by `horizon`, the longest owed first."""
     owing = (licences_query(actor).where(Licence.status.in_(list(LIVE)), Licence.fee_due_on <= horizon)
              .with_only_columns(Licence.id))
     ids = db.session.execute(owing.order_by(Licence.fee_due_on, Licence.id).offset(offset).limit(limit)
                              ).scalars().all() if rows else []
-    return ids, _count(owing)
+    return ids, _count(owing, count_limit)
 
 
-def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, int]:
+def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, Count]:
     """How much waits in each staff queue (the totals of work_queues), counted without loading a row."""
     horizon = today + timedelta(days=horizon_days)
     marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
     return {
-        "applications": _count(licences_query(actor, LicenceStatus.APPLIED).with_only_columns(Licence.id)),
-        "suspensions": _count(licences_query(actor, LicenceStatus.SUSPENDED).with_only_columns(Licence.id)),
-        "surveillance": _surveillance_page(actor, marks, horizon, rows=False)[1],
-        "retests": _retests_page(actor, today, rows=False)[1],
-        "fees": _fees_page(actor, horizon, rows=False)[1],
+        "applications": _count(licences_query(actor, LicenceStatus.APPLIED).with_only_columns(Licence.id),
+                               pagination.COUNT_LIMIT),
+        "suspensions": _count(licences_query(actor, LicenceStatus.SUSPENDED).with_only_columns(Licence.id),
+                               pagination.COUNT_LIMIT),
+        "surveillance": _surveillance_page(actor, marks, horizon, rows=False, count_limit=pagination.COUNT_LIMIT)[1],
+        "retests": _retests_page(actor, today, rows=False, count_limit=pagination.COUNT_LIMIT)[1],
+        "fees": _fees_page(actor, horizon, rows=False, count_limit=pagination.COUNT_LIMIT)[1],
     }
 
 
-def _retests_page(actor, today: date, rows: bool = True, *, offset: int = 0, limit: int = QUEUE_ROWS) -> tuple[list, int]:
+def _retests_page(actor, today: date, rows: bool = True, *, offset: int = 0, limit: int = QUEUE_ROWS,
+                  count_limit: int | None) -> tuple[list, Count]:
     """X2: the warnings of the last weeks (older ones the daily sweep has judged) whose failed inspection
     has not led to an X2 suspension, on live licences; the first by deadline and the number of them all."""
     suspension = db.aliased(Decision)
+
+    def inline(value: str):  # written into the SQL, so PostgreSQL matches the partial indexes of 0009
+        return db.literal(value, literal_execute=True)
+
     # Joined, not IN (every licence of the actor): the recent warnings are few, the licences many.
     warned = (visible_licences(db.select(Decision.id, Decision.licence_id, Decision.evidence, Decision.deadline)
                                .join(Licence, Licence.id == Decision.licence_id), actor)
-              .where(Decision.rule == "X2", Decision.kind == "warn",
+              .where(Decision.rule == inline("X2"), Decision.kind == inline("warn"),
                      Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS), Licence.status.in_(list(LIVE)),
-                     ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == "X2",
-                                        suspension.kind == "suspend", suspension.effective_on >= Decision.effective_on,
+                     ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == inline("X2"),
+                                        suspension.kind == inline("suspend"),
+                                        suspension.effective_on >= Decision.effective_on,
                                         db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text))))
-    shown = db.session.execute(warned.order_by(Decision.deadline, Decision.id).offset(offset).limit(limit)
-                               ).all() if rows else []
-    return shown, _count(warned)
+    if not rows:
+        return [], _count(warned, count_limit)
+    # The page and the number of them all in one pass: reading the recent warnings is the cost, not counting.
+    shown = db.session.execute(warned.add_columns(db.func.count().over().label("total"))
+                               .order_by(Decision.deadline, Decision.id).offset(offset).limit(limit)).all()
+    if shown:
+        return shown, Count(shown[0].total)
+    return shown, _count(warned, count_limit) if offset else Count(0)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory

@@ -158,11 +158,12 @@ def _apply_choices(form: ApplyForm, firm: Firm | None = None, allow_none: bool =
                                                    type=_("集体商标") if m.type == "collective" else _("证明商标")))
                          for m in db.session.execute(
                              services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars()]
-    # Every firm's models in one query (not one per firm).
+    # Every firm's models in one query (not one per firm); none to offer before a firm is chosen.
     query = db.select(ProductModel, Firm).join(Firm, ProductModel.firm_id == Firm.id)
-    if firm is not None or allow_none:
-        query = query.where(Firm.id == (firm.id if firm else -1))
-    models = db.session.execute(visible_firms(query.order_by(Firm.name, ProductModel.model), actor)).all()
+    if firm is not None:
+        query = query.where(Firm.id == firm.id)
+    models = db.session.execute(visible_firms(query.order_by(Firm.name, ProductModel.model), actor)).all() \
+        if firm is not None or not allow_none else []
     form.models.choices = [SelectChoice(m.model, f"{f.name} — {m.model}") for m, f in models]
 
 
@@ -178,8 +179,9 @@ def licences():
     form = ApplyForm()
     # The application form offers one firm (?firm=USCC, or the one posted), never every firm on
     # the page: a select of 100 000 firms and their models is neither usable nor cheap.
-    chosen = db.session.execute(visible_firms(db.select(Firm).where(
-        Firm.uscc == (request.values.get("firm") or "").strip().upper()), current_actor())).scalar_one_or_none()
+    uscc = (request.values.get("firm") or "").strip().upper()
+    chosen = db.session.execute(visible_firms(db.select(Firm).where(Firm.uscc == uscc), current_actor())
+                                ).scalar_one_or_none() if uscc else None
     _apply_choices(form, chosen, allow_none=True)
     if form.validate_on_submit():
         try:
@@ -308,9 +310,10 @@ def queues():
     queue = request.args.get("queue") or None
     if queue is not None and queue not in services.QUEUE_NAMES:
         abort(404)
-    page = ListArgs.from_request(request.args).page
+    args = ListArgs.from_request(request.args)
     create = next((e for e in ("inspections.new", "inspections.create") if e in current_app.view_functions), None)
-    return render_template("trademark/queues.html", q=services.work_queues(today, current_actor(), queue=queue, page=page),
+    return render_template("trademark/queues.html", q=services.work_queues(today, current_actor(), queue=queue, page=args.page,
+                                                                           exact=args.count_limit is None),
                            today=today, create_endpoint=create, labels=LICENCE_LABELS,
                            inspection_status=INSPECTION_STATUS_LABELS)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 import pytest
 
 from infra.db import db
-from tests.builders import login, make_certified_licence, make_user
+from tests.builders import bearer, login, make_certified_licence, make_user
 from tests.builders.bulk import bulk_certificates, bulk_decisions, bulk_fake_reports, bulk_licences, bulk_scans
 
 
@@ -138,3 +139,31 @@ def test_the_decision_trail_api_pages_and_keeps_other_firms_out(world, client):
     days = [d["effective_on"] for d in body["decisions"]]
     assert body["total"] == 62 and len(days) == 12 and days == sorted(days, reverse=True)
     assert client.get(f"/api/v1/licences/{other.id}/decisions", headers=bearer("firm-user")).status_code == 404
+
+
+def test_past_the_counting_limit_a_list_says_more_than_still_pages_on_and_counts_exactly_on_request(
+        world, client, monkeypatch):
+    # The count stops at COUNT_LIMIT (so a page costs the same at 100 000 rows as at 10 000); nothing is cut.
+    from infra import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 30)
+    login(client, "secretary")
+    bulk_licences(79)  # and the certified one: 80 licences
+    first = client.get("/licences").get_data(as_text=True)
+    assert "超过 30 条" in first and "共 80 条" not in first and 'rel="next"' in first
+    assert "第 1–50 条，第 1 页" in first and "精确计数" in first and "count=all" in first
+    second = client.get("/licences?page=2").get_data(as_text=True)
+    assert "第 51–80 条，第 2 页" in second and 'rel="next"' not in second and len(rows_of(second)) == 30
+    exact = client.get("/licences?count=all").get_data(as_text=True)
+    assert "共 80 条" in exact and "第 1–50 条，第 1/2 页" in exact and "精确计数" not in exact
+    assert "count=all" in exact  # the next page keeps counting exactly
+    # The API counts exactly whatever the limit: its clients compute pages from the total.
+    api = client.get("/api/v1/licences", headers=bearer("secretary")).get_json()
+    assert api["total"] == 80 and api["pages"] == 2 and "total_exact" not in api
+    # The work queues and the home page's cards too: 40 licences granted 290 days ago are due for surveillance.
+    bulk_licences(40, today=date.today() - timedelta(days=290))
+    desk = client.get("/queues").get_data(as_text=True)
+    assert re.search(r"监督抽查到期与逾期（超过 30 条）", desk)
+    assert "<b>30+</b>" in client.get("/").get_data(as_text=True)
+    due = client.get("/queues?queue=surveillance&count=all").get_data(as_text=True)
+    assert int(re.search(r"监督抽查到期与逾期（共 (\d+) 条）", due)[1]) > 30
