@@ -184,3 +184,18 @@ def exclusive_job_lock(name: str) -> None:
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))", {"name": f"alliancemark:{name}"})
     else:
         begin_write()  # SQLite: the write lock is database-wide already
+
+
+def among(column, values):
+    """`column IN values` for a long list of ids: one array parameter on PostgreSQL (`= ANY(:ids)`).
+
+    An IN list binds one parameter per value, so each batch's statement is new text to render, parse
+    and plan; an array keeps one statement text for every batch, which the driver prepares once.
+    """
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
+from typing import Any
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from accounts.access import alliance_ids, serves, within
 from accounts.models import Role, User
-from infra.db import db, exclusive_job_lock, lock_row, lock_rows, transaction, use_case
+from infra.db import among, db, exclusive_job_lock, lock_row, lock_rows, transaction, use_case
 from infra.numbering import highest_suffix, next_number
 from infra import pagination
 from infra.pagination import Count, count
@@ -338,8 +339,11 @@ def list_licence_decisions(licence: Licence, args):
     return paginate(query, args, DECISION_SORTS, "effective")
 
 
+_ACTION_KINDS = frozenset(rules.ActionKind)
+
+
 def _licence_fact(licence: Licence, decisions: list[Decision]) -> rules.LicenceFact:
-    kinds = set(rules.ActionKind)
+    kinds = _ACTION_KINDS
     return rules.LicenceFact(
         id=licence.id, status=licence.status, mark_type=licence.mark.type,
         scope_models=tuple(m.model for m in licence.models), granted_on=licence.granted_on,
@@ -433,14 +437,15 @@ def facts_for_many(licences: list[Licence]) -> dict[int, Facts]:
     decisions: dict[int, list[Decision]] = {i: [] for i in licence_ids}
     payments: dict[int, list[rules.PaymentFact]] = {i: [] for i in licence_ids}
     inspections: dict[int, list[rules.InspectionFact]] = {i: [] for i in firm_ids}
-    memberships: dict[tuple[int, int], Membership] = {}
+    memberships: dict[tuple[int, int], Any] = {}  # (firm, alliance) → its status and expulsion day
     events: dict[tuple[int, int], list[rules.EventFact]] = {}
     for ids in _chunks(licence_ids):
         # Plain rows, not ORM objects: the rules read five fields, the queues two more.
-        for d in db.session.execute(db.select(*DECISION_FIELDS).where(Decision.licence_id.in_(ids))
+        for d in db.session.execute(db.select(*DECISION_FIELDS).where(among(Decision.licence_id, ids))
                                     .order_by(Decision.effective_on, Decision.id)):
             decisions[d.licence_id].append(d)
-        for p in db.session.execute(db.select(Payment).where(Payment.licence_id.in_(ids))).scalars():
+        for p in db.session.execute(db.select(Payment.licence_id, Payment.year, Payment.amount, Payment.paid_on)
+                                    .where(among(Payment.licence_id, ids))):
             payments[p.licence_id].append(rules.PaymentFact(p.year, Decimal(p.amount), p.paid_on))
     for ids in _chunks(firm_ids):
         # Each firm's verified inspections once, whatever the number of its licences.
@@ -452,21 +457,22 @@ def facts_for_many(licences: list[Licence]) -> dict[int, Facts]:
             .join(ProductModel, Inspection.product_model_id == ProductModel.id)
             .join(StandardVersion, Inspection.version_id == StandardVersion.id)
             .join(Standard, StandardVersion.standard_id == Standard.id)
-            .where(Inspection.firm_id.in_(ids), Inspection.status == InspectionStatus.VERIFIED,
+            .where(among(Inspection.firm_id, ids), Inspection.status == InspectionStatus.VERIFIED,
                    Inspection.outcome.in_(["pass", "fail"])).order_by(Inspection.id))
         for r in rows:
             inspections[r[1]].append(rules.InspectionFact(
                 id=r[0], type=r[2], product_model=r[3], standard_version_id=r[4], standard_version_label=r[5],
                 sampled_on=r[6], verified_on=r[7], outcome=r[8], failed_a=r[9], failed_b=r[10], failed_c=r[11],
                 retest_of=r[12], standard_code=r[13]))
-        for m in db.session.execute(db.select(Membership).where(Membership.firm_id.in_(ids))
-                                    .order_by(Membership.id)).scalars():
+        for m in db.session.execute(db.select(Membership.firm_id, Membership.alliance_id, Membership.status,
+                                              Membership.expelled_on).where(among(Membership.firm_id, ids))
+                                    .order_by(Membership.id)):
             memberships.setdefault((m.firm_id, m.alliance_id), m)
         # X5: a refused sampling recorded on any licence of the firm under this alliance's marks.
         for d_id, firm_id, alliance_id, on in db.session.execute(
                 db.select(Decision.id, Licence.firm_id, Mark.alliance_id, Decision.effective_on)
                 .join(Licence, Decision.licence_id == Licence.id).join(Mark, Licence.mark_id == Mark.id)
-                .where(Licence.firm_id.in_(ids), Decision.rule == "X5", Decision.kind.in_(["revoke", "warn"]))
+                .where(among(Licence.firm_id, ids), Decision.rule == "X5", Decision.kind.in_(["revoke", "warn"]))
                 .order_by(Decision.id)):
             events.setdefault((firm_id, alliance_id), []).append(
                 rules.EventFact(d_id, rules.EventKind.REFUSED_SAMPLING, on))
@@ -532,7 +538,7 @@ def load_scope_models(licences: list[Licence]) -> list[Licence]:
         for licence_id, model in db.session.execute(
                 db.select(licence_models.c.licence_id, ProductModel)
                 .join(ProductModel, ProductModel.id == licence_models.c.product_model_id)
-                .where(licence_models.c.licence_id.in_(ids)).order_by(ProductModel.model)):
+                .where(among(licence_models.c.licence_id, ids)).order_by(ProductModel.model)):
             scope[licence_id].append(model)
     for lic in licences:
         set_committed_value(lic, "models", scope[lic.id])
@@ -685,7 +691,7 @@ def _from_batch(licence_id: int):
     if batch is None or licence_id not in batch["ids"]:
         return None
     if batch["facts"] is None:
-        fresh = load_scope_models(lock_rows(db.select(Licence).where(Licence.id.in_(batch["ids"]))))
+        fresh = load_scope_models(lock_rows(db.select(Licence).where(among(Licence.id, batch["ids"]))))
         # Their marks in one query (the rules read each licence's mark: one lazy load per mark otherwise).
         # Kept in the batch: the session holds loaded rows only while someone refers to them.
         batch["marks"] = db.session.execute(db.select(Mark).where(
@@ -695,17 +701,19 @@ def _from_batch(licence_id: int):
     return batch["licences"].get(licence_id), batch["facts"].get(licence_id)
 
 
-def evaluate_licence(licence: Licence, today: date, actor=None, *, flush: bool = True) -> list[Decision]:
-    """Run the exit rules X1–X10 and reinstatement for one licence on its locked state; store the actions.
+def evaluate_licence(licence: Licence | int, today: date, actor=None, *, flush: bool = True) -> list[Decision]:
+    """Run the exit rules X1–X10 and reinstatement for one licence (or licence id) on its locked state;
+    store the actions.
 
     With `flush=False` the caller flushes once after judging many (one INSERT and one audit append for all).
     """
-    prefetched = _from_batch(licence.id)
+    licence_id = licence if isinstance(licence, int) else licence.id
+    prefetched = _from_batch(licence_id)
     if prefetched is not None:
         licence, f = prefetched
     else:
         # Lock and re-read: a staff action or another job may have changed it since it was listed.
-        licence, f = lock_row(Licence, licence.id), None
+        licence, f = lock_row(Licence, licence_id), None
     if licence is None or licence.status not in LIVE:
         return []
     f = f or facts_for(licence)
@@ -810,19 +818,19 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
         with transaction():
             exclusive_job_lock("sweep")
             # Listed without a lock: the batch is locked and re-read when its first licence is judged
-            # (evaluate_licence), and its facts loaded then in a few IN queries.
+            # (_from_batch), and its facts loaded then in a few queries.
+            # Their ids only: the rows themselves are read once, locked, with their facts.
             batch = db.session.execute(
-                db.select(Licence).where(Licence.status.in_(list(LIVE)), Licence.id > last_id,
-                                         Licence.mark_id.not_in(list(unjudgeable)))
+                db.select(Licence.id).where(Licence.status.in_(list(LIVE)), Licence.id > last_id,
+                                            Licence.mark_id.not_in(list(unjudgeable)))
                 .order_by(Licence.id).limit(batch_size)).scalars().all()
             if not batch:
                 break
-            last_id = batch[-1].id
-            db.session.info[_BATCH] = {"ids": [licence.id for licence in batch], "licences": None, "facts": None,
-                                       "repaired": 0}
+            last_id = batch[-1]
+            db.session.info[_BATCH] = {"ids": batch, "licences": None, "facts": None, "repaired": 0}
             try:
-                for licence in batch:
-                    for decision in evaluate_licence(licence, today, flush=False):  # locked and re-read with its batch
+                for licence_id in batch:
+                    for decision in evaluate_licence(licence_id, today, flush=False):  # locked and re-read with its batch
                         stored(decision)
                 report.repaired += db.session.info[_BATCH]["repaired"]
             finally:
@@ -983,7 +991,7 @@ def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) ->
 def _payments_of(licence_ids: list[int]) -> dict[int, list[rules.PaymentFact]]:
     out: dict[int, list[rules.PaymentFact]] = {i: [] for i in licence_ids}
     for ids in _chunks(licence_ids):
-        for p in db.session.execute(db.select(Payment).where(Payment.licence_id.in_(ids))).scalars():
+        for p in db.session.execute(db.select(Payment).where(among(Payment.licence_id, ids))).scalars():
             out[p.licence_id].append(rules.PaymentFact(p.year, Decimal(p.amount), p.paid_on))
     return out
 
