@@ -151,19 +151,26 @@ def _latency(app, path: str, username: str, requests: int) -> tuple[float, float
 
 
 SWEEP_CHILD = """
-import resource, sys, time
+import sys, time
 from datetime import date
 sys.path.insert(0, sys.argv[1])
 from app import create_app
 from trademark import services
+
+def high_water_mb():
+    # This process's own peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that across
+    # fork and exec, so a child started by a large parent reports the parent's size.
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
 app = create_app()
 with app.app_context():
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = high_water_mb()
     started = time.perf_counter()
     report = services.sweep(date.fromisoformat(sys.argv[2]))
     took = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(took, base / 1024, peak / 1024, report.licences, report.decisions, report.repaired)
+    peak = high_water_mb()
+print(took, base, peak, report.licences, report.decisions, report.repaired)
 """
 
 

@@ -840,8 +840,10 @@ CERTIFICATE_SORTS = {
 
 def certificates_query(q: str, actor):
     """Return the certificates of the actor's alliances' licences, found by number, firm name or USCC."""
-    query = (select(Certificate).join(Licence, Licence.id == Certificate.licence_id)
-             .join(Firm, Firm.id == Licence.firm_id).where(visible_certificates(Certificate.licence_id, actor))
+    # Scoped on the joined licence (no IN over every licence of the alliance); the firm joined outer,
+    # which a licence always has, so a count that reads no firm column skips the join.
+    query = (services.visible_licences(select(Certificate).join(Licence, Licence.id == Certificate.licence_id), actor)
+             .outerjoin(Firm, Firm.id == Licence.firm_id)
              .options(contains_eager(Certificate.licence).contains_eager(Licence.firm)))
     q = (q or "").strip()
     if q:

@@ -63,18 +63,24 @@ def tied_firm_ids(ids):
     return union(members, licensees)
 
 
-def _untied_firm_ids():
-    # A firm tied to no alliance yet (just created, before admission or an application) belongs to
-    # no tenant: any staff user may find it, add its models and admit it into its own alliance.
-    return union(select(Membership.firm_id), select(_LICENCES.c.firm_id))
-
-
 def visible_firms(query, actor):
-    """Narrow a query over Firm to the firms tied to the actor's alliances (and firms tied to none)."""
+    """Narrow a query over Firm to the firms tied to the actor's alliances, and to firms tied to none
+    (just created, before admission or an application: any staff user may find it, add its models
+    and admit it into its own alliance).
+
+    Tested per firm (EXISTS on the firm's memberships and licences, by their firm_id indexes), not
+    by IN over every tied firm: a page of 50 firms in name order then probes 50 firms, not 100 000.
+    """
     ids = alliance_ids(actor)
     if ids is None:
         return query
-    return query.where(Firm.id.in_(tied_firm_ids(sorted(ids))) | Firm.id.not_in(_untied_firm_ids()))
+    ids = sorted(ids)
+    member = select(Membership.id).where(Membership.firm_id == Firm.id, Membership.alliance_id.in_(ids)).exists()
+    licensee = (select(_LICENCES.c.firm_id).join(_MARKS, _MARKS.c.id == _LICENCES.c.mark_id)
+                .where(_LICENCES.c.firm_id == Firm.id, _MARKS.c.alliance_id.in_(ids)).exists())
+    tied_to_any = (select(Membership.id).where(Membership.firm_id == Firm.id).exists()
+                   | select(_LICENCES.c.firm_id).where(_LICENCES.c.firm_id == Firm.id).exists())
+    return query.where(member | licensee | ~tied_to_any)
 
 
 def get_firm(firm_id: int, actor) -> Firm:

@@ -111,6 +111,9 @@ class Licence(db.Model):
         # The applications and suspensions queues: one status, oldest first.
         Index("ix_licences_status_applied_on", "status", "applied_on", "id"),
         Index("ix_licences_status_suspended_on", "status", "suspended_on", "id"),
+        # The licence list's orders by expiry and by application day (services.LICENCE_SORTS).
+        Index("ix_licences_expires_on", "expires_on", "id"),
+        Index("ix_licences_applied_on", "applied_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
