@@ -167,3 +167,15 @@ def test_past_the_counting_limit_a_list_says_more_than_still_pages_on_and_counts
     assert "<b>30+</b>" in client.get("/").get_data(as_text=True)
     due = client.get("/queues?queue=surveillance&count=all").get_data(as_text=True)
     assert int(re.search(r"监督抽查到期与逾期（共 (\d+) 条）", due)[1]) > 30
+
+
+def test_the_public_registry_pages_past_the_counting_limit(world, client, monkeypatch):
+    from infra import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 20)
+    bulk_licences(60)
+    bulk_certificates()
+    first = client.get("/registry?q=批量")
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and "超过 20 条" in html and 'rel="next"' in html
+    assert "第 51–" in client.get("/registry?q=批量&page=2").get_data(as_text=True)
