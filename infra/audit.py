@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import hmac
 import json
@@ -87,6 +88,7 @@ def _json_value(value):
     return value
 
 
+@functools.lru_cache(maxsize=None)  # asked for every value written; the column names are few
 def _is_secret(column_name: str) -> bool:
     name = column_name.lower()
     return any(word in name for word in SECRET_COLUMNS)
@@ -111,8 +113,9 @@ def _loaded(state) -> dict:
 
 def _before(state) -> dict:
     values = {}
+    attrs = state.attrs  # built anew on each access: once per row, not once per column
     for attr in state.mapper.column_attrs:
-        history = state.attrs[attr.key].load_history()
+        history = attrs[attr.key].load_history()
         values[attr.key] = history.deleted[0] if history.deleted else (
             history.unchanged[0] if history.unchanged else (history.added[0] if history.added else None))
     return values
@@ -301,13 +304,14 @@ def _append(session: Session, changes) -> None:
     seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
     actor = current_actor_name()
     at = utcnow()
+    secret = audit_key()
     rows = []
     for action, state, before, after in changes:
         seq += 1
         key = _row_key(state)
         content = entry_dict(seq=seq, at=at, actor=actor, action=action, table_name=state.mapper.local_table.name,
                              row_key=key, before=before, after=after)
-        digest = entry_hash(prev, content)
+        digest = entry_hash(prev, content, secret)
         rows.append({"seq": seq, "at": at, "actor": actor, "action": action,
                      "table_name": content["table"], "row_key": key,
                      "before": None if before is None else canonical(before),

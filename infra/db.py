@@ -63,7 +63,8 @@ def use_case(function: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def _column_limits(mapper) -> list[tuple[str, str, int | None, int | None]]:
+@functools.lru_cache(maxsize=None)  # per mapped class: the columns do not change while the app runs
+def _column_limits(mapper) -> tuple[tuple[str, str, int | None, int | None], ...]:
     """(attribute, kind, length, bits) for each String(n) and Integer column of a mapped class."""
     from sqlalchemy import BigInteger, Integer, SmallInteger, String
 
@@ -76,7 +77,7 @@ def _column_limits(mapper) -> list[tuple[str, str, int | None, int | None]]:
         elif isinstance(kind, Integer):
             bits = 64 if isinstance(kind, BigInteger) else 16 if isinstance(kind, SmallInteger) else 32
             limits.append((attr.key, "int", None, bits))
-    return limits
+    return tuple(limits)
 
 
 def check_column_limits(session, _context=None, _instances=None) -> None:
