@@ -681,6 +681,11 @@ def _same_decision_in_force(decisions: list[Decision], action: rules.Action) -> 
 _BATCH = "alliancemark.sweep_batch"
 
 
+def _new_batch(ids: list[int]) -> dict:
+    """A batch of licences to judge together: their ids, read and locked at the first judgement."""
+    return {"ids": ids, "wanted": frozenset(ids), "licences": None, "facts": None, "repaired": 0}
+
+
 def _from_batch(licence_id: int):
     """The sweep's batch: at its first judgement, lock and re-read every row of it, then load their facts.
 
@@ -688,7 +693,7 @@ def _from_batch(licence_id: int):
     facts stay true for every licence of the batch; a staff action before it is seen (re-read).
     """
     batch = db.session.info.get(_BATCH)
-    if batch is None or licence_id not in batch["ids"]:
+    if batch is None or licence_id not in batch["wanted"]:
         return None
     if batch["facts"] is None:
         fresh = load_scope_models(lock_rows(db.select(Licence).where(among(Licence.id, batch["ids"]))))
@@ -743,7 +748,7 @@ def on_inspection_verified(event: InspectionVerified) -> None:
     if not ids:
         return
     outer = db.session.info.get(_BATCH)
-    db.session.info[_BATCH] = {"ids": ids, "licences": None, "facts": None}
+    db.session.info[_BATCH] = _new_batch(ids)
     try:
         with db.session.no_autoflush:
             for licence_id in ids:
@@ -817,9 +822,8 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
     while True:
         with transaction():
             exclusive_job_lock("sweep")
-            # Listed without a lock: the batch is locked and re-read when its first licence is judged
-            # (_from_batch), and its facts loaded then in a few queries.
-            # Their ids only: the rows themselves are read once, locked, with their facts.
+            # Their ids, listed without a lock: the rows are read once, locked, when the batch's first
+            # licence is judged (_from_batch), and their facts loaded then in a few queries.
             batch = db.session.execute(
                 db.select(Licence.id).where(Licence.status.in_(list(LIVE)), Licence.id > last_id,
                                             Licence.mark_id.not_in(list(unjudgeable)))
@@ -827,7 +831,7 @@ def sweep(today: date, *, batch_size: int = SWEEP_BATCH, on_batch=None, on_decis
             if not batch:
                 break
             last_id = batch[-1]
-            db.session.info[_BATCH] = {"ids": batch, "licences": None, "facts": None, "repaired": 0}
+            db.session.info[_BATCH] = _new_batch(batch)
             try:
                 for licence_id in batch:
                     for decision in evaluate_licence(licence_id, today, flush=False):  # locked and re-read with its batch
