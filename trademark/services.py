@@ -82,6 +82,23 @@ def mark_for(code: str, actor) -> Mark | None:
     return mark if mark is not None and serves(actor, mark.alliance_id) else None
 
 
+MARK_SORTS = {"code": (Mark.code,), "-code": (Mark.code.desc(),), "name": (Mark.name, Mark.code),
+              "-name": (Mark.name.desc(), Mark.code)}
+
+
+def list_marks(actor, args):
+    """Return one page of the actor's marks, found by code or name (alliance and standard loaded with it)."""
+    from sqlalchemy.orm import joinedload
+
+    from infra.pagination import paginate
+
+    query = visible_marks(db.select(Mark).options(joinedload(Mark.alliance), joinedload(Mark.standard)), actor)
+    if args.q:
+        query = query.where(Mark.code.contains(args.q.upper(), autoescape=True)
+                            | Mark.name.contains(args.q, autoescape=True))
+    return paginate(query, args, MARK_SORTS, "code")
+
+
 def visible_licences(query, actor):
     """Narrow a query over Licence to the licences of the actor's alliances' marks."""
     ids = alliance_ids(actor)

@@ -99,8 +99,9 @@ def marks():
         else:
             flash(_("已创建标志 %(code)s，请检查使用管理规则。", code=row.code))
             return redirect(url_for("trademark.mark", mark_id=row.id))
-    rows = db.session.execute(services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars().all()
-    return render_template("trademark/marks.html", marks=rows, form=form)
+    args = ListArgs.from_request(request.args, "code")
+    page = services.list_marks(actor, args)
+    return render_template("trademark/marks.html", page=page, marks=page.items, form=form, q=args.q)
 
 
 @bp.route("/marks/<int:mark_id>", methods=["GET", "POST"])

@@ -138,3 +138,17 @@ def test_the_decision_trail_api_pages_and_keeps_other_firms_out(world, client):
     days = [d["effective_on"] for d in body["decisions"]]
     assert body["total"] == 62 and len(days) == 12 and days == sorted(days, reverse=True)
     assert client.get(f"/api/v1/licences/{other.id}/decisions", headers=bearer("firm-user")).status_code == 404
+
+
+@pytest.mark.parametrize("path, found, sort", [
+    ("/marks", "ZSSJ-MARK", "-name"), ("/alliances", "ZSSJ", "-name"), ("/stations", "ZS-LAB", "-code"),
+    ("/standards/", "Q/ZSSJ 001", "-title")])
+def test_the_small_staff_lists_page_search_and_sort_with_their_total(world, client, path, found, sort):
+    login(client, "secretary")
+    everything = client.get(path).get_data(as_text=True)
+    assert "共 " in everything and found in everything
+    assert "共 0 条" in client.get(path + "?q=no-such-thing").get_data(as_text=True)
+    one = client.get(f"{path}?q={found}&sort={sort}").get_data(as_text=True)
+    assert found in one and "共 0 条" not in one
+    for hostile in ("?page=abc&sort=drop&per_page=-1", "?page=99999999&q=%25"):
+        assert client.get(path + hostile).status_code == 200
