@@ -74,6 +74,11 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
             "actor_name": "system", "effective_on": on, "at": now})
         ids["decision"] += 1
 
+    if firm is not None:
+        # The group firm's licences all cover its first model: one type test and one failed surveillance
+        # of it (warned on every fifth licence) serve them all.
+        shared_type = inspection(firm.id, firm.models[0].id, "type", granted - timedelta(days=20))
+        shared_failed = inspection(firm.id, firm.models[0].id, "surveillance", today - timedelta(days=30), "fail", 2)
     for n in range(count):
         lid = ids["licence"]
         ids["licence"] += 1
@@ -96,7 +101,7 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
             rows["mark"].append({"id": mark_id, "alliance_id": group, "code": code, "name": f"批量标志{mark_id}",
                                  "type": mark.type, "standard_id": mark.standard_id, "fee_per_year": mark.fee_per_year,
                                  "validity_years": mark.validity_years, "rules": {}, "created_at": now})
-        type_id = inspection(fid, mid, "type", granted - timedelta(days=20))
+        type_id = inspection(fid, mid, "type", granted - timedelta(days=20)) if firm is None else shared_type
         is_granted = status != "applied"
         rows["licence"].append({
             "id": lid, "number": f"{code}-{granted.year}-{lid:06d}" if is_granted else None, "firm_id": fid,
@@ -111,10 +116,11 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
             continue
         decision(lid, "applied", "active", "grant", "manual", "符合全部准入条件，准予使用", granted, (type_id,))
         if n % 5 == 4:
-            failed = inspection(fid, mid, "surveillance", today - timedelta(days=30), "fail", 2)
+            failed = inspection(fid, mid, "surveillance", today - timedelta(days=30), "fail", 2) \
+                if firm is None else shared_failed
             decision(lid, "active", "active", "warn", "X2", "监督抽查不合格，允许复检", today - timedelta(days=25),
                      (failed,), today + timedelta(days=5))
-        else:
+        elif firm is None:
             inspection(fid, mid, "surveillance", today - timedelta(days=60))
         if status == "suspended":
             decision(lid, "active", "suspended", "suspend", "manual", "暂停", today - timedelta(days=10))
