@@ -92,8 +92,24 @@ def station_choices() -> list[tuple[str, str]]:
             db.session.execute(select(_STATIONS.c.code, _STATIONS.c.name).order_by(_STATIONS.c.code))]
 
 
-def list_users() -> list[User]:
-    return list(db.session.execute(db.select(User).order_by(User.role, User.username)).scalars())
+USER_SORTS = {
+    "username": (User.username,), "-username": (User.username.desc(),),
+    "role": (User.role, User.username), "-role": (User.role.desc(), User.username),
+    "created": (User.created_at, User.id), "-created": (User.created_at.desc(), User.id.desc()),
+}
+
+
+def list_users(args, role: str | None = None):
+    """Return one page of users, found by username or name, of one role if given (every firm may have one)."""
+    from infra.pagination import paginate
+
+    query = db.select(User)
+    if role:
+        query = query.where(User.role == role)
+    if args.q:
+        query = query.where(User.username.contains(args.q, autoescape=True)
+                            | User.display_name.contains(args.q, autoescape=True))
+    return paginate(query, args, USER_SORTS, "username")
 
 
 def station_code_of(user: User) -> str | None:

@@ -15,6 +15,7 @@ from infra.clock import utcnow
 from infra.api import page_errors
 from infra.extensions import limiter
 from infra.errors import AppError
+from infra.pagination import ListArgs
 
 bp = page_errors(Blueprint("accounts", __name__))  # every AppError a view leaves is shown on the error page
 
@@ -145,8 +146,12 @@ def users():
         else:
             flash(_("已创建用户 %(name)s。", name=user.username))
             return redirect(url_for("accounts.user", username=user.username))
-    rows = services.list_users()
-    return render_template("accounts/users.html", form=form, users=rows, roles=ROLE_LABELS)
+    role = request.args.get("role") or ""
+    role = role if role in ROLE_LABELS else ""
+    args = ListArgs.from_request(request.args, "username")
+    page = services.list_users(args, role or None)
+    return render_template("accounts/users.html", form=form, page=page, users=page.items, roles=ROLE_LABELS,
+                           q=args.q, role=role)
 
 
 @bp.route("/admin/users/<username>", methods=["GET", "POST"])

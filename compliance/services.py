@@ -99,6 +99,24 @@ def visible_standards(query, actor):
     return within(query, actor, Standard.alliance_id)
 
 
+STANDARD_SORTS = {"code": (Standard.code,), "-code": (Standard.code.desc(),),
+                  "title": (Standard.title, Standard.code), "-title": (Standard.title.desc(), Standard.code)}
+
+
+def list_standards(actor, args):
+    """Return one page of the actor's standards, found by code or title (alliance and versions loaded with it)."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from infra.pagination import paginate
+
+    query = visible_standards(db.select(Standard).options(joinedload(Standard.alliance),
+                                                           selectinload(Standard.versions)), actor)
+    if args.q:
+        query = query.where(Standard.code.contains(args.q, autoescape=True)
+                            | Standard.title.contains(args.q, autoescape=True))
+    return paginate(query, args, STANDARD_SORTS, "code")
+
+
 def standard_for(code: str, actor) -> Standard | None:
     """Return the standard of `code` if the actor may see it, else None (as if it did not exist)."""
     standard = find_standard(code or "")

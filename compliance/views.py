@@ -1,5 +1,5 @@
 """Staff and station pages for the standards catalogue."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from accounts.access import STAFF, allow, current_actor
@@ -7,10 +7,10 @@ from compliance import services
 from infra.api import page_errors
 from infra.downloads import download
 from infra.errors import AppError
+from infra.pagination import ListArgs
 from compliance.engine import requirement_text
 from compliance.forms import PublishForm, StandardUploadForm
-from compliance.models import INSPECTION_TYPE_LABELS, Standard, VERSION_STATUS_LABELS
-from infra.db import db
+from compliance.models import INSPECTION_TYPE_LABELS, VERSION_STATUS_LABELS
 
 bp = page_errors(Blueprint("compliance", __name__, url_prefix="/standards"))  # every AppError a view leaves is shown on the error page
 
@@ -18,9 +18,10 @@ bp = page_errors(Blueprint("compliance", __name__, url_prefix="/standards"))  # 
 @bp.get("/")
 @allow()
 def standards():
-    rows = db.session.execute(services.visible_standards(db.select(Standard).order_by(Standard.code),
-                                                         current_actor())).scalars().all()
-    return render_template("compliance/standards.html", standards=rows, labels=VERSION_STATUS_LABELS)
+    args = ListArgs.from_request(request.args, "code")
+    page = services.list_standards(current_actor(), args)
+    return render_template("compliance/standards.html", page=page, standards=page.items, q=args.q,
+                           labels=VERSION_STATUS_LABELS)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -90,6 +90,23 @@ def visible_stations(query, actor):
     return query.where(Station.id.in_(testing))
 
 
+STATION_SORTS = {"code": (Station.code,), "-code": (Station.code.desc(),), "name": (Station.name, Station.code),
+                 "-name": (Station.name.desc(), Station.code)}
+
+
+def list_stations(actor, args):
+    """Return one page of the stations the actor may see, found by code or name (scope loaded with it)."""
+    from sqlalchemy.orm import selectinload
+
+    from infra.pagination import paginate
+
+    query = visible_stations(db.select(Station).options(selectinload(Station.scope)), actor)
+    if args.q:
+        query = query.where(Station.code.contains(args.q.upper(), autoescape=True)
+                            | Station.name.contains(args.q, autoescape=True))
+    return paginate(query, args, STATION_SORTS, "code")
+
+
 def visible_scope(station: Station, actor) -> list[Standard]:
     """Return the standards of the station's scope the actor may see."""
     return [standard for standard in station.scope if serves(actor, standard.alliance_id)]

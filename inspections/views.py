@@ -48,8 +48,9 @@ def stations():
         else:
             flash(_("已创建检测站 %(code)s。", code=row.code))
             return redirect(url_for("inspections.stations"))
-    rows = db.session.execute(services.visible_stations(db.select(Station).order_by(Station.code), actor)).scalars().all()
-    return render_template("inspections/stations.html", stations=rows, form=form,
+    args = ListArgs.from_request(request.args, "code")
+    page = services.list_stations(actor, args)
+    return render_template("inspections/stations.html", page=page, stations=page.items, form=form, q=args.q,
                            scope_of=lambda station: services.visible_scope(station, actor))
 
 

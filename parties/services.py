@@ -251,6 +251,21 @@ def firms_query(actor, q: str = ""):
     return query
 
 
+ALLIANCE_SORTS = {"code": (Alliance.code,), "-code": (Alliance.code.desc(),), "name": (Alliance.name, Alliance.code),
+                  "-name": (Alliance.name.desc(), Alliance.code)}
+
+
+def list_alliances(actor, args):
+    """Return one page of the alliances the actor serves, found by code or name."""
+    from infra.pagination import paginate
+
+    query = visible_alliances(select(Alliance), actor)
+    if args.q:
+        query = query.where(Alliance.code.contains(args.q.upper(), autoescape=True)
+                            | Alliance.name.contains(args.q, autoescape=True))
+    return paginate(query, args, ALLIANCE_SORTS, "code")
+
+
 def membership_counts(alliance_ids_: list[int]) -> dict[int, dict[str, int]]:
     """Count each alliance's memberships by status, for all the alliances in one query."""
     counts: dict[int, dict[str, int]] = {i: {} for i in alliance_ids_}

@@ -27,11 +27,12 @@ def alliances():
         else:
             flash(_("已创建联盟 %(code)s。", code=row.code))
             return redirect(url_for("parties.alliances"))
-    rows = db.session.execute(services.visible_alliances(db.select(Alliance).order_by(Alliance.code),
-                                                         current_actor())).scalars().all()
+    args = ListArgs.from_request(request.args, "code")
+    page = services.list_alliances(current_actor(), args)
     # Counts, not every member's name: an alliance may have thousands (they are listed on /firms).
-    return render_template("parties/alliances.html", alliances=rows, form=form, labels=MEMBERSHIP_LABELS,
-                           counts=services.membership_counts([a.id for a in rows]))
+    return render_template("parties/alliances.html", page=page, alliances=page.items, form=form,
+                           labels=MEMBERSHIP_LABELS, counts=services.membership_counts([a.id for a in page.items]),
+                           q=args.q)
 
 
 @bp.route("/alliances/<int:alliance_id>/edit", methods=["GET", "POST"])

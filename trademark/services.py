@@ -85,6 +85,23 @@ def mark_for(code: str, actor) -> Mark | None:
     return mark if mark is not None and serves(actor, mark.alliance_id) else None
 
 
+MARK_SORTS = {"code": (Mark.code,), "-code": (Mark.code.desc(),), "name": (Mark.name, Mark.code),
+              "-name": (Mark.name.desc(), Mark.code)}
+
+
+def list_marks(actor, args):
+    """Return one page of the actor's marks, found by code or name (alliance and standard loaded with it)."""
+    from sqlalchemy.orm import joinedload
+
+    from infra.pagination import paginate
+
+    query = visible_marks(db.select(Mark).options(joinedload(Mark.alliance), joinedload(Mark.standard)), actor)
+    if args.q:
+        query = query.where(Mark.code.contains(args.q.upper(), autoescape=True)
+                            | Mark.name.contains(args.q, autoescape=True))
+    return paginate(query, args, MARK_SORTS, "code")
+
+
 def visible_licences(query, actor):
     """Narrow a query over Licence to the licences of the actor's alliances' marks."""
     ids = alliance_ids(actor)
@@ -1233,24 +1250,29 @@ def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, C
     }
 
 
-def _retests_page(actor, today: date, rows: bool = True, *, offset: int = 0, limit: int = QUEUE_ROWS,
-                  count_limit: int | None) -> tuple[list, Count]:
+def _pending_warnings(actor, today: date):
     """X2: the warnings of the last weeks (older ones the daily sweep has judged) whose failed inspection
-    has not led to an X2 suspension, on live licences; the first by deadline and the number of them all."""
+    has not led to an X2 suspension, on live licences (a query, not yet run)."""
     suspension = db.aliased(Decision)
 
     def inline(value: str):  # written into the SQL, so PostgreSQL matches the partial indexes of 0009
         return db.literal(value, literal_execute=True)
 
     # Joined, not IN (every licence of the actor): the recent warnings are few, the licences many.
-    warned = (visible_licences(db.select(Decision.id, Decision.licence_id, Decision.evidence, Decision.deadline)
-                               .join(Licence, Licence.id == Decision.licence_id), actor)
-              .where(Decision.rule == inline("X2"), Decision.kind == inline("warn"),
-                     Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS), Licence.status.in_(list(LIVE)),
-                     ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == inline("X2"),
-                                        suspension.kind == inline("suspend"),
-                                        suspension.effective_on >= Decision.effective_on,
-                                        db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text))))
+    return (visible_licences(db.select(Decision.id, Decision.licence_id, Decision.evidence, Decision.deadline)
+                             .join(Licence, Licence.id == Decision.licence_id), actor)
+            .where(Decision.rule == inline("X2"), Decision.kind == inline("warn"),
+                   Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS), Licence.status.in_(list(LIVE)),
+                   ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == inline("X2"),
+                                      suspension.kind == inline("suspend"),
+                                      suspension.effective_on >= Decision.effective_on,
+                                      db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text))))
+
+
+def _retests_page(actor, today: date, rows: bool = True, *, offset: int = 0, limit: int = QUEUE_ROWS,
+                  count_limit: int | None) -> tuple[list, Count]:
+    """X2: the pending warnings (_pending_warnings); the first by deadline and the number of them all."""
+    warned = _pending_warnings(actor, today)
     if not rows:
         return [], _count(warned, count_limit)
     # The page and the number of them all in one pass: reading the recent warnings is the cost, not counting.
@@ -1324,6 +1346,100 @@ def licence_export_rows(query):
         .where(Licence.id.in_(ids)).order_by(Licence.id.desc()))
     for row in rows:
         yield SimpleNamespace(**{**row._mapping, "models": sorted(row.models.split("\x1e")) if row.models else []})
+
+
+def firm_licences_query(actor, q: str = ""):
+    """Return the licences a firm user lists on its portal, found by licence number, product model or mark."""
+    from parties.models import ProductModel
+    from trademark.models import licence_models
+
+    query = licences_query(actor)
+    if q:
+        by_model = (db.select(licence_models.c.licence_id)
+                    .join(ProductModel, ProductModel.id == licence_models.c.product_model_id)
+                    .where(ProductModel.model.contains(q, autoescape=True)))
+        by_mark = db.select(Mark.id).where(Mark.name.contains(q, autoescape=True) | (Mark.code == q.upper()))
+        query = query.where(Licence.number.contains(q.upper(), autoescape=True) | Licence.id.in_(by_model)
+                            | Licence.mark_id.in_(by_mark))
+    return query
+
+
+def list_firm_licences(actor, args):
+    """Return one page of the firm user's own licences (mark and models loaded with it)."""
+    from infra.pagination import paginate
+
+    return paginate(licences_with_facts(firm_licences_query(actor, args.q)), args, LICENCE_SORTS, "-id", unique=True)
+
+
+PORTAL_DEADLINES = 30  # the portal lists the firm's soonest deadlines; /portal/deadlines pages through all
+
+
+@dataclass
+class SoonestDeadlines:
+    items: list  # the soonest deadlines across all the firm's live licences, soonest first
+    live: int  # how many live licences the firm has (each of them has something due)
+    more: bool  # whether some deadline is not among `items`
+
+
+def _deadline_candidates(actor, today: date, n: int) -> list[tuple[Licence, list[Deadline]]]:
+    """Return the firm's live licences that can hold its `n` soonest deadlines, with their exact deadlines,
+    ordered by their soonest one.
+
+    Chosen by index, one statement: for each kind of deadline the `n` licences whose stored day for it
+    comes first (X4 by the surveillance base, X6 by the first unpaid fee, X9 by expiry, X1/X7 by the
+    suspension day, X2 by the warning's deadline), within each set of usage rules (the day a stored base
+    gives depends on the mark's months and grace). A licence among the firm's `n` soonest is among the
+    first `n` of the kind of its soonest deadline, so the facts are loaded for at most 5 × `n` licences.
+    """
+    live = licences_query(actor).where(Licence.status.in_(list(LIVE)))
+    marks = db.session.execute(db.select(Mark).where(Mark.id.in_(live.with_only_columns(Licence.mark_id)))
+                               .order_by(Mark.id)).scalars().all()
+    groups: dict[str, list[int]] = {}
+    for mark in marks:
+        groups.setdefault(repr(ruleset_of(mark).values), []).append(mark.id)
+
+    def first(query, *order):
+        return db.select(query.with_only_columns(Licence.id).order_by(*order, Licence.id).limit(n).subquery().c.id)
+
+    parts = [first(live, Licence.expires_on.is_(None), Licence.expires_on)]
+    for mark_ids in groups.values():
+        same = live if len(groups) == 1 else live.where(Licence.mark_id.in_(mark_ids))
+        parts += [first(same.where(Licence.surveillance_base.is_not(None)), Licence.surveillance_base),
+                  first(same.where(Licence.fee_due_on.is_not(None)), Licence.fee_due_on),
+                  first(same.where(Licence.status == LicenceStatus.SUSPENDED), Licence.suspended_on)]
+    warned = _pending_warnings(actor, today).where(Licence.id.in_(live.with_only_columns(Licence.id)))
+    parts.append(db.select(warned.with_only_columns(Decision.licence_id.label("id"))
+                           .order_by(Decision.deadline, Decision.id).limit(n).subquery().c.id))
+    ids = sorted(set(db.session.execute(db.union_all(*parts)).scalars()))
+    licences = load_scope_models(db.session.execute(licences_with_facts(
+        db.select(Licence).where(Licence.id.in_(ids)), models=False)).unique().scalars().all())
+    facts = facts_for_many(licences)
+    rows = [(lic, deadlines(lic, today, facts[lic.id])) for lic in licences]
+    return sorted(rows, key=lambda row: (row[1][0].on if row[1] else date.max, row[0].id))
+
+
+def _count_live(actor) -> int:
+    """The firm user's live licences, counted exactly (one firm's, not an alliance's)."""
+    return _count(licences_query(actor).where(Licence.status.in_(list(LIVE))).with_only_columns(Licence.id), None).n
+
+
+def soonest_deadlines(actor, today: date, limit: int = PORTAL_DEADLINES) -> SoonestDeadlines:
+    """Return the firm user's `limit` soonest deadlines across all its live licences, and how many it has."""
+    live = _count_live(actor)
+    rows = _deadline_candidates(actor, today, limit)
+    items = sorted((d for _lic, ds in rows for d in ds), key=lambda d: (d.on, d.licence.id))
+    return SoonestDeadlines(items[:limit], live, len(items) > limit or live > len(rows))
+
+
+def deadlines_page(actor, today: date, args):
+    """Return one page of the firm user's live licences, the soonest due first, each with its deadlines."""
+    from infra.pagination import Page
+
+    live = _count_live(actor)
+    offset = (args.page - 1) * args.per_page
+    # Past the last page the candidates are every live licence, not ten million of each kind.
+    rows = _deadline_candidates(actor, today, max(1, min(offset + args.per_page, live)))
+    return Page(rows[offset:offset + args.per_page], live, args.page, args.per_page)
 
 
 def firm_licences(firm_id: int) -> list[Licence]:

@@ -99,8 +99,9 @@ def marks():
         else:
             flash(_("已创建标志 %(code)s，请检查使用管理规则。", code=row.code))
             return redirect(url_for("trademark.mark", mark_id=row.id))
-    rows = db.session.execute(services.visible_marks(db.select(Mark).order_by(Mark.code), actor)).scalars().all()
-    return render_template("trademark/marks.html", marks=rows, form=form)
+    args = ListArgs.from_request(request.args, "code")
+    page = services.list_marks(actor, args)
+    return render_template("trademark/marks.html", page=page, marks=page.items, form=form, q=args.q)
 
 
 @bp.route("/marks/<int:mark_id>", methods=["GET", "POST"])
@@ -334,7 +335,11 @@ PORTAL_INSPECTIONS = 20  # the newest reports; the whole list is on /inspections
 def portal():
     firm = _own_firm()
     today = clock.today()
-    licences_ = services.firm_licences(firm.id) if firm else []
+    actor = current_actor()
+    # One page of the firm's licences (a group firm holds hundreds); its deadlines are the soonest
+    # across all its live licences, not only those of the page.
+    args = ListArgs.from_request(request.args)
+    page = services.list_firm_licences(actor, args)
     form = ApplyForm(prefix="apply")
     if firm:
         _apply_choices(form, firm)
@@ -344,14 +349,20 @@ def portal():
         mark = db.session.execute(db.select(Mark).where(Mark.alliance_id.in_(own)).order_by(Mark.code)).scalars().first()
         if mark is not None:
             form.mark.data = mark.code
-    facts = services.facts_for_many(licences_)  # once for all the firm's licences, not per licence
-    items = [d for lic in licences_ for d in services.deadlines(lic, today, facts[lic.id])]
-    inspections = services.list_inspections_of_firm(current_actor(), PORTAL_INSPECTIONS) if firm else None
-    return render_template("trademark/portal.html", firm=firm, licences=licences_, labels=LICENCE_LABELS,
+    inspections = services.list_inspections_of_firm(actor, PORTAL_INSPECTIONS) if firm else None
+    # The fees due are among the deadlines (X6), so they are not read again on their own.
+    return render_template("trademark/portal.html", firm=firm, page=page, licences=page.items, labels=LICENCE_LABELS,
                            inspections=inspections.items if firm else [], inspections_page=inspections,
-                           deadlines=sorted(items, key=lambda d: d.on), today=today, form=form,
-                           type_labels=INSPECTION_TYPE_LABELS,
-                           fees=services.fees_due(today, firm.id) if firm else [])
+                           soonest=services.soonest_deadlines(actor, today) if firm else None, today=today,
+                           form=form, type_labels=INSPECTION_TYPE_LABELS, q=args.q)
+
+
+@bp.get("/portal/deadlines")
+@allow(Role.FIRM)
+def portal_deadlines():
+    today = clock.today()
+    page = services.deadlines_page(current_actor(), today, ListArgs.from_request(request.args))
+    return render_template("trademark/portal_deadlines.html", firm=_own_firm(), page=page, today=today)
 
 
 @bp.post("/portal/apply")

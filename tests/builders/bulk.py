@@ -16,12 +16,16 @@ def _next_id(table) -> int:
 
 
 def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | None = None,
-                  extra_inspections_for=None) -> None:
+                  extra_inspections_for=None, firm=None) -> None:
     """Insert `count` member firms, each with a product model, a licence, decisions, inspections and a payment.
 
     Needs make_lock_world() and the mark first. Statuses cycle through STATUSES; every fifth surveillance
     inspection fails (B class) with its warning. `extra_inspections_for` (a firm) gets `count` more
     verified inspections, so its portal grows with the rest.
+
+    With `firm`, the `count` licences are that one firm's (a group firm's), on its first product model,
+    each under a mark of its own (one open licence per firm and mark), like `mark_code`'s, in an alliance
+    of their own that the firm is a member of and that staff made earlier do not serve.
     """
     from compliance.models import StandardVersion
     from inspections.models import Inspection, Station
@@ -39,9 +43,17 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
     station = db.session.execute(select(Station)).scalars().first()
     t = {name: model.__table__ for name, model in (
         ("firm", Firm), ("model", ProductModel), ("member", Membership), ("licence", Licence),
-        ("decision", Decision), ("inspection", Inspection), ("payment", Payment))}
+        ("decision", Decision), ("inspection", Inspection), ("payment", Payment), ("alliance", Alliance),
+        ("mark", Mark))}
     ids = {name: _next_id(table) for name, table in t.items()}
     rows: dict[str, list] = {name: [] for name in t} | {"link": []}
+    group = None
+    if firm is not None:
+        group = ids["alliance"]
+        rows["alliance"].append({"id": group, "code": f"BULK{group}", "name": f"批量联盟{group}", "created_at": now})
+        rows["member"].append({"id": ids["member"], "alliance_id": group, "firm_id": firm.id, "status": "member",
+                               "joined_on": granted - timedelta(days=400)})
+        ids["member"] += 1
 
     def inspection(firm_id, model_id, kind, sampled, outcome="pass", failed_b=0):
         iid = ids["inspection"]
@@ -62,24 +74,38 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
             "actor_name": "system", "effective_on": on, "at": now})
         ids["decision"] += 1
 
+    if firm is not None:
+        # The group firm's licences all cover its first model: one type test and one failed surveillance
+        # of it (warned on every fifth licence) serve them all.
+        shared_type = inspection(firm.id, firm.models[0].id, "type", granted - timedelta(days=20))
+        shared_failed = inspection(firm.id, firm.models[0].id, "surveillance", today - timedelta(days=30), "fail", 2)
     for n in range(count):
-        fid, mid, lid = ids["firm"], ids["model"], ids["licence"]
-        ids["firm"] += 1
-        ids["model"] += 1
+        lid = ids["licence"]
         ids["licence"] += 1
-        first17 = f"9144{fid:013d}"
         status = STATUSES[n % len(STATUSES)]
-        rows["firm"].append({"id": fid, "name": f"批量企业{fid:06d}有限公司", "uscc": first17 + check_character(first17),
-                             "address": f"工业路{fid}号", "created_at": now})
-        rows["model"].append({"id": mid, "firm_id": fid, "model": f"L-{fid}", "category": "插芯门锁"})
-        rows["member"].append({"id": ids["member"], "alliance_id": alliance.id, "firm_id": fid, "status": "member",
-                               "joined_on": granted - timedelta(days=400)})
-        ids["member"] += 1
-        type_id = inspection(fid, mid, "type", granted - timedelta(days=20))
+        if firm is None:
+            fid, mid, mark_id, code = ids["firm"], ids["model"], mark.id, mark.code
+            ids["firm"] += 1
+            ids["model"] += 1
+            first17 = f"9144{fid:013d}"
+            rows["firm"].append({"id": fid, "name": f"批量企业{fid:06d}有限公司", "uscc": first17 + check_character(first17),
+                                 "address": f"工业路{fid}号", "created_at": now})
+            rows["model"].append({"id": mid, "firm_id": fid, "model": f"L-{fid}", "category": "插芯门锁"})
+            rows["member"].append({"id": ids["member"], "alliance_id": alliance.id, "firm_id": fid, "status": "member",
+                                   "joined_on": granted - timedelta(days=400)})
+            ids["member"] += 1
+        else:
+            fid, mid, mark_id = firm.id, firm.models[0].id, ids["mark"]
+            ids["mark"] += 1
+            code = f"BULK-{mark_id}"
+            rows["mark"].append({"id": mark_id, "alliance_id": group, "code": code, "name": f"批量标志{mark_id}",
+                                 "type": mark.type, "standard_id": mark.standard_id, "fee_per_year": mark.fee_per_year,
+                                 "validity_years": mark.validity_years, "rules": {}, "created_at": now})
+        type_id = inspection(fid, mid, "type", granted - timedelta(days=20)) if firm is None else shared_type
         is_granted = status != "applied"
         rows["licence"].append({
-            "id": lid, "number": f"{mark.code}-{granted.year}-{lid:06d}" if is_granted else None, "firm_id": fid,
-            "mark_id": mark.id, "version_id": version.id, "status": status, "commitment_signed": True,
+            "id": lid, "number": f"{code}-{granted.year}-{lid:06d}" if is_granted else None, "firm_id": fid,
+            "mark_id": mark_id, "version_id": version.id, "status": status, "commitment_signed": True,
             "applied_on": granted - timedelta(days=3), "granted_on": granted if is_granted else None,
             "expires_on": granted + timedelta(days=3 * 365) if is_granted else None,
             "suspended_on": today - timedelta(days=10) if status == "suspended" else None,
@@ -90,10 +116,11 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
             continue
         decision(lid, "applied", "active", "grant", "manual", "符合全部准入条件，准予使用", granted, (type_id,))
         if n % 5 == 4:
-            failed = inspection(fid, mid, "surveillance", today - timedelta(days=30), "fail", 2)
+            failed = inspection(fid, mid, "surveillance", today - timedelta(days=30), "fail", 2) \
+                if firm is None else shared_failed
             decision(lid, "active", "active", "warn", "X2", "监督抽查不合格，允许复检", today - timedelta(days=25),
                      (failed,), today + timedelta(days=5))
-        else:
+        elif firm is None:
             inspection(fid, mid, "surveillance", today - timedelta(days=60))
         if status == "suspended":
             decision(lid, "active", "suspended", "suspend", "manual", "暂停", today - timedelta(days=10))
@@ -107,7 +134,7 @@ def bulk_licences(count: int, *, mark_code: str = "ZSSJ-MARK", today: date | Non
         model = extra_inspections_for.models[0]
         for n in range(count):
             inspection(extra_inspections_for.id, model.id, "market", today - timedelta(days=1 + n % 300))
-    for name in ("firm", "model", "member", "licence"):
+    for name in ("alliance", "mark", "firm", "model", "member", "licence"):
         if rows[name]:
             db.session.execute(insert(t[name]), rows[name])
     if rows["link"]:
@@ -191,3 +218,14 @@ def bulk_decisions(licence_id: int, count: int, today: date | None = None) -> No
                      "kind": "warn", "rule": "manual", "reason": f"批量警告 {n}", "evidence": [n + 1],
                      "deadline": None, "actor_name": "secretary",
                      "effective_on": today - timedelta(days=1 + n % 300), "at": utcnow()} for n in range(count)])
+
+
+def bulk_users(count: int) -> None:
+    """Insert `count` enabled firm users, tied to no firm (a password no one knows), named bulk-user-<id>."""
+    from accounts.models import User
+
+    table = User.__table__
+    next_id = _next_id(table)
+    _insert(table, [{"id": next_id + n, "username": f"bulk-user-{next_id + n:07d}", "display_name": f"批量用户{n}",
+                     "password_hash": "!", "role": ("firm", "firm", "staff", "technician")[n % 4],
+                     "is_enabled": n % 9 != 8, "created_at": utcnow()} for n in range(count)])

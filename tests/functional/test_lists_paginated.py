@@ -179,3 +179,17 @@ def test_the_public_registry_pages_past_the_counting_limit(world, client, monkey
     html = first.get_data(as_text=True)
     assert first.status_code == 200 and "超过 20 条" in html and 'rel="next"' in html
     assert "第 51–" in client.get("/registry?q=批量&page=2").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path, found, sort", [
+    ("/marks", "ZSSJ-MARK", "-name"), ("/alliances", "ZSSJ", "-name"), ("/stations", "ZS-LAB", "-code"),
+    ("/standards/", "Q/ZSSJ 001", "-title")])
+def test_the_small_staff_lists_page_search_and_sort_with_their_total(world, client, path, found, sort):
+    login(client, "secretary")
+    everything = client.get(path).get_data(as_text=True)
+    assert "共 " in everything and found in everything
+    assert "共 0 条" in client.get(path + "?q=no-such-thing").get_data(as_text=True)
+    one = client.get(f"{path}?q={found}&sort={sort}").get_data(as_text=True)
+    assert found in one and "共 0 条" not in one
+    for hostile in ("?page=abc&sort=drop&per_page=-1", "?page=99999999&q=%25"):
+        assert client.get(path + hostile).status_code == 200

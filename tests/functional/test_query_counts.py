@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from infra.db import db
 from tests.builders import bearer, login, make_certified_licence, make_user
-from tests.builders.bulk import bulk_certificates, bulk_decisions, bulk_fake_reports, bulk_licences, bulk_scans
+from tests.builders.bulk import bulk_certificates, bulk_decisions, bulk_fake_reports, bulk_licences, bulk_scans, bulk_users
 
 
 @contextmanager
@@ -50,8 +50,12 @@ def world(app):
 
 def grow(world, count: int) -> None:
     """Add `count` of every kind of row a page lists: licences with their history, certificates,
-    the portal firm's reports, one licence's decisions, one certificate's scans and fake reports."""
-    bulk_licences(count, extra_inspections_for=db.session.get(type(world.firm), world.firm_id))
+    the portal firm's reports and licences (each under a mark of its own, as a group firm's), one
+    licence's decisions, one certificate's scans and fake reports, users."""
+    firm = db.session.get(type(world.firm), world.firm_id)
+    bulk_licences(count, extra_inspections_for=firm)
+    bulk_licences(count, firm=firm)
+    bulk_users(count)
     bulk_certificates()
     bulk_decisions(world.licence_id, count)
     bulk_scans(world.certificate_id, count)
@@ -62,14 +66,17 @@ STAFF_PAGES = [
     "/", "/licences", "/licences?status=active", "/licences?q=批量&sort=-applied", "/licences?format=csv",
     "/firms", "/firms?q=批量&sort=uscc", "/firms?format=xlsx", "/firms/{firm_id}",
     "/inspections", "/inspections?status=verified&sort=sampled", "/inspections/{inspection_id}",
-    "/inspections/new", "/queues", "/marks", "/marks/{mark_id}", "/alliances", "/stations", "/standards/",
+    "/inspections/new", "/queues", "/marks", "/marks?q=ZSSJ&sort=-name", "/marks/{mark_id}", "/alliances",
+    "/alliances?q=Z&sort=-name", "/stations", "/stations?q=ZS&sort=-name", "/standards/", "/standards/?q=Q&sort=-title",
     "/standards/versions/{version_id}",
     "/licences/{licence_id}", "/licences/{licence_id}?page=3", "/licences/{licence_id}/certificates",
     "/certificates", "/certificates?q=BULK&sort=-scans", "/certificates/{certificate_id}/scans",
     "/certificates/{certificate_id}/scans?page=2", "/fake-reports", "/fake-reports?all=1&q=批量",
 ]
-ADMIN_PAGES = ["/admin/users", "/admin/users/secretary"]
-PORTAL_PAGES = ["/portal", "/portal/licences/{licence_id}", "/portal/licences/{licence_id}?page=2", "/inspections"]
+ADMIN_PAGES = ["/admin/users", "/admin/users?q=bulk&role=firm&sort=-created&page=2", "/admin/users/secretary"]
+PORTAL_PAGES = ["/portal", "/portal?page=2&per_page=5&sort=expires", "/portal?q=BULK", "/portal/deadlines",
+                "/portal/deadlines?page=2", "/portal/licences/{licence_id}", "/portal/licences/{licence_id}?page=2",
+                "/inspections"]
 PUBLIC_PAGES = ["/registry?q=批量", "/registry?q=9144&sort=-expires&per_page=5&page=2", "/registry"]
 LIST_APIS = ["/api/v1/inspections", "/api/v1/inspections?per_page=50&page=2", "/api/v1/licences/{licence_id}",
              "/api/v1/licences", "/api/v1/licences?status=active&q=批量&sort=-expires&per_page=5&page=2",
@@ -119,8 +126,8 @@ def test_the_inspection_list_api_answers_a_page_with_its_total(world, client):
     grow(world, 1000)
     body = client.get("/api/v1/inspections?per_page=50&page=2", headers=headers).get_json()
     # Each bulk firm has a type test, the nine in ten granted a surveillance too; the portal firm has
-    # its own type test and 1000 more.
-    assert body["total"] == 1000 + 900 + 1 + 1000 and body["page"] == 2 and len(body["inspections"]) == 50
+    # its own type test and 1000 more, and the type test and failed surveillance its 1000 licences share.
+    assert body["total"] == 1000 + 900 + 1 + 1000 + 2 and body["page"] == 2 and len(body["inspections"]) == 50
 
 
 def test_the_licence_list_shows_its_total_and_pages_through_every_licence(world, client):

@@ -199,3 +199,25 @@ def test_only_the_admin_reaches_the_user_pages(app):
     client = app.test_client()
     login(client, "clerk")
     assert client.get("/admin/users").status_code == 403
+
+
+def test_the_user_list_shows_its_total_and_pages_searches_and_sorts(app, client):
+    from accounts.models import User
+    from tests.builders.bulk import bulk_users
+
+    make_user("root", "admin")
+    bulk_users(120)  # firm, firm, staff, technician, …
+    total = db.session.execute(db.select(db.func.count(User.id))).scalar_one()
+    login(client, "root")
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert f"共 {total} 条" in first and "第 1–50 条" in first and 'rel="next"' in first
+    last = client.get("/admin/users?page=3").get_data(as_text=True)
+    assert f"第 101–{total} 条" in last and 'rel="next"' not in last
+    one = client.get("/admin/users?q=bulk-user-0000050").get_data(as_text=True)
+    assert "共 1 条" in one and "bulk-user-0000050" in one
+    assert "共 60 条" in client.get("/admin/users?role=firm").get_data(as_text=True)
+    assert "共 30 条" in client.get("/admin/users?role=staff&q=bulk").get_data(as_text=True)
+    backwards = client.get("/admin/users?sort=-username").get_data(as_text=True)
+    assert backwards.split("<tbody>")[1].index(">root<") < backwards.split("<tbody>")[1].index(">bulk-user-")
+    for hostile in ("?page=abc&sort=drop&role=nobody", "?page=99999999&q=%25", "?q=' OR 1=1&per_page=0"):
+        assert client.get("/admin/users" + hostile).status_code == 200

@@ -86,3 +86,39 @@ def test_a_firm_cannot_withdraw_or_sign_for_another_firm(app, client):
     login(client, "firm-one")
     assert client.post(f"/portal/licences/{theirs.id}/withdraw", data={"wd-reason": "x", "wd-confirm": "y"}).status_code == 404
     assert client.post(f"/portal/licences/{theirs.id}/commitment").status_code == 404
+
+
+def test_the_portal_pages_through_a_group_firms_licences_and_lists_the_soonest_deadlines_of_all_of_them(app, client):
+    from infra.db import db
+    from tests.builders import make_certified_licence
+    from tests.builders.bulk import bulk_licences
+    from trademark import services
+
+    first, _certificate = make_certified_licence(1)
+    make_user("group", "firm", firm_uscc=first.firm.uscc)
+    login(client, "group")
+    # One licence (the common case): every one of its deadlines is listed.
+    alone = client.get("/portal").get_data(as_text=True).split('id="deadlines"')[1]
+    assert all(str(d.what) in alone for d in services.deadlines(first, TODAY)) and "查看全部期限" not in alone
+    bulk_licences(60, firm=first.firm)  # 42 active and 6 suspended: 49 live with the first
+    # The firm's first licence is on the last page of its newest-first list, and falls due first.
+    first.expires_on = TODAY + timedelta(days=3)
+    db.session.commit()
+    page = client.get("/portal").get_data(as_text=True)
+    table, deadlines = page.split('id="deadlines"')
+    assert "共 61 条" in table and "第 1–50 条" in table and 'rel="next"' in table
+    assert f'href="/portal/licences/{first.id}"' not in table
+    assert "全部 49 个有效或暂停的许可" in deadlines and "查看全部期限" in deadlines
+    soonest = deadlines.split("<tbody>")[1].split("</tr>")[0]
+    assert str(TODAY + timedelta(days=3)) in soonest and f"#{first.id}</a>" in soonest and "许可有效期届满" in soonest
+    last = client.get("/portal?page=2").get_data(as_text=True).split('id="deadlines"')[0]
+    assert "第 51–61 条" in last and f'href="/portal/licences/{first.id}"' in last and 'rel="next"' not in last
+    assert "共 1 条" in client.get(f"/portal?q={first.number}").get_data(as_text=True)
+    assert "共 61 条" in client.get("/portal?q=L-100").get_data(as_text=True)  # the model all of them cover
+    everything = client.get("/portal/deadlines?per_page=20").get_data(as_text=True)
+    assert "共 49 条" in everything and 'rel="next"' in everything
+    assert f"#{first.id}</a>" in everything.split("<tbody>")[1].split("</tr>")[0]
+    assert f"#{first.id}</a>" not in client.get("/portal/deadlines?per_page=20&page=2").get_data(as_text=True)
+    for hostile in ("?page=abc&sort=drop&per_page=-1", "?page=99999999&q=%25", "?sort=-expires&q=' OR 1=1"):
+        assert client.get("/portal" + hostile).status_code == 200
+        assert client.get("/portal/deadlines" + hostile).status_code == 200
