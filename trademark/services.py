@@ -1252,32 +1252,41 @@ def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, C
 
 def _pending_warnings(actor, today: date):
     """X2: the warnings of the last weeks (older ones the daily sweep has judged) whose failed inspection
-    has not led to an X2 suspension, on live licences (a query, not yet run)."""
+    has not led to an X2 suspension, on live licences: (a query, not yet run; the warning it selects from).
+
+    The warnings are settled first, on their own partial indexes (migration 0009), and only those still
+    pending are joined to their licence: most recent warnings already led to a suspension, and looking
+    up each one's licence first cost more than the rest of the queue.
+    """
     suspension = db.aliased(Decision)
 
     def inline(value: str):  # written into the SQL, so PostgreSQL matches the partial indexes of 0009
         return db.literal(value, literal_execute=True)
 
-    # Joined, not IN (every licence of the actor): the recent warnings are few, the licences many.
-    return (visible_licences(db.select(Decision.id, Decision.licence_id, Decision.evidence, Decision.deadline)
-                             .join(Licence, Licence.id == Decision.licence_id), actor)
-            .where(Decision.rule == inline("X2"), Decision.kind == inline("warn"),
-                   Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS), Licence.status.in_(list(LIVE)),
-                   ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == inline("X2"),
-                                      suspension.kind == inline("suspend"),
-                                      suspension.effective_on >= Decision.effective_on,
-                                      db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text))))
+    pending = (db.select(Decision)
+               .where(Decision.rule == inline("X2"), Decision.kind == inline("warn"),
+                      Decision.deadline >= today - timedelta(days=RETEST_WINDOW_DAYS),
+                      ~db.exists().where(suspension.licence_id == Decision.licence_id, suspension.rule == inline("X2"),
+                                         suspension.kind == inline("suspend"),
+                                         suspension.effective_on >= Decision.effective_on,
+                                         db.cast(suspension.evidence, db.Text) == db.cast(Decision.evidence, db.Text)))
+               .offset(0).subquery())  # OFFSET 0: planned on its own, before the join (PostgreSQL and SQLite)
+    warning = db.aliased(Decision, pending)
+    query = (visible_licences(db.select(warning.id, warning.licence_id, warning.evidence, warning.deadline)
+                              .join(Licence, Licence.id == warning.licence_id), actor)
+             .where(Licence.status.in_(list(LIVE))))
+    return query, warning
 
 
 def _retests_page(actor, today: date, rows: bool = True, *, offset: int = 0, limit: int = QUEUE_ROWS,
                   count_limit: int | None) -> tuple[list, Count]:
     """X2: the pending warnings (_pending_warnings); the first by deadline and the number of them all."""
-    warned = _pending_warnings(actor, today)
+    warned, warning = _pending_warnings(actor, today)
     if not rows:
         return [], _count(warned, count_limit)
     # The page and the number of them all in one pass: reading the recent warnings is the cost, not counting.
     shown = db.session.execute(warned.add_columns(db.func.count().over().label("total"))
-                               .order_by(Decision.deadline, Decision.id).offset(offset).limit(limit)).all()
+                               .order_by(warning.deadline, warning.id).offset(offset).limit(limit)).all()
     if shown:
         return shown, Count(shown[0].total)
     return shown, _count(warned, count_limit) if offset else Count(0)
@@ -1407,9 +1416,10 @@ def _deadline_candidates(actor, today: date, n: int) -> list[tuple[Licence, list
         parts += [first(same.where(Licence.surveillance_base.is_not(None)), Licence.surveillance_base),
                   first(same.where(Licence.fee_due_on.is_not(None)), Licence.fee_due_on),
                   first(same.where(Licence.status == LicenceStatus.SUSPENDED), Licence.suspended_on)]
-    warned = _pending_warnings(actor, today).where(Licence.id.in_(live.with_only_columns(Licence.id)))
-    parts.append(db.select(warned.with_only_columns(Decision.licence_id.label("id"))
-                           .order_by(Decision.deadline, Decision.id).limit(n).subquery().c.id))
+    warned, warning = _pending_warnings(actor, today)
+    warned = warned.where(Licence.id.in_(live.with_only_columns(Licence.id)))
+    parts.append(db.select(warned.with_only_columns(warning.licence_id.label("id"), maintain_column_froms=True)
+                           .order_by(warning.deadline, warning.id).limit(n).subquery().c.id))
     ids = sorted(set(db.session.execute(db.union_all(*parts)).scalars()))
     licences = load_scope_models(db.session.execute(licences_with_facts(
         db.select(Licence).where(Licence.id.in_(ids)), models=False)).unique().scalars().all())
