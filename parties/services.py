@@ -68,19 +68,25 @@ def visible_firms(query, actor):
     (just created, before admission or an application: any staff user may find it, add its models
     and admit it into its own alliance).
 
-    Tested per firm (EXISTS on the firm's memberships and licences, by their firm_id indexes), not
-    by IN over every tied firm: a page of 50 firms in name order then probes 50 firms, not 100 000.
+    Tested per firm, by the firm_id indexes of its memberships and licences, not by IN over every
+    tied firm; and as "the first such row, if any" rather than EXISTS, which PostgreSQL answers by
+    hashing every licensee of the alliance (100 000 rows) before it looks at the first firm. A page
+    of 50 firms in name order then reads about 50 firms' rows.
     """
     ids = alliance_ids(actor)
     if ids is None:
         return query
     ids = sorted(ids)
-    member = select(Membership.id).where(Membership.firm_id == Firm.id, Membership.alliance_id.in_(ids)).exists()
-    licensee = (select(_LICENCES.c.firm_id).join(_MARKS, _MARKS.c.id == _LICENCES.c.mark_id)
-                .where(_LICENCES.c.firm_id == Firm.id, _MARKS.c.alliance_id.in_(ids)).exists())
-    tied_to_any = (select(Membership.id).where(Membership.firm_id == Firm.id).exists()
-                   | select(_LICENCES.c.firm_id).where(_LICENCES.c.firm_id == Firm.id).exists())
-    return query.where(member | licensee | ~tied_to_any)
+
+    def first(rows):
+        return rows.limit(1).scalar_subquery()
+
+    member = first(select(Membership.id).where(Membership.firm_id == Firm.id, Membership.alliance_id.in_(ids)))
+    licensee = first(select(_LICENCES.c.firm_id).join(_MARKS, _MARKS.c.id == _LICENCES.c.mark_id)
+                     .where(_LICENCES.c.firm_id == Firm.id, _MARKS.c.alliance_id.in_(ids)))
+    any_membership = first(select(Membership.id).where(Membership.firm_id == Firm.id))
+    any_licence = first(select(_LICENCES.c.firm_id).where(_LICENCES.c.firm_id == Firm.id))
+    return query.where(member.is_not(None) | licensee.is_not(None) | (any_membership.is_(None) & any_licence.is_(None)))
 
 
 def get_firm(firm_id: int, actor) -> Firm:
