@@ -974,39 +974,12 @@ def _fees_of(licence: Licence, today: date, horizon_days: int, payments=None, ru
     return out
 
 
-def _owing(today: date, horizon_days: int, firm_id: int | None = None):
-    """Live licences of paid marks with a year not fully paid among those due by the horizon (SQL).
-
-    E5/X6: a year's fee falls due on the grant day in the year of grant, then on 1 January.
-    """
-    query = db.select(Licence).join(Mark).where(Licence.status.in_(list(LIVE)), Mark.fee_per_year.is_not(None),
-                                                Licence.granted_on.is_not(None))
-    if firm_id is not None:
-        query = query.where(Licence.firm_id == firm_id)
-    last_year = min(today.year + 1, (today + timedelta(days=horizon_days)).year)
-    granted_year = db.cast(db.extract("year", Licence.granted_on), db.Integer)
-    paid_years = (db.select(Payment.year).where(Payment.licence_id == Licence.id, Payment.year >= granted_year,
-                                                Payment.year <= last_year)
-                  .group_by(Payment.year)
-                  .having(db.func.sum(db.cast(Payment.amount, db.Numeric(14, 2)))
-                          >= db.cast(Mark.fee_per_year, db.Numeric(14, 2))).correlate(Licence, Mark).subquery())
-    fully_paid = db.select(db.func.count()).select_from(paid_years).scalar_subquery()
-    return query.where(fully_paid < last_year - granted_year + 1)
-
-
 def _fees_for(rows: list[Licence], today: date, horizon_days: int, payments=None) -> list[FeeDue]:
     payments = _payments_of([r.id for r in rows]) if payments is None else payments
     rulesets = {lic.mark_id: ruleset_of(lic.mark) for lic in rows}
     out = [fee for licence in rows
            for fee in _fees_of(licence, today, horizon_days, payments[licence.id], rulesets[licence.mark_id])]
     return sorted(out, key=lambda f: (f.due_on, f.licence.id))
-
-
-def fees_due(today: date, firm_id: int | None = None, horizon_days: int = 60) -> list[FeeDue]:
-    """Return unpaid fees of live licences that are due by `today + horizon_days` (the overdue list)."""
-    rows = db.session.execute(licences_with_facts(_owing(today, horizon_days, firm_id).order_by(Licence.id),
-                                                  models=False)).unique().scalars().all()
-    return _fees_for(rows, today, horizon_days)
 
 
 def _payments_of(licence_ids: list[int]) -> dict[int, list[rules.PaymentFact]]:
@@ -1196,10 +1169,6 @@ def _latest_base(months: int, horizon: date) -> date:
     return day
 
 
-def _count(query, limit: int | None) -> Count:
-    return count(query, limit)  # bounded: a queue past the limit says "more than", at the cost of `limit` rows
-
-
 def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = True, *, offset: int = 0,
                        limit: int = QUEUE_ROWS, count_limit: int | None) -> tuple[list[int], Count]:
     """X4: the live licences whose next surveillance falls by `horizon` (by the stored base day): the
@@ -1211,7 +1180,7 @@ def _surveillance_page(actor, marks: list[Mark], horizon: date, rows: bool = Tru
     if not marks:
         return [], Count(0)
     live = licences_query(actor).where(Licence.status.in_(list(LIVE)))
-    total = _count(live.with_only_columns(Licence.id).where(db.or_(*(due_by_horizon(m) for m in marks))), count_limit)
+    total = count(live.with_only_columns(Licence.id).where(db.or_(*(due_by_horizon(m) for m in marks))), count_limit)
     if not rows:
         return [], total
     # Within a mark the due day grows with the base day: the first rows of each mark, merged by their
@@ -1232,7 +1201,7 @@ def _fees_page(actor, horizon: date, rows: bool = True, *, offset: int = 0,
              .with_only_columns(Licence.id))
     ids = db.session.execute(owing.order_by(Licence.fee_due_on, Licence.id).offset(offset).limit(limit)
                              ).scalars().all() if rows else []
-    return ids, _count(owing, count_limit)
+    return ids, count(owing, count_limit)
 
 
 def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, Count]:
@@ -1240,9 +1209,9 @@ def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, C
     horizon = today + timedelta(days=horizon_days)
     marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
     return {
-        "applications": _count(licences_query(actor, LicenceStatus.APPLIED).with_only_columns(Licence.id),
+        "applications": count(licences_query(actor, LicenceStatus.APPLIED).with_only_columns(Licence.id),
                                pagination.COUNT_LIMIT),
-        "suspensions": _count(licences_query(actor, LicenceStatus.SUSPENDED).with_only_columns(Licence.id),
+        "suspensions": count(licences_query(actor, LicenceStatus.SUSPENDED).with_only_columns(Licence.id),
                                pagination.COUNT_LIMIT),
         "surveillance": _surveillance_page(actor, marks, horizon, rows=False, count_limit=pagination.COUNT_LIMIT)[1],
         "retests": _retests_page(actor, today, rows=False, count_limit=pagination.COUNT_LIMIT)[1],
@@ -1283,13 +1252,13 @@ def _retests_page(actor, today: date, rows: bool = True, *, offset: int = 0, lim
     """X2: the pending warnings (_pending_warnings); the first by deadline and the number of them all."""
     warned, warning = _pending_warnings(actor, today)
     if not rows:
-        return [], _count(warned, count_limit)
+        return [], count(warned, count_limit)
     # The page and the number of them all in one pass: reading the recent warnings is the cost, not counting.
     shown = db.session.execute(warned.add_columns(db.func.count().over().label("total"))
                                .order_by(warning.deadline, warning.id).offset(offset).limit(limit)).all()
     if shown:
         return shown, Count(shown[0].total)
-    return shown, _count(warned, count_limit) if offset else Count(0)
+    return shown, count(warned, count_limit) if offset else Count(0)
 
 
 # The certificates area sits above this one (it signs what this one decides); the app factory
@@ -1430,7 +1399,7 @@ def _deadline_candidates(actor, today: date, n: int) -> list[tuple[Licence, list
 
 def _count_live(actor) -> int:
     """The firm user's live licences, counted exactly (one firm's, not an alliance's)."""
-    return _count(licences_query(actor).where(Licence.status.in_(list(LIVE))).with_only_columns(Licence.id), None).n
+    return count(licences_query(actor).where(Licence.status.in_(list(LIVE))).with_only_columns(Licence.id), None).n
 
 
 def soonest_deadlines(actor, today: date, limit: int = PORTAL_DEADLINES) -> SoonestDeadlines:
@@ -1463,12 +1432,3 @@ def list_inspections_of_firm(actor, per_page: int):
     from inspections import services as inspections
 
     return inspections.list_inspections(actor, None, ListArgs(sort="-sampled", per_page=per_page))
-
-
-def firm_inspections(firm_id: int, limit: int | None = None) -> list:
-    """Return the firm's verified inspections (what a firm may see), newest first."""
-    return list(db.session.execute(db.select(Inspection).options(selectinload(Inspection.product_model)).limit(limit).where(
-        Inspection.firm_id == firm_id,
-        Inspection.status.in_([InspectionStatus.VERIFIED, InspectionStatus.SUPERSEDED]))
-        .order_by(Inspection.sampled_on.desc(), Inspection.id.desc())).scalars())
-
