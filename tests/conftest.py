@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import flask_babel
 import pytest
@@ -85,21 +86,31 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(database_url, _schema, tmp_path):
+@contextmanager
+def running_app(database_url: str, tmp_path):
+    """An app with its context pushed; on leaving, every table is emptied again."""
     app = make_app(database_url, tmp_path)
     with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.rollback()
+            # Scans a test left buffered are written now, as a worker writes them when it stops, while
+            # the rows they count still exist (at the interpreter's exit they would find emptied tables).
+            buffer = app.extensions.get("alliancemark.scan_buffer")
+            if buffer is not None:
+                buffer.flush()
+            _empty_all_tables()
+            db.session.remove()
+            # Close the pool's connections now: a garbage-collected psycopg connection warns (an error
+            # here).
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, _schema, tmp_path):
+    with running_app(database_url, tmp_path) as app:
         yield app
-        db.session.rollback()
-        # Scans a test left buffered are written now, as a worker writes them when it stops, while the
-        # rows they count still exist (at the interpreter's exit they would find emptied tables).
-        buffer = app.extensions.get("alliancemark.scan_buffer")
-        if buffer is not None:
-            buffer.flush()
-        _empty_all_tables()
-        db.session.remove()
-        # Close the pool's connections now: a garbage-collected psycopg connection warns (an error here).
-        db.engine.dispose()
 
 
 @pytest.fixture
