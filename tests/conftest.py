@@ -1,6 +1,7 @@
 """Fixtures: a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL says so)."""
 from __future__ import annotations
 
+import functools
 import os
 from contextlib import contextmanager
 
@@ -76,10 +77,20 @@ def _schema(database_url, tmp_path_factory):
     yield
 
 
+@functools.cache
+def _emptying_postgres(url: str) -> str:
+    """One round trip that deletes every row and restarts every id sequence. A test leaves a few
+    rows, and TRUNCATE's new table files cost 80–180 ms a test here (minutes a pass); DELETE, 5 ms."""
+    sequences = db.session.execute(text(
+        "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND column_default LIKE 'nextval%'")).scalars()
+    deletes = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+    return "; ".join(deletes + [f"SELECT setval('{sequence}', 1, false)" for sequence in sequences])
+
+
 def _empty_all_tables() -> None:
-    tables = [t.name for t in db.metadata.sorted_tables]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        db.session.execute(text(_emptying_postgres(str(db.engine.url))))
     else:
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
