@@ -1210,9 +1210,9 @@ def queue_counts(today: date, actor=None, horizon_days: int = 60) -> dict[str, C
     marks = db.session.execute(visible_marks(db.select(Mark), actor).order_by(Mark.id)).scalars().all()
     return {
         "applications": count(licences_query(actor, LicenceStatus.APPLIED).with_only_columns(Licence.id),
-                               pagination.COUNT_LIMIT),
+                              pagination.COUNT_LIMIT),
         "suspensions": count(licences_query(actor, LicenceStatus.SUSPENDED).with_only_columns(Licence.id),
-                               pagination.COUNT_LIMIT),
+                              pagination.COUNT_LIMIT),
         "surveillance": _surveillance_page(actor, marks, horizon, rows=False, count_limit=pagination.COUNT_LIMIT)[1],
         "retests": _retests_page(actor, today, rows=False, count_limit=pagination.COUNT_LIMIT)[1],
         "fees": _fees_page(actor, horizon, rows=False, count_limit=pagination.COUNT_LIMIT)[1],

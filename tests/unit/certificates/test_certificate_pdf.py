@@ -84,14 +84,12 @@ def page_text(pdf):
 
 
 def qr_codes(pdf):
-    return [c for c in zxingcpp.read_barcodes(page_image(pdf, 200)) if c.format == zxingcpp.BarcodeFormat.QRCode]
+    return zxingcpp.read_barcodes(page_image(pdf, 200), formats=QR)
 
 
 def test_the_qr_code_decodes_to_the_verify_url(certificate):
     data, pdf = certificate
-    page = pdfium.PdfDocument(pdf)[0]
-    image = page.render(scale=200 / 72).to_pil()
-    codes = [c for c in zxingcpp.read_barcodes(image) if c.format == zxingcpp.BarcodeFormat.QRCode]
+    codes = qr_codes(pdf)
     assert [c.text for c in codes] == [data.verify_url]
     assert is_qr_alphanumeric(codes[0].text)
 
@@ -244,7 +242,7 @@ def test_a_certificate_without_a_mark_image_or_scope_still_renders():
 
 def test_the_archive_copy_has_no_qr_code(archive_copy):
     _, pdf = archive_copy
-    assert zxingcpp.read_barcodes(page_image(pdf, 200), formats=QR) == []
+    assert qr_codes(pdf) == []
     assert SCAN_PROMPT not in page_text(pdf)
 
 
@@ -275,8 +273,7 @@ def test_an_unreadable_mark_image_does_not_stop_the_certificate():
 
 def test_a_lower_case_url_falls_back_to_byte_mode_and_still_scans():
     data = make_certificate(verify_url="https://mark.example.org/V/abc")
-    page = pdfium.PdfDocument(render_certificate(data))[0]
-    codes = zxingcpp.read_barcodes(page.render(scale=200 / 72).to_pil(), formats=QR)
+    codes = qr_codes(render_certificate(data))
     assert [c.text for c in codes] == ["https://mark.example.org/V/abc"]
 
 
@@ -304,7 +301,7 @@ def test_the_fast_mask_choice_scores_every_mask_as_qrcode_does(length):
 def test_the_qr_symbol_keeps_a_quiet_zone_of_four_modules(certificate):
     data, pdf = certificate
     n = len(qr_matrix(data.verify_url))
-    image = pdfium.PdfDocument(pdf)[0].render(scale=300 / 72).to_pil().convert("L")
+    image = page_image(pdf, 300).convert("L")
     (code,) = zxingcpp.read_barcodes(image, formats=QR)
     corners = [code.position.top_left, code.position.top_right, code.position.bottom_left,
                code.position.bottom_right]
@@ -331,5 +328,5 @@ def test_a_long_scope_is_cut_with_a_pointer_to_the_verification_page():
     assert "详见扫码核验页面" in text
     assert "ZS-0000" in text and "ZS-0059" not in text
     assert data.verify_url in text.replace(" ", "").replace("\n", "") and "2029年1月4日" in text
-    codes = zxingcpp.read_barcodes(pdfium.PdfDocument(pdf)[0].render(scale=200 / 72).to_pil(), formats=QR)
+    codes = qr_codes(pdf)
     assert [c.text for c in codes] == [data.verify_url]
